@@ -1,0 +1,27 @@
+"""Pluggable numpy optimizers with the names, defaults and equations of ``torch.optim``.
+
+::
+
+    import optimizers
+    opt = optimizers.create("adam", lr=0.01)     # or optimizers.Adam(lr=0.01)
+    state = opt.init(params)
+    params, state = opt.step(params, grad, state)
+
+``params`` and ``grad`` are float64 arrays of any shape, or dicts of name ->
+array. ``step`` is pure. See :mod:`optimizers.base` for the contract and
+:mod:`optimizers.registry` for plugins.
+"""
+from .base import Optimizer, State
+from .hyperparams import HyperParam
+from .registry import ENTRY_POINT_GROUP, available, create, get, register
+
+# Registration order is the order users see in lists and menus.
+from .sgd import GD, Momentum, Nesterov  # noqa: E402  isort: skip
+from .adam import Adam, AdamW  # noqa: E402  isort: skip
+from .rmsprop import RMSProp  # noqa: E402  isort: skip
+from .adagrad import AdaGrad  # noqa: E402  isort: skip
+
+__all__ = [
+    "ENTRY_POINT_GROUP", "AdaGrad", "Adam", "AdamW", "GD", "HyperParam", "Momentum", "Nesterov",
+    "Optimizer", "RMSProp", "State", "available", "create", "get", "register",
+]

@@ -1,0 +1,51 @@
+"""AdaGrad (``torch.optim.Adagrad``)."""
+from __future__ import annotations
+
+import numpy as np
+
+from .base import Optimizer
+from .hyperparams import HyperParam
+from .registry import register
+from .sgd import WEIGHT_DECAY
+
+
+@register("adagrad")
+class AdaGrad(Optimizer):
+    r"""AdaGrad, exactly as ``torch.optim.Adagrad``.
+
+    Equations::
+
+        lr_t = lr / (1 + (t - 1) * lr_decay)
+        g_t = grad + weight_decay * theta_{t-1}
+        s_t = s_{t-1} + g_t^2                  # s_0 = initial_accumulator_value
+        theta_t = theta_{t-1} - lr_t * g_t / (sqrt(s_t) + eps)
+    """
+
+    title = "AdaGrad"
+    hyperparams = (
+        HyperParam("lr", 1e-2, "step size", low=0.0, low_open=True, log=True, widget_high=10.0),
+        HyperParam("lr_decay", 0.0, "learning-rate decay per step", low=0.0, widget_high=1.0),
+        WEIGHT_DECAY,
+        HyperParam("initial_accumulator_value", 0.0, "starting value of the squared-gradient sum", low=0.0,
+                   widget_high=1.0),
+        HyperParam("eps", 1e-10, "added to the denominator for stability", low=0.0, low_open=True, log=True),
+    )
+    buffers = ("sum",)
+    latex = (
+        r"\begin{aligned}"
+        r"\tilde\gamma_t &= \frac{\gamma}{1 + (t-1)\,\eta}\\"
+        r"g_t &\leftarrow g_t + \lambda\,\theta_{t-1}\\"
+        r"s_t &= s_{t-1} + g_t^2 \quad (s_0 = \text{initial\_accumulator\_value})\\"
+        r"\theta_t &= \theta_{t-1} - \tilde\gamma_t\, \frac{g_t}{\sqrt{s_t} + \epsilon}"
+        r"\end{aligned}"
+    )
+
+    def init_buffer(self, name, p):
+        return np.full_like(p, self.hp["initial_accumulator_value"])
+
+    def update(self, p, g, bufs, t, hp):
+        if np.any(hp["weight_decay"] != 0):
+            g = g + hp["weight_decay"] * p
+        s = bufs["sum"] + g * g
+        clr = hp["lr"] / (1 + (t - 1) * hp["lr_decay"])
+        return p - clr * g / (np.sqrt(s) + hp["eps"]), {"sum": s}

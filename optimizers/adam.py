@@ -1,0 +1,102 @@
+"""Adam and AdamW (``torch.optim.Adam``, ``torch.optim.AdamW``)."""
+from __future__ import annotations
+
+import numpy as np
+
+from .base import Optimizer
+from .hyperparams import HyperParam
+from .registry import register
+from .sgd import LR, WEIGHT_DECAY
+
+
+def _adam_hyperparams(lr: float, weight_decay: HyperParam) -> tuple[HyperParam, ...]:
+    return (
+        HyperParam("lr", lr, LR.meaning, low=0.0, low_open=True, log=True, widget_high=LR.widget_high),
+        HyperParam("betas", (0.9, 0.999), "decay rates (beta1, beta2) of the moment estimates",
+                   low=0.0, high=1.0, high_open=True, kind="pair"),
+        HyperParam("eps", 1e-8, "added to the denominator for stability", low=0.0, low_open=True, log=True),
+        weight_decay,
+        HyperParam("amsgrad", False, "use the running maximum of the second moment", kind="bool"),
+    )
+
+
+class _AdamBase(Optimizer):
+    """Shared Adam core; subclasses differ only in how weight decay enters."""
+
+    buffers = ("exp_avg", "exp_avg_sq", "max_exp_avg_sq")
+    decoupled = False
+
+    def update(self, p, g, bufs, t, hp):
+        lr, (b1, b2), eps, wd = hp["lr"], hp["betas"], hp["eps"], hp["weight_decay"]
+        if np.any(wd != 0):
+            if self.decoupled:
+                p = p * (1 - lr * wd)
+            else:
+                g = g + wd * p
+        # torch writes the first moment as a lerp toward g; for weights below
+        # 1/2 that is exactly m + (1 - beta1) * (g - m).
+        m = bufs["exp_avg"] + (1 - b1) * (g - bufs["exp_avg"])
+        v = b2 * bufs["exp_avg_sq"] + (1 - b2) * g * g
+        vmax = np.maximum(bufs["max_exp_avg_sq"], v) if hp["amsgrad"] else bufs["max_exp_avg_sq"]
+        # Bias correction: t counts from 1, so 1 - beta**t is never 0.
+        step_size = lr / (1 - b1 ** t)
+        denom = np.sqrt(vmax if hp["amsgrad"] else v) / np.sqrt(1 - b2 ** t) + eps
+        return p - step_size * m / denom, {"exp_avg": m, "exp_avg_sq": v, "max_exp_avg_sq": vmax}
+
+
+@register("adam")
+class Adam(_AdamBase):
+    r"""Adam with bias correction, exactly as ``torch.optim.Adam``.
+
+    Weight decay is L2: added to the gradient before the moments.
+
+    Equations::
+
+        g_t = grad + weight_decay * theta_{t-1}
+        m_t = beta1 * m_{t-1} + (1 - beta1) * g_t
+        v_t = beta2 * v_{t-1} + (1 - beta2) * g_t^2
+        m_hat = m_t / (1 - beta1^t)                  # t = 1, 2, ...
+        v_hat = v_t / (1 - beta2^t)                  # amsgrad: max_{s<=t} v_s
+        theta_t = theta_{t-1} - lr * m_hat / (sqrt(v_hat) + eps)
+    """
+
+    title = "Adam"
+    hyperparams = _adam_hyperparams(1e-3, WEIGHT_DECAY)
+    latex = (
+        r"\begin{aligned}"
+        r"g_t &\leftarrow g_t + \lambda\,\theta_{t-1}\\"
+        r"m_t &= \beta_1 m_{t-1} + (1-\beta_1)\, g_t\\"
+        r"v_t &= \beta_2 v_{t-1} + (1-\beta_2)\, g_t^2\\"
+        r"\hat m_t &= \frac{m_t}{1-\beta_1^t},\quad \hat v_t = \frac{v_t}{1-\beta_2^t}\\"
+        r"\theta_t &= \theta_{t-1} - \gamma\, \frac{\hat m_t}{\sqrt{\hat v_t} + \epsilon}"
+        r"\end{aligned}"
+    )
+
+
+@register("adamw")
+class AdamW(_AdamBase):
+    r"""AdamW: Adam with decoupled weight decay, exactly as ``torch.optim.AdamW``.
+
+    Equations::
+
+        theta' = theta_{t-1} * (1 - lr * weight_decay)
+        m_t = beta1 * m_{t-1} + (1 - beta1) * g_t
+        v_t = beta2 * v_{t-1} + (1 - beta2) * g_t^2
+        m_hat = m_t / (1 - beta1^t);   v_hat = v_t / (1 - beta2^t)
+        theta_t = theta' - lr * m_hat / (sqrt(v_hat) + eps)
+    """
+
+    title = "AdamW"
+    decoupled = True
+    hyperparams = _adam_hyperparams(
+        1e-3, HyperParam("weight_decay", 1e-2, "decoupled weight decay", low=0.0, widget_high=1.0)
+    )
+    latex = (
+        r"\begin{aligned}"
+        r"\theta' &= \theta_{t-1}\,(1 - \gamma\lambda)\\"
+        r"m_t &= \beta_1 m_{t-1} + (1-\beta_1)\, g_t\\"
+        r"v_t &= \beta_2 v_{t-1} + (1-\beta_2)\, g_t^2\\"
+        r"\hat m_t &= \frac{m_t}{1-\beta_1^t},\quad \hat v_t = \frac{v_t}{1-\beta_2^t}\\"
+        r"\theta_t &= \theta' - \gamma\, \frac{\hat m_t}{\sqrt{\hat v_t} + \epsilon}"
+        r"\end{aligned}"
+    )

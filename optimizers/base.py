@@ -1,0 +1,133 @@
+"""The optimizer contract.
+
+An optimizer is configured once and then used as a pure function::
+
+    opt = Adam(lr=0.01)
+    state = opt.init(params)
+    params, state = opt.step(params, grad, state)
+
+``step`` never mutates ``params``, ``grad`` or ``state`` and returns new
+objects; the same inputs always give the same outputs. The step count ``t``
+lives in the state (0 after ``init``, 1 after the first step).
+
+A subclass declares ``hyperparams``, ``buffers`` (the names of its per-entry
+state arrays), ``latex`` (its update equations, rendered by the app) and
+writes the rule for one array in :meth:`Optimizer.update`; the base class lifts
+it to dicts of arrays, like ``jax.example_libraries.optimizers`` does.
+
+Hyperparameters may be 1-D arrays of length R when every parameter block has
+a leading axis of length R: each run r then uses entry r. The vectorised sweep
+advances R runs with one ``step`` this way.
+"""
+from __future__ import annotations
+
+from typing import Any, ClassVar, Mapping, NamedTuple
+
+import numpy as np
+
+from .hyperparams import HyperParam, validate_all
+from .tree import Tree, as_float_tree, check_same_structure, is_dict, tree_map
+
+
+class State(NamedTuple):
+    """Optimizer state: the step count and one tree per buffer name."""
+
+    t: int
+    buffers: Mapping[str, Tree]
+
+
+class Optimizer:
+    """Base class of all update rules. See the module docstring for the contract."""
+
+    name: ClassVar[str] = ""
+    title: ClassVar[str] = ""
+    hyperparams: ClassVar[tuple[HyperParam, ...]] = ()
+    buffers: ClassVar[tuple[str, ...]] = ()
+    latex: ClassVar[str] = ""
+
+    def __init__(self, **hp: Any) -> None:
+        self.hp: dict[str, Any] = validate_all(self.hyperparams, hp, owner=f"optimizer {self.name!r}")
+        self.check_hyperparams(self.hp)
+
+    def check_hyperparams(self, hp: dict[str, Any]) -> None:
+        """Cross-field checks beyond each value's own range; raise ValueError."""
+
+    def __repr__(self) -> str:
+        args = ", ".join(f"{k}={_show(v)}" for k, v in self.hp.items())
+        return f"{type(self).__name__}({args})"
+
+    def __eq__(self, other: object) -> bool:
+        return type(self) is type(other) and repr(self) == repr(other)
+
+    def __hash__(self) -> int:
+        return hash(repr(self))
+
+    def init_buffer(self, name: str, p: np.ndarray) -> np.ndarray:
+        """Initial value of buffer ``name`` for parameter block ``p`` (zeros by default)."""
+        return np.zeros_like(p)
+
+    def init(self, params: Tree) -> State:
+        params = as_float_tree(params)
+        return State(0, {b: tree_map(lambda p, b=b: self.init_buffer(b, p), params) for b in self.buffers})
+
+    def step(self, params: Tree, grad: Tree, state: State) -> tuple[Tree, State]:
+        """One update. Returns new ``(params, state)``; the inputs are left untouched."""
+        check_same_structure(params, grad)
+        t = state.t + 1
+        if not is_dict(params):
+            hp = self._hp_for(params)
+            p, bufs = self.update(params, grad, {b: state.buffers[b] for b in self.buffers}, t, hp)
+            return p, State(t, bufs)
+        new_p: dict[str, np.ndarray] = {}
+        new_b: dict[str, dict[str, np.ndarray]] = {b: {} for b in self.buffers}
+        for k in params:
+            p, bufs = self.update(
+                params[k], grad[k], {b: state.buffers[b][k] for b in self.buffers}, t, self._hp_for(params[k])
+            )
+            new_p[k] = p
+            for b in self.buffers:
+                new_b[b][k] = bufs[b]
+        return new_p, State(t, new_b)
+
+    def _hp_for(self, p: np.ndarray) -> dict[str, Any]:
+        """Hyperparameters shaped to broadcast against block ``p``.
+
+        A per-run array of shape (R,) becomes (R, 1, ..., 1) so it pairs run r
+        with ``p[r]``; scalars pass through untouched (the common, fast case).
+        """
+        hp = self.hp
+        if not any(isinstance(v, np.ndarray) or (isinstance(v, tuple) and any(isinstance(x, np.ndarray) for x in v))
+                   for v in hp.values()):
+            return hp
+        shape = (-1,) + (1,) * (np.ndim(p) - 1)
+
+        def fit(v: Any) -> Any:
+            if isinstance(v, np.ndarray):
+                if np.ndim(p) == 0 or v.shape[0] != np.shape(p)[0]:
+                    raise ValueError(
+                        f"{type(self).__name__}: a hyperparameter has {v.shape[0]} values but the "
+                        f"parameter block has shape {np.shape(p)}; the leading axis must match"
+                    )
+                return v.reshape(shape)
+            if isinstance(v, tuple):
+                return tuple(fit(x) for x in v)
+            return v
+
+        return {k: fit(v) for k, v in hp.items()}
+
+    def update(
+        self, p: np.ndarray, g: np.ndarray, bufs: dict[str, np.ndarray], t: int, hp: dict[str, Any]
+    ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+        """The rule for one array: return the new ``p`` and new buffers, out of place.
+
+        ``t`` is the index of this step, counting from 1.
+        """
+        raise NotImplementedError
+
+
+def _show(v: Any) -> str:
+    if isinstance(v, np.ndarray):
+        return f"array({v.shape[0]} values)"
+    if isinstance(v, tuple):
+        return "(" + ", ".join(_show(x) for x in v) + ")"
+    return repr(v)

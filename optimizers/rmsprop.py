@@ -1,0 +1,64 @@
+"""RMSProp (``torch.optim.RMSprop``)."""
+from __future__ import annotations
+
+import numpy as np
+
+from .base import Optimizer
+from .hyperparams import HyperParam
+from .registry import register
+from .sgd import WEIGHT_DECAY
+
+
+@register("rmsprop")
+class RMSProp(Optimizer):
+    r"""RMSProp, exactly as ``torch.optim.RMSprop`` (eps outside the square root).
+
+    Equations::
+
+        g_t = grad + weight_decay * theta_{t-1}
+        v_t = alpha * v_{t-1} + (1 - alpha) * g_t^2
+        centered:  a_t = alpha * a_{t-1} + (1 - alpha) * g_t;   v~ = v_t - a_t^2,   else  v~ = v_t
+        momentum > 0:  b_t = momentum * b_{t-1} + g_t / (sqrt(v~) + eps);   theta_t = theta_{t-1} - lr * b_t
+        otherwise:     theta_t = theta_{t-1} - lr * g_t / (sqrt(v~) + eps)
+    """
+
+    title = "RMSProp"
+    hyperparams = (
+        HyperParam("lr", 1e-2, "step size", low=0.0, low_open=True, log=True, widget_high=10.0),
+        HyperParam("alpha", 0.99, "smoothing constant of the squared-gradient average", low=0.0, high=1.0),
+        HyperParam("eps", 1e-8, "added to the denominator for stability", low=0.0, low_open=True, log=True),
+        HyperParam("momentum", 0.0, "momentum factor", low=0.0, widget_high=0.999),
+        HyperParam("centered", False, "normalise by the estimated variance instead of the raw second moment",
+                   kind="bool"),
+        WEIGHT_DECAY,
+    )
+    buffers = ("square_avg", "grad_avg", "momentum_buffer")
+    latex = (
+        r"\begin{aligned}"
+        r"g_t &\leftarrow g_t + \lambda\,\theta_{t-1}\\"
+        r"v_t &= \alpha\, v_{t-1} + (1-\alpha)\, g_t^2\\"
+        r"\tilde v_t &= v_t - \bar g_t^2 \ \text{(centered, } \bar g_t = \alpha \bar g_{t-1} + (1-\alpha) g_t)"
+        r"\ \text{else}\ v_t\\"
+        r"b_t &= \mu\, b_{t-1} + \frac{g_t}{\sqrt{\tilde v_t} + \epsilon}\\"
+        r"\theta_t &= \theta_{t-1} - \gamma\, b_t \quad (\mu = 0:\ b_t = g_t / (\sqrt{\tilde v_t} + \epsilon))"
+        r"\end{aligned}"
+    )
+
+    def update(self, p, g, bufs, t, hp):
+        alpha, mu, wd = hp["alpha"], hp["momentum"], hp["weight_decay"]
+        if np.any(wd != 0):
+            g = g + wd * p
+        v = alpha * bufs["square_avg"] + (1 - alpha) * g * g
+        a = bufs["grad_avg"]
+        if hp["centered"]:
+            a = alpha * a + (1 - alpha) * g
+            avg = np.sqrt(v - a * a) + hp["eps"]
+        else:
+            avg = np.sqrt(v) + hp["eps"]
+        b = bufs["momentum_buffer"]
+        if np.any(mu > 0):
+            b = mu * b + g / avg
+            p = p - hp["lr"] * b
+        else:
+            p = p - hp["lr"] * g / avg
+        return p, {"square_avg": v, "grad_avg": a, "momentum_buffer": b}

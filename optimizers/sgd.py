@@ -1,0 +1,98 @@
+"""Gradient descent, heavy-ball momentum and Nesterov momentum (``torch.optim.SGD``)."""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .base import Optimizer
+from .hyperparams import HyperParam
+from .registry import register
+
+LR = HyperParam("lr", 1e-3, "step size", low=0.0, low_open=True, log=True, widget_high=10.0)
+WEIGHT_DECAY = HyperParam("weight_decay", 0.0, "L2 penalty added to the gradient", low=0.0, widget_high=1.0)
+
+
+@register("gd")
+class GD(Optimizer):
+    r"""Plain (batch or stochastic) gradient descent.
+
+    Equations::
+
+        theta_t = theta_{t-1} - lr * g_t
+    """
+
+    title = "Gradient descent"
+    hyperparams = (LR,)
+    latex = r"\theta_t = \theta_{t-1} - \gamma\, g_t"
+
+    def update(self, p, g, bufs, t, hp):
+        return p - hp["lr"] * g, {}
+
+
+@register("momentum")
+class Momentum(Optimizer):
+    r"""SGD with heavy-ball momentum, exactly as ``torch.optim.SGD``.
+
+    torch's convention puts the learning rate outside the velocity
+    (b = mu*b + g, theta -= lr*b), and the first step starts the buffer at the
+    gradient itself rather than at (1 - dampening) * g.
+
+    Equations::
+
+        g_t = grad + weight_decay * theta_{t-1}
+        b_1 = g_1;   b_t = momentum * b_{t-1} + (1 - dampening) * g_t   (t > 1)
+        d_t = g_t + momentum * b_t   if nesterov,   else  d_t = b_t
+        theta_t = theta_{t-1} - lr * d_t
+    """
+
+    title = "Momentum"
+    hyperparams = (
+        LR,
+        HyperParam("momentum", 0.9, "momentum factor mu", low=0.0, widget_high=0.999),
+        HyperParam("dampening", 0.0, "damping of the gradient added to the velocity", low=0.0, high=1.0),
+        HyperParam("nesterov", False, "use Nesterov's look-ahead gradient", kind="bool"),
+        WEIGHT_DECAY,
+    )
+    buffers = ("velocity",)
+    latex = (
+        r"\begin{aligned}"
+        r"g_t &\leftarrow g_t + \lambda\,\theta_{t-1}\\"
+        r"b_t &= \mu\, b_{t-1} + (1-\tau)\, g_t \quad (b_1 = g_1)\\"
+        r"d_t &= \begin{cases} g_t + \mu\, b_t & \text{nesterov}\\ b_t & \text{otherwise}\end{cases}\\"
+        r"\theta_t &= \theta_{t-1} - \gamma\, d_t"
+        r"\end{aligned}"
+    )
+
+    def check_hyperparams(self, hp: dict[str, Any]) -> None:
+        if hp["nesterov"] and (np.any(hp["momentum"] <= 0) or np.any(hp["dampening"] != 0)):
+            raise ValueError(
+                "Invalid nesterov=True: Nesterov momentum needs momentum > 0 and dampening = 0, "
+                f"got momentum={hp['momentum']!r}, dampening={hp['dampening']!r}"
+            )
+
+    def update(self, p, g, bufs, t, hp):
+        mu, wd = hp["momentum"], hp["weight_decay"]
+        if np.any(wd != 0):
+            g = g + wd * p
+        b = g if t == 1 else mu * bufs["velocity"] + (1 - hp["dampening"]) * g
+        d = g + mu * b if hp["nesterov"] else b
+        return p - hp["lr"] * d, {"velocity": b}
+
+
+@register("nesterov")
+class Nesterov(Momentum):
+    r"""Nesterov momentum: :class:`Momentum` with ``nesterov=True`` by default.
+
+    Equations::
+
+        g_t = grad + weight_decay * theta_{t-1}
+        b_1 = g_1;   b_t = momentum * b_{t-1} + g_t   (t > 1)
+        theta_t = theta_{t-1} - lr * (g_t + momentum * b_t)
+    """
+
+    title = "Nesterov"
+    hyperparams = tuple(
+        HyperParam("nesterov", True, "use Nesterov's look-ahead gradient", kind="bool") if h.name == "nesterov" else h
+        for h in Momentum.hyperparams
+    )
