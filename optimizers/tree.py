@@ -53,8 +53,12 @@ def as_float_tree(tree: Any, what: str = "params") -> Tree:
 
 def check_same_structure(a: Tree, b: Tree, what: tuple[str, str] = ("params", "grad")) -> None:
     """Raise ValueError unless ``a`` and ``b`` have the same keys and shapes."""
+    # The common cases, checked first because they run every step.
     if type(a) is np.ndarray and type(b) is np.ndarray and a.shape == b.shape:
-        return  # the common case, checked first because it runs every step
+        return
+    if type(a) is dict and type(b) is dict and a.keys() == b.keys() and all(
+            np.shape(a[k]) == np.shape(b[k]) for k in a):
+        return
     na, nb = what
     if is_dict(a) != is_dict(b):
         kind = lambda t: "a dict" if is_dict(t) else "an array"  # noqa: E731

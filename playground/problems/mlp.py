@@ -33,10 +33,14 @@ def _sigmoid(z):
 
 
 def _relu(z):
-    return np.where(z.real > 0, z, 0)
+    # Multiplying by the mask (rather than np.maximum) works on complex input
+    # and lets a NaN through instead of hiding it as 0.
+    return z * (z.real > 0)
 
 
 def _softplus(z):
+    if not np.iscomplexobj(z):
+        return np.logaddexp(0.0, z)
     # Split on the sign of the real part so neither branch overflows where it
     # is used; both are analytic, which the complex step needs.
     return np.where(z.real > 0, z + np.log1p(np.exp(-z)), np.log1p(np.exp(z)))
@@ -44,16 +48,12 @@ def _softplus(z):
 
 # name -> (activation, derivative as a function of (z, a))
 ACTIVATIONS: dict[str, tuple[Callable, Callable]] = {
-    "relu": (_relu, lambda z, a: (z.real > 0).astype(float)),
+    "relu": (_relu, lambda z, a: z.real > 0),
     "sigmoid": (_sigmoid, lambda z, a: a * (1 - a)),
     "tanh": (np.tanh, lambda z, a: 1 - a * a),
-    "identity": (lambda z: z, lambda z, a: np.ones_like(z.real)),
+    "identity": (lambda z: z, lambda z, a: 1.0),
 }
 LOSSES = ("mse", "bce")
-
-
-def _swap(a):
-    return np.swapaxes(a, -1, -2)
 
 
 class MLP(Problem):
@@ -84,6 +84,9 @@ class MLP(Problem):
         self.n_samples = len(y)
         self.n_layers = len(sizes) - 1
         self.name, self.title, self.settings = name, title, settings
+        # Per layer: weight and bias names, activation and its derivative.
+        self._layers = [(f"W{l}", f"b{l}", *ACTIVATIONS[self._activation_name(l)])
+                        for l in range(1, self.n_layers + 1)]
         super().__init__({k: np.zeros(s) for k, s in self.shapes().items()})
 
     def shapes(self) -> dict[str, tuple[int, ...]]:
@@ -118,9 +121,9 @@ class MLP(Problem):
         """[(z_l, a_l)] for l = 0..L, with (None, X) first."""
         cache = [(None, X)]
         a = X
-        for l in range(1, self.n_layers + 1):
-            z = a @ _swap(params[f"W{l}"]) + params[f"b{l}"][..., None, :]
-            a = ACTIVATIONS[self._activation_name(l)][0](z)
+        for w, b, act, _ in self._layers:
+            z = a @ params[w].mT + params[b][..., None, :]
+            a = act(z)
             cache.append((z, a))
         return cache
 
@@ -152,16 +155,16 @@ class MLP(Problem):
         if self.loss_name == "bce":
             dz = (a - y) / n_entries
         else:
-            dz = (2.0 / n_entries) * (a - y) * ACTIVATIONS[self.output][1](z, a)
+            dz = (2.0 / n_entries) * (a - y) * self._layers[-1][3](z, a)
         grads = {}
         for l in range(self.n_layers, 0, -1):
-            a_prev = cache[l - 1][1]
-            W = params[f"W{l}"]
-            grads[f"W{l}"] = _swap(dz) @ a_prev + (self.l2 * W if self.l2 else 0.0)
-            grads[f"b{l}"] = dz.sum(axis=-2)
+            w, b, _, _ = self._layers[l - 1]
+            z_prev, a_prev = cache[l - 1]
+            W = params[w]
+            grads[w] = dz.mT @ a_prev + self.l2 * W if self.l2 else dz.mT @ a_prev
+            grads[b] = dz.sum(axis=-2)
             if l > 1:
-                z_prev = cache[l - 1][0]
-                dz = (dz @ W) * ACTIVATIONS[self.hidden][1](z_prev, a_prev)
+                dz = (dz @ W) * self._layers[l - 2][3](z_prev, a_prev)
         return value, {k: grads[k] for k in self.template}
 
 
