@@ -165,7 +165,7 @@ def run(problem: Problem, optimizer: Optimizer | str, steps: int, batch_size: in
     diverged_at = reason = None
     every = max(1, steps // 100)
     with np.errstate(all="ignore"):
-        bound = BLOWUP_FACTOR * max(1.0, abs(float(problem._loss(p, None))))
+        bound = blowup_bound(problem._loss(p, None))
 
     t0 = time.perf_counter()
     with np.errstate(all="ignore"):
@@ -179,9 +179,7 @@ def run(problem: Problem, optimizer: Optimizer | str, steps: int, batch_size: in
             # mini-batches it costs a pass over the data, so only when recorded.
             loss = probe if full_batch and k < steps else problem._loss(p, None) if keep else None
             check = probe if loss is None else loss
-            # The common case, finite and bounded, is tested inline: this runs every step.
-            ok = math.isfinite(check) and check <= bound and all_finite(p)
-            reason = None if ok else _divergence(k, p, check, bound)
+            reason = None if healthy(check, p, bound) else _divergence(k, p, check, bound)
             if reason is not None:
                 diverged_at = k
                 loss = problem._loss(p, None) if loss is None else loss
@@ -209,6 +207,30 @@ def run(problem: Problem, optimizer: Optimizer | str, steps: int, batch_size: in
                       params=params if is_dict(p) else params[""], losses=losses[:n_rec],
                       final_params=p, diverged_at=diverged_at, diverged_reason=reason, wall_time=wall,
                       config=config)
+
+
+def blowup_bound(initial_loss: Any) -> float:
+    """The loss above which a run counts as diverged: ``BLOWUP_FACTOR`` x max(1, |initial loss|)."""
+    return BLOWUP_FACTOR * max(1.0, abs(float(initial_loss)))
+
+
+def healthy(loss: Any, params: Tree, bound: float) -> bool | np.ndarray:
+    """The divergence rule: whether the params are finite and the loss is finite and at most ``bound``.
+
+    For one run ``loss`` is a number and the answer one bool. For R runs at
+    once (the sweep) ``loss`` has shape (R,), every block of ``params`` a
+    leading axis R, and the answer is one bool per run. Call it under
+    ``np.errstate(all="ignore")``: the values tested may be on their way to
+    overflow.
+    """
+    if type(loss) is np.ndarray and loss.ndim:
+        ok = np.isfinite(loss) & (loss <= bound)
+        for x in leaves(params):
+            # Row sums, as in all_finite: any inf or nan in a run makes its sum non-finite.
+            ok &= np.isfinite(x.reshape(len(loss), -1).sum(axis=1))
+        return ok
+    # The one-run case is tested inline: the runner calls this every step.
+    return math.isfinite(loss) and loss <= bound and all_finite(params)
 
 
 def _divergence(k: int, p: Tree, loss: Any, bound: float) -> str | None:
