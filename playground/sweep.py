@@ -137,12 +137,20 @@ class SweepResult:
         return RunSpec(c.optimizer, _hyperparams(c.optimizer, c.lr, momentum, self.fixed_hyperparams),
                        self.settings["batch_size"], self.settings["accumulate"])
 
-    def rerun(self, problem: Problem, i: int, record: int = 1000, progress: Progress | None = None) -> Trajectory:
-        """Configuration ``i`` as a separate :func:`~playground.runner.run`, with its full trajectory."""
+    def rerun(self, problem: Problem, i: int, record: int | None = None,
+              progress: Progress | None = None) -> Trajectory:
+        """Configuration ``i`` as a separate :func:`~playground.runner.run`, with its parameter trajectory.
+
+        ``record`` defaults to the sweep's own, which makes the run repeat
+        the sweep exactly: with mini-batches the runner tests divergence on
+        the full-data loss at recorded steps only, so another ``record`` can
+        move ``diverged_at`` by a step.
+        """
         spec = self.spec(i)
         s = self.settings
         return run(problem, spec.build(), s["steps"], batch_size=spec.batch_size, accumulate=spec.accumulate,
-                   shuffle=s["shuffle"], seed=s["seed"], record=record, label=spec.label, progress=progress)
+                   shuffle=s["shuffle"], seed=s["seed"], record=record or s["record"], label=spec.label,
+                   progress=progress)
 
     def to_csv(self) -> str:
         """One row per configuration: optimizer, lr, momentum (or beta1), final loss, diverged at.
