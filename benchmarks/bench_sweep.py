@@ -67,7 +67,8 @@ def main() -> None:
           f"{'met' if best_sweep <= GOAL_SECONDS else 'NOT met'}")
     print(f"loop over run():        {best_loop:7.2f} s   timed on a random {SUBSET} of the {configs} "
           f"configurations ({min(loop_t):.2f} s), scaled x{configs / SUBSET:g}")
-    print(f"speed-up:               {ratio:7.1f} x   goal >= {GOAL_RATIO:g}x: {'met' if ratio >= GOAL_RATIO else 'NOT met'}")
+    print(f"speed-up:               {ratio:7.1f} x   goal >= {GOAL_RATIO:g}x: "
+          f"{'met' if ratio >= GOAL_RATIO else 'NOT met'}")
 
 
 if __name__ == "__main__":
