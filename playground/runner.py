@@ -118,6 +118,15 @@ def _check_int(name: str, value: Any, low: int, high: int | None = None) -> int:
     return int(value)
 
 
+def check_settings(problem: Problem, steps: Any, batch_size: Any, accumulate: Any, shuffle: bool, seed: Any,
+                   record: Any) -> dict[str, Any]:
+    """The settings of a run (or of every run of a sweep), checked: ValueError names a bad value and its range."""
+    return dict(steps=_check_int("steps", steps, 1),
+                batch_size=None if batch_size is None else _check_int("batch_size", batch_size, 1, problem.n_samples),
+                accumulate=_check_int("accumulate", accumulate, 1), shuffle=shuffle,
+                seed=_check_int("seed", seed, 0), record=_check_int("record", record, 2))
+
+
 def run(problem: Problem, optimizer: Optimizer | str, steps: int, batch_size: int | None = None,
         accumulate: int = 1, shuffle: bool = True, seed: int = 0, params0: Tree | None = None,
         record: int = 1000, label: str | None = None, progress: Progress | None = None) -> Trajectory:
@@ -140,19 +149,14 @@ def run(problem: Problem, optimizer: Optimizer | str, steps: int, batch_size: in
     opt = optimizers.create(optimizer) if isinstance(optimizer, str) else optimizer
     if not isinstance(opt, Optimizer):
         raise ValueError(f"Invalid optimizer: {optimizer!r}. Pass an optimizer name or an Optimizer instance")
-    steps = _check_int("steps", steps, 1)
-    if batch_size is not None:
-        batch_size = _check_int("batch_size", batch_size, 1, problem.n_samples)
-    accumulate = _check_int("accumulate", accumulate, 1)
-    record = _check_int("record", record, 2)
-    seed = _check_int("seed", seed, 0)
+    config = check_settings(problem, steps, batch_size, accumulate, shuffle, seed, record)
+    steps, batch_size, accumulate = config["steps"], config["batch_size"], config["accumulate"]
+    seed, record = config["seed"], config["record"]
     p = problem.init_params(seed) if params0 is None else as_float_tree(params0, "params0")
     if problem.batch_size_of(p) is not None:
         raise ValueError("params0 has a leading batch axis; run() drives one run (use the sweep engine for many)")
     label = label or opt.name
 
-    config = dict(steps=steps, batch_size=batch_size, accumulate=accumulate, shuffle=shuffle, seed=seed,
-                  record=record)
     rec_steps = record_schedule(steps, record)
     rec_iter = iter(rec_steps.tolist())
     next_rec = next(rec_iter)

@@ -40,7 +40,7 @@ from optimizers.tree import Tree, tree_map
 
 from .comparison import RunSpec
 from .problems import Problem
-from .runner import (Progress, Trajectory, _accumulated, _check_int, batch_schedule, blowup_bound, healthy,
+from .runner import (Progress, Trajectory, _accumulated, batch_schedule, blowup_bound, check_settings, healthy,
                      record_schedule, run)
 
 #: Every value of a momentum axis. It stays below 1, as beta1 must: at momentum 1 the velocity never
@@ -199,12 +199,7 @@ def sweep(problem: Problem, optimizer: str | Sequence[str], lrs: Sequence[float]
     lrs = _axis("lrs", lrs)
     momenta = None if momenta is None else _axis("momenta", momenta)
     fixed = _fixed(fixed_hyperparams, momenta is not None)
-    steps = _check_int("steps", steps, 1)
-    if batch_size is not None:
-        batch_size = _check_int("batch_size", batch_size, 1, problem.n_samples)
-    accumulate = _check_int("accumulate", accumulate, 1)
-    seed = _check_int("seed", seed, 0)
-    record = _check_int("record", record, 2)
+    settings = check_settings(problem, steps, batch_size, accumulate, shuffle, seed, record)
     in_effect = {name: _check_family(name, lrs, momenta, fixed) for name in names}
 
     mom_values = [None] if momenta is None else momenta.tolist()
@@ -213,13 +208,12 @@ def sweep(problem: Problem, optimizer: str | Sequence[str], lrs: Sequence[float]
     lr_runs = np.repeat(lrs, len(mom_values))
     mom_runs = None if momenta is None else np.tile(momenta, len(lrs))
 
-    settings = dict(steps=steps, batch_size=batch_size, accumulate=accumulate, shuffle=shuffle, seed=seed,
-                    record=record)
-    rec_steps = record_schedule(steps, record)
+    rec_steps = record_schedule(settings["steps"], settings["record"])
     batched = [_build(name, lr_runs, mom_runs, fixed) for name in names]
-    total = steps * len(names)
+    total = settings["steps"] * len(names)
     t0 = time.perf_counter()
-    parts = [_run_batch(problem, opt, len(lr_runs), settings, rec_steps, _ticker(progress, g * steps, total))
+    parts = [_run_batch(problem, opt, len(lr_runs), settings, rec_steps,
+                        _ticker(progress, g * settings["steps"], total))
              for g, opt in enumerate(batched)]
     wall = time.perf_counter() - t0
     if progress is not None:
