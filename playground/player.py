@@ -277,7 +277,7 @@ _PAGE = """<!DOCTYPE html>
   html, body { margin: 0; padding: 0; background: #fff; }
   body { font: 14px system-ui, -apple-system, "Segoe UI", Roboto, "DejaVu Sans", sans-serif; color: #1f2933; }
   #player { display: flex; flex-direction: column; gap: 6px; box-sizing: border-box; padding: 4px; __HEIGHTCSS__ }
-  #plot { flex: 1 1 auto; min-height: 0; display: flex; justify-content: center; align-items: flex-start; }
+  #plot { flex: 1 1 auto; min-height: 0; display: flex; align-items: flex-start; }
   #stage { position: relative; width: __W__px; height: __H__px; }
   #stage > img, #stage > canvas { position: absolute; left: 0; top: 0; width: 100%; height: 100%; }
   #controls { display: flex; align-items: center; gap: 8px; flex-wrap: wrap; }
@@ -439,7 +439,10 @@ _PAGE = """<!DOCTYPE html>
   function fit() {
     const availW = plot.clientWidth, availH = fixedHeight ? plot.clientHeight : Infinity;
     const s = Math.min(availW / W, fixedHeight ? availH / H : 1);
-    if (s > 0) { stage.style.width = (W * s) + "px"; stage.style.height = (H * s) + "px"; }
+    if (!(s > 0)) return;
+    stage.style.width = (W * s) + "px"; stage.style.height = (H * s) + "px";
+    // Controls and legend as wide as the picture, so they line up under it.
+    $("controls").style.maxWidth = $("legend").style.maxWidth = (W * s) + "px";
   }
   new ResizeObserver(fit).observe(plot);
   fit();

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from playerfakes import Quadratic, Rosenbrock, descend
+from player_support import Quadratic, Rosenbrock, descend
 from playground import plots, player
 
 

@@ -7,7 +7,7 @@ import pytest
 from matplotlib.contour import ContourSet
 from matplotlib.figure import Figure
 
-from playerfakes import Quadratic, Rosenbrock, TinyMLP, Trajectory, descend, plane_runs
+from player_support import Quadratic, Rosenbrock, TinyMLP, Trajectory, descend, plane_runs
 from playground import plots, projection
 
 

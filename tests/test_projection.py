@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from playerfakes import Quadratic, Rosenbrock, TinyMLP, Trajectory, plane_runs
+from player_support import Quadratic, Rosenbrock, TinyMLP, Trajectory, plane_runs
 from playground import projection
 
 

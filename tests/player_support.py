@@ -1,7 +1,9 @@
-"""Stand-ins for playground.runner.Trajectory and playground.problems, for the player/plots tests.
+"""Support for the player, plots and projection tests and the player benchmark.
 
-They follow the contracts in the issue (batched ``loss``; the Trajectory
-fields) so the tests can switch to the real modules by changing imports.
+Stand-ins for ``playground.runner.Trajectory`` and ``playground.problems``
+follow the contracts in the issue (batched ``loss``; the Trajectory fields),
+so the tests can switch to the real modules by changing imports. The browser
+helpers drive Debian's Chromium through Playwright.
 """
 from __future__ import annotations
 
@@ -89,13 +91,15 @@ class TinyMLP:
         return np.mean((out - self.y) ** 2, axis=(-2, -1))
 
 
-def descend(problem, label, start, lr, steps, every=1, diverge_above=1e6):
-    """Plain gradient descent, recorded every ``every`` steps; stops at the first non-finite/huge point."""
+def descend(problem, label, start, lr, steps, every=1, momentum=0.0, diverge_above=1e6):
+    """Heavy-ball gradient descent, recorded every ``every`` steps; stops at the first non-finite/huge point."""
     p = np.array(start, dtype=float)
+    v = np.zeros_like(p)
     rec_steps, rec = [0], [p.copy()]
     diverged = None
     for k in range(1, steps + 1):
-        p = p - lr * problem.grad(p)
+        v = momentum * v + problem.grad(p)
+        p = p - lr * v
         if not np.all(np.isfinite(p)) or np.abs(p).max() > diverge_above:
             diverged = k
             rec_steps.append(k)
@@ -127,3 +131,38 @@ def plane_runs(problem: TinyMLP, n_runs: int = 3, steps: int = 40, seed: int = 0
         runs.append(Trajectory(label=f"run {r}", steps=np.arange(steps), params=params,
                                losses=problem.loss(params), final_params={k: v[-1] for k, v in params.items()}))
     return runs, basis
+
+
+def benchmark_runs(n_runs: int = 6, steps: int = 500):
+    """``n_runs`` gradient-descent runs of ``steps`` steps on Rosenbrock, the player benchmark's load."""
+    problem = Rosenbrock()
+    starts = [[-1.5, 2.0], [-1.8, -0.5], [0.0, 2.5], [1.8, 2.8], [-0.5, -0.8], [1.5, -0.5]]
+    return problem, [descend(problem, f"GD from {starts[i % 6]}, lr={1e-3 * (1 + i // 6):g}",
+                             starts[i % 6], 1e-3 * (1 + i // 6), steps) for i in range(n_runs)]
+
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+
+def launch_chromium(playwright):
+    """Debian's Chromium: ``playwright install`` cannot download browsers on this offline machine."""
+    return playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+
+
+def measure_fps(page, speed: str = "4") -> dict:
+    """Play the loaded player from frame 0 to the end at ``speed`` and report its frame rate.
+
+    fps is the rate of drawn frames between the first and last drawn
+    requestAnimationFrame timestamps; at a speed whose frame advance exceeds
+    the display rate every animation frame draws, so this is the rate the
+    browser sustains.
+    """
+    page.select_option("#speed", speed)
+    page.evaluate("player.show(0); player.resetStats()")
+    page.click("#play")
+    page.wait_for_function("player.frame() === player.frames.length - 1", timeout=120_000)
+    s = page.evaluate("player.stats()")
+    return {"fps": (s["drawn"] - 1) / (s["last"] - s["first"]) * 1000, "frames_drawn": s["drawn"],
+            "draw_ms_per_frame": s["drawMs"] / s["drawn"], "longest_gap_ms": s["maxGap"]}
