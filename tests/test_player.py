@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from player_support import Quadratic, Rosenbrock, descend
-from playground import plots, player
+from player_support import descend, with_path
+from playground import plots, player, problems
 
 
 def page_data(html):
@@ -24,7 +24,7 @@ def make_run(label, steps, xy=None, diverged_at=None):
 @pytest.mark.parametrize("dpi", [72, 100, 150])
 def test_pixel_coords_land_where_matplotlib_draws_the_point(dpi):
     # Oracle independent of the transform: find a drawn marker in the PNG itself.
-    fig, ax = plots.contour(Quadratic(), resolution=11, dpi=dpi)
+    fig, ax = plots.contour(problems.quadratic(), resolution=11, dpi=dpi)
     point = np.array([[0.6, -0.45]])
     ax.plot(*point.T, "s", ms=6, color="#ff0000", mec="#ff0000")
     png = plots.to_png(fig)
@@ -50,31 +50,43 @@ def test_frames_are_the_union_of_recorded_and_divergence_steps():
 
 
 def test_diverged_trajectory_is_cut_and_labelled():
-    r = Rosenbrock()
-    blown = descend(r, "lr too big", [-1.5, 2.0], 1.1e-2, 100)
-    assert not np.isfinite(blown.params[-1]).all()
+    r = problems.rosenbrock()
+    real = descend(r, "lr too big", 2.2e-3, 100)
+    assert real.diverged_at == real.steps[-1]
+    params = real.params.copy()
+    params[-1] = [np.inf, np.nan]  # a blow-up the runner records as non-finite
+    blown = with_path(real, "lr too big", params, steps=real.steps, diverged_at=real.diverged_at)
     (run,) = player.runs_from_trajectories([blown])
-    assert len(run.xy) == len(blown.params) - 1 and np.isfinite(run.xy).all()
-    np.testing.assert_array_equal(run.steps, blown.steps[:-1])
-    assert run.diverged_at == blown.diverged_at
+    assert len(run.xy) == len(params) - 1 and np.isfinite(run.xy).all()
+    np.testing.assert_array_equal(run.steps, real.steps[:-1])
+    assert run.diverged_at == real.diverged_at
     fig, ax = plots.contour(r, resolution=11)
     html = player.player_html(fig, ax, [run])
     data = page_data(html)
-    assert data["runs"][0]["divergedAt"] == blown.diverged_at
-    assert data["frames"][-1] == blown.diverged_at
+    assert data["runs"][0]["divergedAt"] == real.diverged_at
+    assert data["frames"][-1] == real.diverged_at  # the divergence gets a frame of its own
     assert '"diverged at step "' in html
 
 
+def test_finite_blow_up_keeps_its_last_point_within_canvas_limits():
+    r = problems.rosenbrock()
+    (run,) = player.runs_from_trajectories([descend(r, "huge", 100.0, 100)])
+    assert run.diverged_at is not None and np.isfinite(run.xy).all()
+    fig, ax = plots.contour(r, resolution=11)
+    xy = np.array(page_data(player.player_html(fig, ax, [run]))["runs"][0]["xy"])
+    assert np.abs(xy).max() == 1e6  # one step lands ~1.7e6 px away: clamped
+
+
 def test_runs_get_palette_colours_in_order():
-    q = Quadratic()
-    runs = player.runs_from_trajectories([descend(q, f"r{i}", [-1.8, 1.2], 0.1, 5) for i in range(3)])
+    q = problems.quadratic()
+    runs = player.runs_from_trajectories([descend(q, f"r{i}", 0.1, 5) for i in range(3)])
     assert [r.color for r in runs] == [plots.run_color(i) for i in range(3)]
 
 
 def test_player_html_is_self_contained():
-    q = Quadratic()
+    q = problems.quadratic()
     fig, ax = plots.contour(q, resolution=11)
-    html = player.player_html(fig, ax, player.runs_from_trajectories([descend(q, "gd", [-1.8, 1.2], 0.1, 20)]))
+    html = player.player_html(fig, ax, player.runs_from_trajectories([descend(q, "gd", 0.1, 20)]))
     assert not re.search(r"https?://", html)
     assert re.findall(r'\bsrc="([^"]{0,22})', html) == ["data:image/png;base64,"]
     for element in ['id="step-counter"', 'id="play"', 'id="scrubber"', 'id="speed"', 'id="legend"']:
@@ -83,7 +95,7 @@ def test_player_html_is_self_contained():
 
 
 def test_player_html_carries_pixels_and_frame_indices():
-    q = Quadratic()
+    q = problems.quadratic()
     fig, ax = plots.contour(q, resolution=11)
     runs = [make_run("a", [0, 1, 2], xy=np.array([[0.0, 0.0], [1.0, 0.5], [-1.0, 1.0]])), make_run("b", [0, 2])]
     data = page_data(player.player_html(fig, ax, runs))
@@ -95,7 +107,7 @@ def test_player_html_carries_pixels_and_frame_indices():
 
 
 def test_labels_cannot_break_out_of_the_page():
-    q = Quadratic()
+    q = problems.quadratic()
     fig, ax = plots.contour(q, resolution=11)
     html = player.player_html(fig, ax, [make_run("</script><b>__W__", [0, 1])])
     assert "</script><b>" not in html
@@ -113,14 +125,14 @@ def test_player_run_rejects_non_finite_points_and_bad_steps():
 
 @pytest.mark.parametrize("kwargs, match", [({"fps": 0}, "fps"), ({"height": 20}, "height")])
 def test_player_html_names_bad_options(kwargs, match):
-    fig, ax = plots.contour(Quadratic(), resolution=11)
+    fig, ax = plots.contour(problems.quadratic(), resolution=11)
     with pytest.raises(ValueError, match=match):
         player.player_html(fig, ax, [make_run("a", [0, 1])], **kwargs)
 
 
 def test_save_gif_writes_a_bounded_multi_frame_gif_and_leaves_the_figure_as_it_was(tmp_path):
-    r = Rosenbrock()
-    trajs = [descend(r, "gd", [-1.5, 2.0], 1e-3, 400), descend(r, "blown", [-1.5, 2.0], 1.1e-2, 100)]
+    r = problems.rosenbrock()
+    trajs = [descend(r, "gd", 1e-3, 400), descend(r, "blown", 2.2e-3, 100)]
     fig, ax = plots.contour(r, resolution=21)
     artists_before = len(ax.get_children())
     path = tmp_path / "run.gif"

@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from player_support import CHROMIUM, Rosenbrock, benchmark_runs, descend, launch_chromium, measure_fps
-from playground import player, plots
+from player_support import CHROMIUM, benchmark_runs, descend, launch_chromium, measure_fps
+from playground import player, plots, problems
 
 if not os.access(CHROMIUM, os.X_OK):
     pytest.skip(f"no Chromium at {CHROMIUM} (apt-get install chromium)", allow_module_level=True)
@@ -42,12 +42,12 @@ def shown_step(page):
 
 @pytest.fixture()
 def demo(browser, tmp_path):
-    r = Rosenbrock()
+    r = problems.rosenbrock()
     trajs = [
-        descend(r, "GD lr=1e-3", [-1.5, 2.0], 1e-3, 600, every=2),
-        descend(r, "momentum 0.9, lr=2e-4", [-1.5, 2.0], 2e-4, 600, momentum=0.9),
-        descend(r, "momentum 0.95, lr=1e-4, every 5th step", [1.8, -0.5], 1e-4, 400, every=5, momentum=0.95),
-        descend(r, "GD lr=2.2e-3", [-1.5, 2.0], 2.2e-3, 300),
+        descend(r, "GD lr=1e-3, every 2nd step", 1e-3, 600, every=2),
+        descend(r, "momentum 0.9, lr=5e-4", 5e-4, 600, momentum=0.9, start=(-1.8, -0.5)),
+        descend(r, "momentum 0.95, lr=2e-4, every 5th step", 2e-4, 400, every=5, momentum=0.95, start=(0.5, 2.8)),
+        descend(r, "GD lr=2.2e-3", 2.2e-3, 300, start=(-1.0, 2.8)),
     ]
     fig, ax = plots.contour(r)
     page, errors = open_player(browser, tmp_path, player.player_html(fig, ax, player.runs_from_trajectories(trajs)))
@@ -107,9 +107,9 @@ def test_play_from_the_end_restarts_and_stops_at_the_last_frame(demo):
 
 
 def test_fits_a_fixed_height(browser, tmp_path):
-    r = Rosenbrock()
+    r = problems.rosenbrock()
     fig, ax = plots.contour(r)
-    runs = player.runs_from_trajectories([descend(r, "gd", [-1.5, 2.0], 1e-3, 50)])
+    runs = player.runs_from_trajectories([descend(r, "gd", 1e-3, 50)])
     page, errors = open_player(browser, tmp_path, player.player_html(fig, ax, runs, height=420), height=420)
     assert page.evaluate("document.documentElement.scrollHeight") <= 420
     stage = page.locator("#stage").bounding_box()

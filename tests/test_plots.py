@@ -1,3 +1,4 @@
+import dataclasses
 import subprocess
 import sys
 from pathlib import Path
@@ -7,8 +8,8 @@ import pytest
 from matplotlib.contour import ContourSet
 from matplotlib.figure import Figure
 
-from player_support import Quadratic, Rosenbrock, TinyMLP, Trajectory, descend, plane_runs
-from playground import plots, projection
+from player_support import descend, plane_runs
+from playground import plots, problems, projection
 
 
 def run_lines(ax):
@@ -23,8 +24,8 @@ def test_run_colors_are_stable_distinct_and_cycle():
 
 
 def test_loss_curves_one_line_per_run_on_log_scale():
-    q = Quadratic()
-    runs = [descend(q, "slow", [-1.8, 1.2], 0.01, 50), descend(q, "fast", [-1.8, 1.2], 0.2, 50)]
+    q = problems.quadratic()
+    runs = [descend(q, "slow", 0.01, 50), descend(q, "fast", 0.15, 50)]
     fig = plots.loss_curves(runs)
     ax = fig.axes[0]
     assert isinstance(fig, Figure)
@@ -36,25 +37,33 @@ def test_loss_curves_one_line_per_run_on_log_scale():
 
 
 def test_loss_curves_mark_where_a_run_diverged():
-    q = Quadratic()
-    blown = descend(q, "too big", [-1.8, 1.2], 0.3, 200)
-    assert blown.diverged_at is not None and not np.isfinite(blown.losses[-1])
+    blown = descend(problems.quadratic(), "too big", 0.25, 200)  # past GD's 2 / L = 0.2
+    assert blown.diverged_at is not None
     ax = plots.loss_curves([blown]).axes[0]
     (line,) = run_lines(ax)
     assert line.get_label() == f"too big (diverged at step {blown.diverged_at})"
-    assert np.isfinite(line.get_ydata()).all() and len(line.get_ydata()) == len(blown.losses) - 1
     assert any(t.get_text() == f"diverged at step {blown.diverged_at}" for t in ax.texts)
-    assert any(ln.get_marker() == "X" for ln in ax.get_lines())
+    (mark,) = [ln for ln in ax.get_lines() if ln.get_marker() == "X"]
+    assert tuple(mark.get_xydata()[0]) == (blown.steps[-1], blown.losses[-1])
+
+
+def test_loss_curves_stop_at_the_first_non_finite_loss():
+    run = descend(problems.quadratic(), "nan tail", 0.01, 9)
+    losses = run.losses.copy()
+    losses[6:] = [np.inf, np.nan, 1.0, 2.0][: len(losses) - 6]
+    (line,) = run_lines(plots.loss_curves([dataclasses.replace(run, losses=losses)]).axes[0])
+    assert len(line.get_ydata()) == 6
 
 
 def test_loss_curves_fall_back_to_symlog_for_losses_below_zero():
-    saddle = Trajectory("saddle", np.arange(4), np.zeros((4, 2)), np.array([0.5, 0.0, -2.0, -40.0]), np.zeros(2))
+    saddle = descend(problems.saddle(), "escapes the saddle", 0.1, 200)
+    assert saddle.losses.min() < 0 < saddle.losses.max()
     assert plots.loss_curves([saddle]).axes[0].get_yscale() == "symlog"
 
 
 def test_contour_draws_the_surface_minimum_and_one_line_per_run():
-    r = Rosenbrock()
-    runs = [descend(r, "a", [-1.5, 2.0], 1e-3, 300), descend(r, "b", [-1.8, -0.5], 1e-3, 300, every=5)]
+    r = problems.rosenbrock()
+    runs = [descend(r, "a", 1e-3, 300), descend(r, "b", 2e-4, 300, every=5, momentum=0.9)]
     fig, ax = plots.contour(r, runs)
     assert any(isinstance(c, ContourSet) for c in ax.collections)
     assert [ln.get_label() for ln in run_lines(ax)] == ["a", "b"]
@@ -65,24 +74,23 @@ def test_contour_draws_the_surface_minimum_and_one_line_per_run():
     assert ax.get_xlabel() == "x" and len(fig.axes) == 2  # the plot and its colour bar
 
 
-def test_contour_without_bounds_frames_runs_and_optimum():
-    q = Quadratic()
+def test_contour_without_bounds_frames_runs_and_minima():
+    q = problems.quadratic(start=(3.0, -4.0))
     q.bounds = None
-    run = descend(q, "a", [3.0, -4.0], 0.05, 30)
+    run = descend(q, "a", 0.05, 30)
     _, ax = plots.contour(q, [run])
     (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()
     assert x0 < 0 < 3 < x1 and y0 < -4 < 0 < y1
 
 
 def test_contour_refuses_runs_with_more_than_two_parameters():
-    mlp = TinyMLP()
-    runs, _ = plane_runs(mlp)
-    with pytest.raises(ValueError, match="13 parameters.*projected_contour"):
-        plots.contour(Quadratic(), runs)
+    runs, _ = plane_runs(problems.xor())
+    with pytest.raises(ValueError, match="15 parameters.*projected_contour"):
+        plots.contour(problems.quadratic(), runs)
 
 
 def test_projected_contour_draws_runs_by_their_plane_coordinates():
-    mlp = TinyMLP()
+    mlp = problems.xor()
     runs, _ = plane_runs(mlp)
     proj = projection.project(mlp, runs, resolution=9)
     _, ax = plots.projected_contour(proj, runs)
@@ -93,8 +101,8 @@ def test_projected_contour_draws_runs_by_their_plane_coordinates():
 
 def test_levels_are_geometric_in_a_valley_and_linear_in_a_bowl():
     grid = np.stack(np.meshgrid(np.linspace(-2, 2, 41), np.linspace(-1, 3, 41)), -1).reshape(-1, 2)
-    valley = plots.contour_levels(Rosenbrock().loss(grid), 10)
-    bowl = plots.contour_levels(Quadratic().loss(grid), 10)
+    valley = plots.contour_levels(problems.rosenbrock().loss(grid), 10)
+    bowl = plots.contour_levels(problems.quadratic().loss(grid), 10)
     assert np.all(np.diff(valley) > 0) and np.all(np.diff(bowl) > 0)
     assert np.diff(valley)[-1] / np.diff(valley)[1] > 100
     np.testing.assert_allclose(np.diff(bowl), np.diff(bowl)[0])
@@ -105,7 +113,7 @@ def test_levels_of_a_flat_surface_still_make_one_band():
 
 
 def test_to_png_is_a_png_without_urls():
-    png = plots.to_png(plots.contour(Quadratic(), resolution=11)[0])
+    png = plots.to_png(plots.contour(problems.quadratic(), resolution=11)[0])
     assert png.startswith(b"\x89PNG\r\n\x1a\n")
     assert b"http" not in png
 

@@ -1,8 +1,10 @@
 import numpy as np
 import pytest
 
-from player_support import Quadratic, Rosenbrock, TinyMLP, Trajectory, plane_runs
-from playground import projection
+import optimizers
+
+from player_support import plane_runs, with_path
+from playground import problems, projection, run
 
 
 class CountingLoss:
@@ -20,7 +22,7 @@ class CountingLoss:
 
 
 def test_snapshot_rows_round_trip_dict_params():
-    mlp = TinyMLP()
+    mlp = problems.xor()
     like = mlp.init_params(1)
     rows = np.arange(5 * mlp.dim, dtype=float).reshape(5, mlp.dim)
     batched = projection.rows_to_tree(rows, like)
@@ -36,7 +38,7 @@ def test_finite_snapshots_cut_before_first_non_finite_block_entry():
 
 
 def test_parameter_plane_equals_point_by_point_loss_in_one_call():
-    problem = CountingLoss(Rosenbrock())
+    problem = CountingLoss(problems.rosenbrock())
     surface = projection.parameter_plane(problem, ((-2, 2), (-1, 3)), resolution=17)
     assert problem.calls == 1
     direct = np.array([[problem.problem.loss(np.array([x, y])) for x in surface.xs] for y in surface.ys])
@@ -46,27 +48,27 @@ def test_parameter_plane_equals_point_by_point_loss_in_one_call():
 
 
 def test_parameter_plane_rejects_many_parameter_problems():
-    with pytest.raises(ValueError, match="tiny_mlp.*13.*project"):
-        projection.parameter_plane(TinyMLP(), ((0, 1), (0, 1)))
+    with pytest.raises(ValueError, match="xor.*15.*project"):
+        projection.parameter_plane(problems.xor(), ((0, 1), (0, 1)))
 
 
 def test_plane_loss_rejects_a_loss_without_batch_axis():
-    class Scalar(Quadratic):
+    class Unbatched(CountingLoss):
         def loss(self, params, idx=None):
             return float(np.sum(params**2))
 
     with pytest.raises(ValueError, match=r"shape \(\) for a batch of 4"):
-        projection.parameter_plane(Scalar(), ((0, 1), (0, 1)), resolution=2)
+        projection.parameter_plane(Unbatched(problems.quadratic()), ((0, 1), (0, 1)), resolution=2)
 
 
 @pytest.mark.parametrize("bounds", [((1, 0), (0, 1)), ((0, np.nan), (0, 1))])
 def test_bad_bounds_are_named(bounds):
     with pytest.raises(ValueError, match="bounds"):
-        projection.parameter_plane(Quadratic(), bounds)
+        projection.parameter_plane(problems.quadratic(), bounds)
 
 
 def test_projection_recovers_the_plane_the_runs_move_in():
-    mlp = TinyMLP()
+    mlp = problems.xor()
     runs, basis = plane_runs(mlp)
     proj = projection.project(mlp, runs, resolution=9)
     assert proj.explained_variance_ratio.sum() == pytest.approx(1.0, abs=1e-10)
@@ -78,7 +80,7 @@ def test_projection_recovers_the_plane_the_runs_move_in():
 
 
 def test_projection_loss_grid_equals_direct_evaluation():
-    mlp = CountingLoss(TinyMLP())
+    mlp = CountingLoss(problems.xor())
     runs, _ = plane_runs(mlp.problem)
     proj = projection.project(mlp, runs, resolution=7)
     assert mlp.calls == 1
@@ -93,7 +95,7 @@ def test_projection_loss_grid_equals_direct_evaluation():
 
 
 def test_projection_centred_on_a_run_puts_its_final_point_at_the_origin():
-    mlp = TinyMLP()
+    mlp = problems.xor()
     runs, _ = plane_runs(mlp)
     proj = projection.project(mlp, runs, centre=1, resolution=5)
     np.testing.assert_allclose(proj.coords[1][-1], [0, 0], atol=1e-12)
@@ -102,30 +104,40 @@ def test_projection_centred_on_a_run_puts_its_final_point_at_the_origin():
 
 
 def test_projection_orients_the_first_run_left_to_right():
-    mlp = TinyMLP()
+    mlp = problems.xor()
     runs, _ = plane_runs(mlp)
     first = projection.project(mlp, runs, resolution=5).coords[0]
     assert first[-1, 0] > first[0, 0] and first[-1, 1] >= first[0, 1]
 
 
 def test_projection_of_identical_snapshots_is_a_clear_error():
-    mlp = TinyMLP()
-    p = mlp.init_params(0)
-    still = {k: np.repeat(v[None], 6, axis=0) for k, v in p.items()}
-    run = Trajectory("stuck", np.arange(6), still, mlp.loss(still), p)
+    mlp = problems.xor()
+    runs, _ = plane_runs(mlp)
+    still = with_path(runs[0], "stuck", {k: np.repeat(v[:1], 6, axis=0) for k, v in runs[0].params.items()})
     with pytest.raises(ValueError, match="identical"):
-        projection.project(mlp, [run, run])
+        projection.project(mlp, [still, still])
 
 
 def test_projection_skips_the_non_finite_tail_of_a_diverged_run():
-    mlp = TinyMLP()
+    mlp = problems.xor()
     runs, _ = plane_runs(mlp)
     blown = {k: v.copy() for k, v in runs[0].params.items()}
     blown["W2"][30:] = np.nan
-    runs[0] = Trajectory("blown", runs[0].steps, blown, runs[0].losses, runs[0].final_params, diverged_at=30)
+    runs[0] = with_path(runs[0], "blown", blown, diverged_at=30)
     proj = projection.project(mlp, runs, resolution=5)
     assert [len(c) for c in proj.coords] == [30, 40, 40]
     assert np.isfinite(proj.surface.loss).all()
+
+
+def test_projection_of_real_runs_on_a_real_mlp():
+    net = problems.sin_mlp(width=8)
+    runs = [run(net, optimizers.create(name, lr=lr), 60, record=31, label=name)
+            for name, lr in [("gd", 0.1), ("adam", 0.01), ("momentum", 0.05)]]
+    proj = projection.project(net, runs, resolution=21)
+    assert proj.surface.loss.shape == (21, 21) and np.isfinite(proj.surface.loss).all()
+    assert 0.5 < proj.explained_variance_ratio.sum() <= 1.0
+    assert np.all(np.diff(proj.explained_variance_ratio) <= 0)
+    np.testing.assert_allclose(proj.directions @ proj.directions.T, np.eye(2), atol=1e-12)
 
 
 def test_box_gives_a_flat_side_a_quarter_of_the_other():
