@@ -69,12 +69,12 @@ def loss_curves(trajectories: Sequence[Any], *, title: str = "Full-data loss",
         steps = np.asarray(t.steps)
         bad = ~np.isfinite(losses)
         n = int(np.argmax(bad)) if bad.any() else len(losses)
-        label = t.label if t.diverged_at is None else f"{t.label} (diverged at step {t.diverged_at})"
-        ax.plot(steps[:n], losses[:n], color=run_color(i), lw=1.6, label=label)
+        ax.plot(steps[:n], losses[:n], color=run_color(i), lw=1.6, label=_run_label(t))
         if t.diverged_at is not None and n:
             ax.plot(steps[n - 1], losses[n - 1], "X", color=run_color(i), ms=9, mec="white")
-            ax.annotate(f"diverged at step {t.diverged_at}", (steps[n - 1], losses[n - 1]),
-                        xytext=(4, 6), textcoords="offset points", fontsize=8, color=run_color(i))
+            # Below and right of the mark: a blow-up puts it at the top edge, where text above is cut off.
+            ax.annotate(f"diverged at step {t.diverged_at}", (steps[n - 1], losses[n - 1]), xytext=(7, -3),
+                        textcoords="offset points", va="top", fontsize=8, color=run_color(i))
         finite_losses.append(losses[:n])
     values = np.concatenate(finite_losses) if finite_losses else np.empty(0)
     if len(values) and values.min() > 0:
@@ -143,7 +143,7 @@ def _surface_figure(surface: LossSurface, trajectories: Sequence[Any] = (),
         ax.plot(surface.minima[:, 0], surface.minima[:, 1], "*", ms=15, color="#ffd400",
                 mec="black", mew=0.9, label="minimum", zorder=5)
     for i, (t, xy) in enumerate(zip(trajectories, paths)):
-        _draw_path(ax, xy, run_color(i), t.label, t.diverged_at)
+        _draw_path(ax, xy, run_color(i), _run_label(t), t.diverged_at is not None)
     ax.set(xlim=(surface.xs[0], surface.xs[-1]), ylim=(surface.ys[0], surface.ys[-1]),
            xlabel=surface.axis_labels[0], ylabel=surface.axis_labels[1], title=surface.title)
     if len(trajectories):
@@ -154,8 +154,8 @@ def _surface_figure(surface: LossSurface, trajectories: Sequence[Any] = (),
 def contour_levels(values: np.ndarray, n: int) -> np.ndarray:
     """``n`` increasing contour levels spanning the finite ``values``.
 
-    Steep walls around a flat valley (Rosenbrock, ill-conditioned quadratics)
-    put most of the grid far above the minimum: equal steps would spend nearly
+    Steep walls around a flat valley (Rosenbrock, Beale) put most of the
+    grid far above the minimum: equal steps would spend nearly
     every level on the walls and leave the valley, where runs move, one flat
     band. There levels are spaced geometrically above the minimum instead,
     which also works for losses <= 0.
@@ -166,15 +166,18 @@ def contour_levels(values: np.ndarray, n: int) -> np.ndarray:
     if not hi > lo:
         # A flat surface still needs two distinct levels to draw its one band.
         return np.array([lo - 0.5, lo + 0.5]) if lo == 0 else np.sort([lo * 0.99, lo * 1.01])
-    if (np.median(values) - lo) / (hi - lo) < 0.1:
+    if (np.median(values) - lo) / (hi - lo) < 0.2:
         return np.concatenate([[lo], lo + np.geomspace((hi - lo) * 1e-4, hi - lo, n - 1)])
     return np.linspace(lo, hi, n)
 
 
-def _draw_path(ax: Axes, xy: np.ndarray, color: str, label: str, diverged_at: int | None) -> None:
-    if diverged_at is not None:
-        label = f"{label} (diverged at step {diverged_at})"
+def _run_label(t: Any) -> str:
+    return t.label if t.diverged_at is None else f"{t.label} (diverged at step {t.diverged_at})"
+
+
+def _draw_path(ax: Axes, xy: np.ndarray, color: str, label: str, diverged: bool) -> None:
+    """A run's path, a hollow ring at its start and a dot (an X if it diverged) at its end."""
     ax.plot(xy[:, 0], xy[:, 1], "-", color=color, lw=1.8, label=label, zorder=3)
     if len(xy):
         ax.plot(*xy[0], "o", ms=6, mfc="white", mec=color, mew=1.5, zorder=4)
-        ax.plot(*xy[-1], "X" if diverged_at is not None else "o", ms=8, color=color, mec="white", zorder=4)
+        ax.plot(*xy[-1], "X" if diverged else "o", ms=8, color=color, mec="white", zorder=4)

@@ -201,7 +201,7 @@ def project(problem: Any, trajectories: Sequence[Any], *, centre: Literal["mean"
     surface = LossSurface(
         xs=xs, ys=ys, loss=plane_loss(problem, origin, directions, xs, ys),
         axis_labels=(f"PC1 ({evr[0]:.1%} of variance)", f"PC2 ({evr[1]:.1%})"),
-        title=f"{problem.title}: runs on their top-2 principal plane", minima=marks,
+        title=problem.title, minima=marks,
     )
     return Projection(centre=origin, directions=directions, explained_variance_ratio=evr,
                       coords=coords, surface=surface)

@@ -100,9 +100,12 @@ def test_projected_contour_draws_runs_by_their_plane_coordinates():
 
 
 def test_levels_are_geometric_in_a_valley_and_linear_in_a_bowl():
-    grid = np.stack(np.meshgrid(np.linspace(-2, 2, 41), np.linspace(-1, 3, 41)), -1).reshape(-1, 2)
-    valley = plots.contour_levels(problems.rosenbrock().loss(grid), 10)
-    bowl = plots.contour_levels(problems.quadratic().loss(grid), 10)
+    def levels(problem):
+        (x0, x1), (y0, y1) = problem.bounds
+        grid = np.stack(np.meshgrid(np.linspace(x0, x1, 41), np.linspace(y0, y1, 41)), -1).reshape(-1, 2)
+        return plots.contour_levels(problem.loss(grid), 10)
+
+    valley, bowl = levels(problems.rosenbrock()), levels(problems.quadratic())
     assert np.all(np.diff(valley) > 0) and np.all(np.diff(bowl) > 0)
     assert np.diff(valley)[-1] / np.diff(valley)[1] > 100
     np.testing.assert_allclose(np.diff(bowl), np.diff(bowl)[0])
