@@ -327,7 +327,7 @@ _PAGE = """<!DOCTYPE html>
   const playBtn = $("play"), scrubber = $("scrubber"), counter = $("step-counter"), speedSel = $("speed");
   const runs = data.runs.map((run) => ({
     label: run.label, color: run.color, xy: Float64Array.from(run.xy), idx: Int32Array.from(run.idx),
-    divergedAt: run.divergedAt, status: null,
+    divergedAt: run.divergedAt, status: null, down: false,
   }));
 
   // Legend: built with textContent, so labels are never parsed as HTML.
@@ -370,7 +370,9 @@ _PAGE = """<!DOCTYPE html>
     for (const run of runs) {
       const k = run.idx[f];
       const down = isDown(run, f);
-      run.status.textContent = down ? "diverged at step " + run.divergedAt : "";
+      if (down !== run.down) {  // touch the DOM only on change: it is slower than the canvas
+        run.down = down; run.status.textContent = down ? "diverged at step " + run.divergedAt : "";
+      }
       if (k < 0) continue;
       const x = run.xy[2 * k], y = run.xy[2 * k + 1];
       heads.lineWidth = 1.5 * data.pxPerPt; heads.strokeStyle = "#fff"; heads.fillStyle = run.color;
@@ -396,14 +398,17 @@ _PAGE = """<!DOCTYPE html>
   }
 
   function setPlaying(on) {
+    const start = on && !playing;  // one animation loop, however often play() is called
     playing = on; lastT = null; carry = 0;
     playBtn.innerHTML = on ? "&#10074;&#10074; Pause" : "&#9654; Play";
-    if (on) requestAnimationFrame(tick);
+    if (start) requestAnimationFrame(tick);
   }
 
   function tick(t) {
     if (!playing) return;
-    if (lastT !== null) carry += (t - lastT) / 1000 * data.fps * Number(speedSel.value);
+    // At most 100 ms per tick: after the tab was hidden (no animation frames),
+    // playback resumes where it was instead of jumping ahead by the time away.
+    if (lastT !== null) carry += Math.min(t - lastT, 100) / 1000 * data.fps * Number(speedSel.value);
     lastT = t;
     const step = Math.floor(carry);
     if (step > 0) {

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from player_support import descend, with_path
-from playground import plots, player, problems
+from player_support import descend, plane_runs, with_path
+from playground import player, plots, problems, projection
 
 
 def page_data(html):
@@ -75,6 +75,19 @@ def test_finite_blow_up_keeps_its_last_point_within_canvas_limits():
     fig, ax = plots.contour(r, resolution=11)
     xy = np.array(page_data(player.player_html(fig, ax, [run]))["runs"][0]["xy"])
     assert np.abs(xy).max() == 1e6  # one step lands ~1.7e6 px away: clamped
+
+
+def test_many_parameter_runs_play_by_their_projected_coordinates():
+    net = problems.xor()
+    runs, _ = plane_runs(net)
+    proj = projection.project(net, runs, resolution=5)
+    played = player.runs_from_trajectories(runs, coords=proj.coords)
+    for run, xy in zip(played, proj.coords):
+        np.testing.assert_array_equal(run.xy, xy)
+    with pytest.raises(ValueError, match="15 parameters"):
+        player.runs_from_trajectories(runs)
+    with pytest.raises(ValueError, match="2 coordinate paths for 3 trajectories"):
+        player.runs_from_trajectories(runs, coords=proj.coords[:2])
 
 
 def test_runs_get_palette_colours_in_order():
