@@ -16,7 +16,7 @@ from playground import problems, run
 
 
 def descend(problem, label, lr, steps, *, every=1, momentum=0.0, start=None):
-    """Gradient descent (heavy ball when ``momentum``) from ``start`` (default: the problem's), every ``every``-th step recorded."""
+    """Gradient descent (heavy ball with ``momentum``) from ``start`` or the problem's, every ``every``-th step kept."""
     opt = optimizers.create("momentum", lr=lr, momentum=momentum) if momentum else optimizers.create("gd", lr=lr)
     return run(problem, opt, steps, record=steps // every + 1, label=label, params0=start)
 
