@@ -21,6 +21,7 @@ from matplotlib.figure import Figure
 
 import optimizers
 
+from .plots import new_figure, run_color
 from .stability import bound_text, lr_bound
 from .sweep import SweepResult
 
@@ -53,7 +54,7 @@ def _heatmaps(result: SweepResult) -> Figure:
     div_norm = LogNorm(1, max(steps, 2))
     lr_edges, mu_edges = _edges(result.lrs, log=True), _edges(result.momenta, log=False)
     n = len(result.optimizers)
-    fig = Figure(figsize=(4.6 * n + 2.4, 4.4), layout="constrained")
+    fig = new_figure(figsize=(4.6 * n + 2.4, 4.4))
     axes = fig.subplots(1, n, squeeze=False, sharey=True)[0]
     for ax, name in zip(axes, result.optimizers):
         # grid() is (lr, momentum); pcolormesh wants rows along y (momentum).
@@ -80,20 +81,21 @@ def _heatmaps(result: SweepResult) -> Figure:
 
 def _lr_curves(result: SweepResult) -> Figure:
     values, label = _colour_values(result)
-    fig = Figure(figsize=(7.0, 4.4), layout="constrained")
+    fig = new_figure(figsize=(7.0, 4.4))
     ax = fig.subplots()
     # Diverged runs have no final loss; their divergence step goes on a second y axis instead.
     steps_ax = ax.twinx() if result.diverged.any() else None
-    for name in result.optimizers:
-        (line,) = ax.plot(result.lrs, result.grid(values, name), marker=".", label=optimizers.get(name).title)
+    for i, name in enumerate(result.optimizers):
+        color = run_color(i)
+        ax.plot(result.lrs, result.grid(values, name), marker=".", color=color, label=optimizers.get(name).title)
         diverged = result.grid(result.diverged, name)
         if steps_ax is not None and diverged.any():
-            steps_ax.plot(result.lrs[diverged], result.grid(result.diverged_at, name)[diverged], "x",
-                          color=line.get_color(), label=f"{name}: diverged at step")
+            steps_ax.plot(result.lrs[diverged], result.grid(result.diverged_at, name)[diverged], "x", color=color,
+                          label=f"{name}: diverged at step")
         opt = result.build(name, 1.0)
         bound = lr_bound(opt, result.lipschitz)
         if bound is not None:
-            ax.axvline(bound, color=line.get_color(), ls="--", label=f"{name}: {bound_text(opt, result.lipschitz)}")
+            ax.axvline(bound, color=color, ls="--", label=f"{name}: {bound_text(opt, result.lipschitz)}")
     if _log_scale(values):
         ax.set_yscale("log")
     ax.set(xscale="log", xlabel="learning rate", ylabel=label,
@@ -102,7 +104,8 @@ def _lr_curves(result: SweepResult) -> Figure:
     if steps_ax is not None:
         steps_ax.set(yscale="log", ylabel="diverged at step (x)")
         handles = tuple(a + b for a, b in zip(handles, steps_ax.get_legend_handles_labels()))
-    ax.legend(*handles, fontsize="small")
+    # On the top axes, so the divergence marks do not cover the legend.
+    (steps_ax or ax).legend(*handles, fontsize="small")
     return fig
 
 
