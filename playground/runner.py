@@ -182,7 +182,10 @@ def run(problem: Problem, optimizer: Optimizer | str, steps: int, batch_size: in
             # Full batch, the full-data loss comes free with the gradient; with
             # mini-batches it costs a pass over the data, so only when recorded.
             loss = probe if full_batch and k < steps else problem._loss(p, None) if keep else None
-            check = probe if loss is None else loss
+            # Divergence is judged on the loss of the data this step uses (the
+            # full data after the last step), never on whether k is recorded,
+            # so diverged_at does not depend on ``record``.
+            check = probe if k < steps else loss
             reason = None if healthy(check, p, bound) else _divergence(k, p, check, bound)
             if reason is not None:
                 diverged_at = k

@@ -141,10 +141,7 @@ class SweepResult:
               progress: Progress | None = None) -> Trajectory:
         """Configuration ``i`` as a separate :func:`~playground.runner.run`, with its parameter trajectory.
 
-        ``record`` defaults to the sweep's own, which makes the run repeat
-        the sweep exactly: with mini-batches the runner tests divergence on
-        the full-data loss at recorded steps only, so another ``record`` can
-        move ``diverged_at`` by a step.
+        ``record`` (how many snapshots to keep) defaults to the sweep's own.
         """
         spec = self.spec(i)
         s = self.settings
@@ -257,7 +254,7 @@ def _run_batch(problem: Problem, opt: Optimizer, n_runs: int, settings: dict[str
             # As in the runner: the full-data loss comes free with a full-batch
             # gradient; with mini-batches it is computed only when recorded.
             loss = probe if full_batch and k < steps else problem._loss(p, None) if j is not None else None
-            ok = healthy(probe if loss is None else loss, p, bound)
+            ok = healthy(probe if k < steps else loss, p, bound)  # the runner's rule
             if j is not None:
                 curves[alive[ok], j] = loss[ok]
             if not ok.all():

@@ -184,3 +184,8 @@ def test_params0_of_the_wrong_structure_names_the_block():
         run(net, "gd", 5, params0={k: v for k, v in p.items() if k != "b2"})
     with pytest.raises(ValueError, match="Unknown optimizer 'sgdd'"):
         run(net, "sgdd", 5)
+
+
+def test_where_a_mini_batch_run_diverges_does_not_depend_on_what_is_recorded():
+    at = {run(LIN, optimizers.GD(lr=0.9), 400, batch_size=8, seed=2, record=r).diverged_at for r in (2, 7, 50, 1000)}
+    assert len(at) == 1 and None not in at
