@@ -125,6 +125,19 @@ class Optimizer:
         raise NotImplementedError
 
 
+def lerp(start: np.ndarray, end: np.ndarray, weight: Any) -> np.ndarray:
+    """``start + weight * (end - start)``, rounded as ``torch.lerp`` rounds it.
+
+    torch switches formula at weight 1/2 (so that weight 1 gives ``end``
+    exactly); moving averages written with lerp in torch.optim need the same
+    switch here to agree to the last bit.
+    """
+    diff = end - start
+    if np.ndim(weight) == 0:  # the usual scalar weight: compute one branch only
+        return start + weight * diff if abs(weight) < 0.5 else end - diff * (1 - weight)
+    return np.where(np.abs(weight) < 0.5, start + weight * diff, end - diff * (1 - weight))
+
+
 def _show(v: Any) -> str:
     if isinstance(v, np.ndarray):
         return f"array({v.shape[0]} values)"

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .base import Optimizer
+from .base import Optimizer, lerp
 from .hyperparams import HyperParam
 from .registry import register
 from .sgd import WEIGHT_DECAY
@@ -51,7 +51,7 @@ class RMSProp(Optimizer):
         v = alpha * bufs["square_avg"] + (1 - alpha) * g * g
         a = bufs["grad_avg"]
         if hp["centered"]:
-            a = alpha * a + (1 - alpha) * g
+            a = lerp(a, g, 1 - alpha)  # as torch writes it, to round the same
             avg = np.sqrt(v - a * a) + hp["eps"]
         else:
             avg = np.sqrt(v) + hp["eps"]
