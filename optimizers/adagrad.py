@@ -41,7 +41,8 @@ class AdaGrad(Optimizer):
     )
 
     def init_buffer(self, name, p):
-        return np.full_like(p, self.hp["initial_accumulator_value"])
+        # Shaped for p, so a per-run value fills run r's slice rather than broadcasting along the last axis.
+        return np.full_like(p, self._hp_for(p)["initial_accumulator_value"])
 
     def update(self, p, g, bufs, t, hp):
         if np.any(hp["weight_decay"] != 0):
