@@ -56,11 +56,20 @@ class Optimizer:
         args = ", ".join(f"{k}={_show(v)}" for k, v in self.hp.items())
         return f"{type(self).__name__}({args})"
 
+    def _key(self) -> tuple[Any, ...]:
+        # The repr abbreviates per-run arrays, so equality compares the values themselves.
+        def freeze(v: Any) -> Any:
+            if isinstance(v, np.ndarray):
+                return tuple(v.tolist())
+            return tuple(freeze(x) for x in v) if isinstance(v, tuple) else v
+
+        return (type(self),) + tuple((k, freeze(v)) for k, v in self.hp.items())
+
     def __eq__(self, other: object) -> bool:
-        return type(self) is type(other) and repr(self) == repr(other)
+        return isinstance(other, Optimizer) and self._key() == other._key()
 
     def __hash__(self) -> int:
-        return hash(repr(self))
+        return hash(self._key())
 
     def init_buffer(self, name: str, p: np.ndarray) -> np.ndarray:
         """Initial value of buffer ``name`` for parameter block ``p`` (zeros by default)."""
