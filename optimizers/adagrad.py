@@ -1,12 +1,14 @@
 """AdaGrad (``torch.optim.Adagrad``)."""
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 
 from .base import Optimizer
 from .hyperparams import HyperParam
 from .registry import register
-from .sgd import WEIGHT_DECAY
+from .sgd import LR, WEIGHT_DECAY
 
 
 @register("adagrad")
@@ -23,7 +25,7 @@ class AdaGrad(Optimizer):
 
     title = "AdaGrad"
     hyperparams = (
-        HyperParam("lr", 1e-2, "step size", low=0.0, low_open=True, log=True, widget_high=10.0),
+        replace(LR, default=1e-2),
         HyperParam("lr_decay", 0.0, "learning-rate decay per step", low=0.0, widget_high=1.0),
         WEIGHT_DECAY,
         HyperParam("initial_accumulator_value", 0.0, "starting value of the squared-gradient sum", low=0.0,

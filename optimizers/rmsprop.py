@@ -1,12 +1,14 @@
 """RMSProp (``torch.optim.RMSprop``)."""
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 
 from .base import Optimizer, lerp
 from .hyperparams import HyperParam
 from .registry import register
-from .sgd import WEIGHT_DECAY
+from .sgd import LR, WEIGHT_DECAY
 
 
 @register("rmsprop")
@@ -24,7 +26,7 @@ class RMSProp(Optimizer):
 
     title = "RMSProp"
     hyperparams = (
-        HyperParam("lr", 1e-2, "step size", low=0.0, low_open=True, log=True, widget_high=10.0),
+        replace(LR, default=1e-2),
         HyperParam("alpha", 0.99, "smoothing constant of the squared-gradient average", low=0.0, high=1.0),
         HyperParam("eps", 1e-8, "added to the denominator for stability", low=0.0, low_open=True, log=True),
         HyperParam("momentum", 0.0, "momentum factor", low=0.0, widget_high=0.999),

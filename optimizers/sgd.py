@@ -1,6 +1,7 @@
 """Gradient descent, heavy-ball momentum and Nesterov momentum (``torch.optim.SGD``)."""
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -96,7 +97,4 @@ class Nesterov(Momentum):
     """
 
     title = "Nesterov"
-    hyperparams = tuple(
-        HyperParam("nesterov", True, "use Nesterov's look-ahead gradient", kind="bool") if h.name == "nesterov" else h
-        for h in Momentum.hyperparams
-    )
+    hyperparams = tuple(replace(h, default=True) if h.name == "nesterov" else h for h in Momentum.hyperparams)
