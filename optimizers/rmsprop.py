@@ -57,10 +57,8 @@ class RMSProp(Optimizer):
             avg = np.sqrt(v - a * a) + hp["eps"]
         else:
             avg = np.sqrt(v) + hp["eps"]
-        b = bufs["momentum_buffer"]
-        if np.any(mu > 0):
-            b = mu * b + g / avg
-            p = p - hp["lr"] * b
-        else:
-            p = p - hp["lr"] * g / avg
+        # With momentum 0 the buffer is just g / avg, in a vectorised sweep and a lone run alike.
+        b = mu * bufs["momentum_buffer"] + g / avg
+        # torch rounds its momentum-free step as lr * g / avg; lr * b would differ in the last bit.
+        p = p - hp["lr"] * b if np.any(mu > 0) else p - hp["lr"] * g / avg
         return p, {"square_avg": v, "grad_avg": a, "momentum_buffer": b}
