@@ -131,7 +131,7 @@ def test_progress_counts_steps_over_every_optimizer():
     (dict(optimizer=["momentum", "momentum"]), r"'momentum' appears more than once"),
     (dict(optimizer="gd"), r"Invalid momenta for optimizer 'gd': it has no momentum or betas.*momentum, nesterov"),
     (dict(optimizer=["momentum", "adagrad"]), r"optimizer 'adagrad': it has no momentum"),
-    (dict(optimizer="nesterov", momenta=[0.0, 0.5]), r"Nesterov momentum needs momentum > 0.*momentum=0\.0"),
+    (dict(optimizer="nesterov", momenta=[0.0, 0.5]), r"Invalid momentum: 0\.0 with nesterov=True\. Allowed range: \(0, inf\)"),
     (dict(fixed_hyperparams={"lr": 0.1}), r"'lr' is swept"),
     (dict(fixed_hyperparams={"momentum": 0.5}), r"'momentum' is swept"),
     (dict(optimizer="adam", fixed_hyperparams={"dampening": 0.5}), r"Unknown keyword 'dampening' for optimizer 'adam'"),
