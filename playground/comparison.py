@@ -49,6 +49,20 @@ def parse_spec(text: str, specs: Sequence[HyperParam], owner: str) -> dict[str, 
     return out
 
 
+def non_defaults(specs: Sequence[HyperParam], values: Mapping[str, Any]) -> dict[str, Any]:
+    """The ``values`` that differ from their declared defaults, in declaration order.
+
+    A form shows every setting; a config keeps only the ones that were
+    changed, so URLs stay short and a run's label names only what sets it
+    apart. Values are not validated here: :meth:`Comparison.validate` does
+    that, naming the run a bad value belongs to.
+    """
+    def plain(v: Any) -> Any:
+        return tuple(v) if isinstance(v, list) else v
+
+    return {s.name: values[s.name] for s in specs if s.name in values and plain(values[s.name]) != plain(s.default)}
+
+
 def format_spec(name: str, values: Mapping[str, Any], specs: Sequence[HyperParam]) -> str:
     """Inverse of :func:`parse_spec` with the name in front: ``adam:lr=0.01``."""
     by_name = {s.name: s for s in specs}
@@ -140,7 +154,10 @@ class Comparison:
             raise ValueError(f"Invalid tol: {self.tol!r}. Allowed range: (0, inf)")
         problem = self.build_problem()
         for i, r in enumerate(self.runs, start=1):
-            r.build()
+            try:
+                r.build()
+            except ValueError as exc:
+                raise ValueError(f"Run {i} ({r.optimizer}): {exc}") from None
             if r.batch_size is not None and not 1 <= r.batch_size <= problem.n_samples:
                 raise ValueError(f"Run {i} ({r.optimizer}): invalid batch_size {r.batch_size}. "
                                  f"Allowed range: [1, {problem.n_samples}] (the problem has {problem.n_samples} samples)")

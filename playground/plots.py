@@ -103,14 +103,9 @@ def contour(problem: Any, trajectories: Sequence[Any] = (), bounds: Bounds | Non
         if xy.shape[1] != 2:
             raise ValueError(f"run {t.label!r} has {xy.shape[1]} parameters; contour draws 2 (see projected_contour)")
     if bounds is None:
-        bounds = getattr(problem, "bounds", None)
-    if bounds is None:
-        points = np.concatenate([*paths, projection.minima_points(problem)])
-        if not len(points):
-            raise ValueError(f"{problem.name!r} has no bounds, optimum or runs to frame: pass bounds")
-        bounds = projection.box(points)
-    return _surface_figure(projection.parameter_plane(problem, bounds, resolution), trajectories, paths,
-                           levels=levels, figsize=figsize, dpi=dpi)
+        bounds = projection.parameter_bounds(problem, paths)
+    return surface_figure(projection.parameter_plane(problem, bounds, resolution), trajectories, paths,
+                          levels=levels, figsize=figsize, dpi=dpi)
 
 
 def projected_contour(proj: Projection, trajectories: Sequence[Any] = (), *, levels: int = 25,
@@ -120,14 +115,18 @@ def projected_contour(proj: Projection, trajectories: Sequence[Any] = (), *, lev
     ``trajectories`` are the runs ``proj`` was made from, in the same order (or
     none, for the player's background).
     """
-    return _surface_figure(proj.surface, trajectories, proj.coords[:len(trajectories)],
-                           levels=levels, figsize=figsize, dpi=dpi)
+    return surface_figure(proj.surface, trajectories, proj.coords[:len(trajectories)],
+                          levels=levels, figsize=figsize, dpi=dpi)
 
 
-def _surface_figure(surface: LossSurface, trajectories: Sequence[Any] = (),
-                    paths: Sequence[np.ndarray] = (), *, levels: int = 25,
-                    figsize: tuple[float, float] = (6.4, 5.0), dpi: float = 100) -> tuple[Figure, Axes]:
-    """Draw ``surface`` and, per run, its (T, 2) ``paths[r]`` labelled from ``trajectories[r]``."""
+def surface_figure(surface: LossSurface, trajectories: Sequence[Any] = (),
+                   paths: Sequence[np.ndarray] = (), *, levels: int = 25,
+                   figsize: tuple[float, float] = (6.4, 5.0), dpi: float = 100) -> tuple[Figure, Axes]:
+    """Draw ``surface`` and, per run, its (T, 2) ``paths[r]`` labelled from ``trajectories[r]``.
+
+    With :func:`playground.projection.run_plane` this draws any problem's
+    runs; with no ``trajectories`` it is the player's background.
+    """
     z = np.ma.masked_invalid(surface.loss)
     if z.count() == 0:
         raise ValueError(f"the loss is not finite anywhere on the grid of {surface.title!r}")

@@ -123,6 +123,17 @@ def minima_points(problem: Any) -> np.ndarray:
     return np.array(marks).reshape(-1, 2)
 
 
+def parameter_bounds(problem: Any, paths: Sequence[np.ndarray] = ()) -> Bounds:
+    """Where to draw a two-parameter problem: ``problem.bounds``, else a box around the (T, 2) ``paths`` and minima."""
+    bounds = getattr(problem, "bounds", None)
+    if bounds is not None:
+        return bounds
+    points = np.concatenate([*paths, minima_points(problem)])
+    if not len(points):
+        raise ValueError(f"{problem.name!r} has no bounds, optimum or runs to frame: pass bounds")
+    return box(points)
+
+
 def parameter_plane(problem: Any, bounds: Bounds, resolution: int = 101) -> LossSurface:
     """The loss of a two-parameter problem over ``bounds``, with its :func:`minima_points`."""
     if problem.dim != 2:
@@ -220,3 +231,20 @@ def _orientation(directions: np.ndarray, paths: list[np.ndarray]) -> np.ndarray:
         ref = along if along != 0.0 else d[np.argmax(np.abs(d))]
         signs[k] = -1.0 if ref < 0 else 1.0
     return signs
+
+
+def run_plane(problem: Any, trajectories: Sequence[Any]) -> tuple[LossSurface, tuple[np.ndarray, ...]]:
+    """The plane in which to draw and play ``trajectories`` of ``problem``, and each run's (T_r, 2) path in it.
+
+    A two-parameter problem is drawn in its own parameter plane
+    (:func:`parameter_plane` over :func:`parameter_bounds`); any other on the
+    plane of the runs' first two principal directions (:func:`project`).
+    Either way a path holds a run's finite snapshots. Raises ValueError when
+    there is no plane to draw (runs that never moved, a loss that is nowhere
+    finite on the grid).
+    """
+    if problem.dim == 2:
+        paths = tuple(finite_snapshots(t.params) for t in trajectories)
+        return parameter_plane(problem, parameter_bounds(problem, paths)), paths
+    proj = project(problem, trajectories)
+    return proj.surface, proj.coords

@@ -6,7 +6,7 @@ import pytest
 
 import optimizers
 from playground import problems, run
-from playground.comparison import Comparison, RunSpec, results_table
+from playground.comparison import Comparison, RunSpec, non_defaults, results_table
 from playground.stability import explain_divergence, lr_bound
 
 
@@ -103,3 +103,19 @@ def test_divergence_without_a_known_bound_gives_the_runners_reason():
     traj = run(rosen, optimizers.GD(lr=0.05), 100)
     assert explain_divergence(traj, rosen).startswith(f"diverged at step {traj.diverged_at}: the loss")
     assert explain_divergence(run(rosen, optimizers.GD(lr=1e-4), 10), rosen) is None
+
+
+def test_non_defaults_keep_only_what_was_changed():
+    adam = optimizers.get("adam").hyperparams
+    shown = {"lr": 0.1, "betas": [0.9, 0.999], "eps": 1e-8, "weight_decay": 0.0, "amsgrad": True}
+    assert non_defaults(adam, shown) == {"lr": 0.1, "amsgrad": True}
+    spec = RunSpec("adam", non_defaults(adam, shown))
+    assert spec.label == "adam lr=0.1, amsgrad=true"
+    assert non_defaults(problems.spec("linreg").settings, {"n": 100, "x_range": (0.0, 2.0)}) == {}
+
+
+def test_a_bad_value_from_a_form_is_reported_with_its_run():
+    cmp = Comparison(runs=(RunSpec("gd", {"lr": 0.1}), RunSpec("adam", non_defaults(
+        optimizers.get("adam").hyperparams, {"lr": 0.0}))))
+    with pytest.raises(ValueError, match=r"^Run 2 \(adam\): Invalid lr: 0\. Allowed range: \(0, inf\)"):
+        cmp.validate()

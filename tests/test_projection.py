@@ -146,3 +146,29 @@ def test_box_gives_a_flat_side_a_quarter_of_the_other():
     assert (y0, y1) == (0.5, 1.5)
     (x0, x1), _ = projection.box(np.array([[3.0, 3.0]]), margin=0.0)
     assert x1 - x0 == 3.0
+
+
+def test_run_plane_of_a_two_parameter_problem_is_its_parameter_plane():
+    lin = problems.linear_regression()
+    runs = [run(lin, optimizers.GD(lr=0.1), 50), run(lin, optimizers.Adam(lr=0.1), 50)]
+    surface, paths = projection.run_plane(lin, runs)
+    assert (surface.xs[0], surface.xs[-1]) == lin.bounds[0] and surface.axis_labels == ("m", "b")
+    for t, xy in zip(runs, paths):
+        np.testing.assert_array_equal(xy, t.params)
+
+
+def test_run_plane_of_an_mlp_is_the_runs_principal_plane():
+    mlp = problems.xor()
+    runs = [run(mlp, optimizers.Adam(lr=0.05), 60), run(mlp, optimizers.GD(lr=0.5), 60)]
+    surface, paths = projection.run_plane(mlp, runs)
+    proj = projection.project(mlp, runs)
+    np.testing.assert_array_equal(surface.loss, proj.surface.loss)
+    for a, b in zip(paths, proj.coords):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_run_plane_refuses_runs_that_never_moved():
+    mlp = problems.xor()
+    stuck = run(mlp, optimizers.GD(lr=1e-300), 3)
+    with pytest.raises(ValueError, match="did not move"):
+        projection.run_plane(mlp, [stuck])
