@@ -1,0 +1,130 @@
+"""What every subcommand shares: problem options, text tables, a progress line, and writing files.
+
+Errors are ValueError with a message that names the bad value; ``main``
+turns them into ``playground: error: ...`` and exit code 2.
+"""
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+import time
+from pathlib import Path
+from typing import Any, Callable, Mapping, Sequence, TextIO
+
+from matplotlib.figure import Figure
+
+from .. import problems
+from ..comparison import parse_spec
+from ..plots import to_png
+
+
+# -- problems ------------------------------------------------------------------
+def add_problem_options(parser: argparse.ArgumentParser, default: str | None) -> None:
+    """``--problem NAME[:key=value,...]`` and repeated ``--set key=value``."""
+    names = ", ".join(problems.available())
+    shown = f" (default: {default})" if default else ""
+    parser.add_argument("--problem", metavar="NAME[:K=V,...]", default=None,
+                        help=f"the problem and optionally its settings, e.g. linreg:n=200,noise=0.3; one of {names}"
+                             + shown)
+    parser.add_argument("--set", dest="settings", metavar="KEY=VALUE", action="append", default=[],
+                        help="one problem setting, e.g. --set n=200 (repeatable; overrides --problem's)")
+
+
+def parse_problem(text: str, settings: Sequence[str] = ()) -> tuple[str, dict[str, Any]]:
+    """``"linreg:n=200"`` plus ``["noise=0.3"]`` -> ``("linreg", {"n": 200, "noise": 0.3})``, validated."""
+    name, _, body = text.strip().partition(":")
+    spec = problems.spec(name.strip())
+    return spec.name, parse_spec(",".join([body, *settings]), spec.settings, f"problem {spec.name!r}")
+
+
+# -- tables --------------------------------------------------------------------
+def format_table(rows: Sequence[Mapping[str, Any]], columns: Sequence[str] | None = None) -> str:
+    """Rows of dicts as an aligned text table: numbers right-aligned to 6 significant digits, None as "-"."""
+    columns = list(columns or (rows[0] if rows else []))
+    cells = [[_cell(row.get(c)) for c in columns] for row in rows]
+    numeric = [all(isinstance(row.get(c), (int, float)) or row.get(c) is None for row in rows) for c in columns]
+    widths = [max([len(c)] + [len(r[i]) for r in cells]) for i, c in enumerate(columns)]
+
+    def line(values: Sequence[str]) -> str:
+        return "  ".join(v.rjust(w) if num else v.ljust(w) for v, w, num in zip(values, widths, numeric)).rstrip()
+
+    return "\n".join([line(columns), line(["-" * w for w in widths]), *(line(r) for r in cells)])
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float):
+        return f"{value:.6g}"
+    return str(value)
+
+
+# -- progress ------------------------------------------------------------------
+class ProgressLine:
+    """A line on stderr that rewrites itself as work advances: ``compare: 45% (1350/3000 steps)``.
+
+    Silent when the stream is not a terminal (logs and pipes get no carriage
+    returns), and for the first ``delay`` seconds, so quick commands print
+    nothing; anything that runs over a second shows the line. Use as a
+    context manager: leaving it erases the line.
+    """
+
+    def __init__(self, label: str, unit: str = "steps", stream: TextIO | None = None, delay: float = 0.5,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.label, self.unit, self.delay, self.clock = label, unit, delay, clock
+        self.stream = sys.stderr if stream is None else stream
+        self.enabled = self.stream.isatty()
+        self.start = clock()
+        self.width = 0
+        self.last = -math.inf
+
+    def __enter__(self) -> "ProgressLine":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.width:
+            self._write(" " * self.width + "\r")
+            self.width = 0
+
+    def __call__(self, done: int, total: int) -> None:
+        """Report ``done`` of ``total``; written at most ten times a second."""
+        now = self.clock()
+        if now - self.start < self.delay or (now - self.last < 0.1 and done < total):
+            return
+        self.last = now
+        self.status(f"{100 * done // max(total, 1)}% ({done}/{total} {self.unit})")
+
+    def status(self, text: str) -> None:
+        """Show ``text`` after the label now, e.g. ``writing out.gif``."""
+        if not self.enabled:
+            return
+        line = f"{self.label}: {text}"
+        self._write("\r" + line.ljust(self.width) + "\r")
+        self.width = max(self.width, len(line))
+
+    def _write(self, text: str) -> None:
+        self.stream.write(text)
+        self.stream.flush()
+
+
+# -- files ---------------------------------------------------------------------
+def write_text(path: str | Path, text: str) -> Path:
+    """Write ``text`` to ``path``, making its directory; say so on stderr."""
+    return write_file(path, lambda p: p.write_text(text, encoding="utf-8"))
+
+
+def write_png(path: str | Path, fig: Figure) -> Path:
+    """Write ``fig`` as PNG to ``path``, making its directory; say so on stderr."""
+    return write_file(path, lambda p: p.write_bytes(to_png(fig)))
+
+
+def write_file(path: str | Path, write: Callable[[Path], Any]) -> Path:
+    """Call ``write(path)`` once ``path``'s directory exists, then say on stderr that it was written."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write(path)
+    print(f"wrote {path}", file=sys.stderr)
+    return path

@@ -1,0 +1,138 @@
+"""``playground compare``: optimizers side by side on one problem, as a table, figures, a GIF and CSV.
+
+::
+
+    playground compare --problem rosenbrock --opt adam:lr=0.05 --opt momentum:lr=0.001 --steps 300 --gif out.gif
+    playground compare --config comparison.json --png figures/
+
+The comparison is a :class:`playground.comparison.Comparison`, the one the app
+downloads and imports as JSON: ``--config`` reads such a file (options given
+beside it override its fields) and ``--save-config`` writes one.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any, Sequence
+
+from .. import plots, projection
+from ..comparison import MAX_RUNS, Comparison, RunSpec, results_table
+from ..export import trajectories_csv
+from ..player import runs_from_trajectories, save_gif
+from ..problems import Problem
+from ..runner import Trajectory
+from .common import (ProgressLine, add_problem_options, format_table, parse_problem, write_file, write_png,
+                     write_text)
+
+COLUMNS = ("run", "final loss", "distance to optimum", "steps to tol", "wall time (s)", "status")
+
+
+def register(subparsers: Any) -> None:
+    p = subparsers.add_parser(
+        "compare", help="run optimizers side by side: results table, figures, GIF, CSV",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Run up to six optimizers on one problem from the same start and data order and\n"
+                    "print the results; on request write the loss curves, the contour with the\n"
+                    "trajectories (the principal plane for MLPs), an animated GIF, the trajectories\n"
+                    "as CSV, and the JSON config the app imports.",
+        epilog="examples:\n"
+               "  playground compare --problem rosenbrock --opt adam:lr=0.05 --opt momentum:lr=0.001 \\\n"
+               "      --steps 300 --gif out.gif\n"
+               "  playground compare --problem linreg --set n=200 --set noise=0.3 \\\n"
+               "      --opt gd:lr=0.05,batch_size=1 --opt adam:lr=0.05,batch_size=16 --png figures/\n"
+               "  playground compare --config comparison.json --csv runs.csv")
+    add_problem_options(p, default=Comparison.problem)
+    p.add_argument("--opt", action="append", metavar="SPEC", default=[],
+                   help="one run, e.g. adam:lr=0.01,betas=0.9/0.999,batch_size=16,accumulate=2 (repeatable, "
+                        f"up to {MAX_RUNS}; default: gd, momentum and adam)")
+    p.add_argument("--steps", type=int, help=f"steps per run (default: {Comparison.steps})")
+    p.add_argument("--seed", type=int,
+                   help=f"seed of the start and of the mini-batch order (default: {Comparison.seed})")
+    p.add_argument("--tol", type=float, help=f"suboptimality counted as reached (default: {Comparison.tol:g})")
+    p.add_argument("--no-shuffle", action="store_true", help="take mini-batches in data order")
+    p.add_argument("--config", metavar="FILE", help="read the comparison from this JSON file (the app's download); "
+                                                    "the options above override its fields")
+    p.add_argument("--save-config", metavar="FILE", help="write the comparison as JSON the app can import")
+    out = p.add_argument_group("outputs")
+    out.add_argument("--png", metavar="DIR", help="write DIR/loss.png and DIR/contour.png")
+    out.add_argument("--loss-png", metavar="FILE", help="write the loss curves here")
+    out.add_argument("--contour-png", metavar="FILE", help="write the contour with the trajectories here")
+    out.add_argument("--gif", metavar="FILE", help="write the trajectories as an animated GIF here")
+    out.add_argument("--frames", type=int, default=60, help="GIF frames at most (default: 60)")
+    out.add_argument("--fps", type=int, default=12, help="GIF frames per second (default: 12)")
+    out.add_argument("--csv", metavar="FILE", help="write every recorded step of every run (loss, parameters) here")
+    out.add_argument("--record", type=int, default=1000,
+                     help="snapshots kept per run, evenly spaced (default: 1000); bounds memory and the CSV")
+    p.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    cmp = comparison(args)
+    problem = cmp.validate()
+    # save_gif's own checks would come only after the runs; a typo should not cost their time.
+    if args.gif and args.frames < 2:
+        raise ValueError(f"Invalid --frames: {args.frames}. Allowed range: [2, inf)")
+    if args.gif and not 1 <= args.fps <= 50:
+        raise ValueError(f"Invalid --fps: {args.fps}. Allowed range: [1, 50] (GIF delays are in 10 ms)")
+    if args.save_config:
+        write_text(args.save_config, cmp.to_json() + "\n")
+    with ProgressLine("compare") as progress:
+        trajectories = cmp.run(progress=progress, record=args.record)
+        print(f"{problem.title} ({_settings_text(cmp)}), {cmp.steps} steps, seed {cmp.seed}")
+        rows = results_table(problem, trajectories, cmp.tol)
+        for row in rows:
+            row["wall time (s)"] = round(row["wall time (s)"], 3)  # noise beyond milliseconds
+        print(format_table(rows, COLUMNS))
+        sys.stdout.flush()  # the table first, while the figures are drawn
+        write_outputs(args, problem, trajectories, progress)
+    return 0
+
+
+def comparison(args: argparse.Namespace) -> Comparison:
+    """The comparison the options describe: ``--config`` (or the default) with the given options on top."""
+    base = Comparison.from_json(Path(args.config).read_text(encoding="utf-8")) if args.config else Comparison()
+    if args.problem:
+        name, settings = _labelled("--problem", args.problem, parse_problem, args.problem, args.settings)
+    else:
+        # --set alone changes settings of the config's problem and keeps the rest.
+        name, extra = parse_problem(base.problem, args.settings)
+        settings = {**base.settings, **extra}
+    runs = tuple(_labelled("--opt", s, RunSpec.parse, s) for s in args.opt) or base.runs
+    return Comparison(
+        name, settings, runs, steps=base.steps if args.steps is None else args.steps,
+        seed=base.seed if args.seed is None else args.seed, shuffle=base.shuffle and not args.no_shuffle,
+        tol=base.tol if args.tol is None else args.tol)
+
+
+def write_outputs(args: argparse.Namespace, problem: Problem, trajectories: Sequence[Trajectory],
+                  progress: ProgressLine) -> None:
+    """The files asked for; the loss plane is computed once for the contour and the GIF."""
+    loss_png = args.loss_png or (args.png and Path(args.png) / "loss.png")
+    contour_png = args.contour_png or (args.png and Path(args.png) / "contour.png")
+    if loss_png:
+        write_png(loss_png, plots.loss_curves(trajectories, title=f"{problem.title}: full-data loss"))
+    if contour_png or args.gif:
+        progress.status("computing the loss over the plane of the runs")
+        surface, paths = projection.run_plane(problem, trajectories)
+        if contour_png:
+            write_png(contour_png, plots.surface_figure(surface, trajectories, paths)[0])
+        if args.gif:
+            progress.status(f"writing {args.gif}")
+            fig, ax = plots.surface_figure(surface)
+            runs = runs_from_trajectories(trajectories, paths)
+            write_file(args.gif, lambda path: save_gif(fig, ax, runs, path, max_frames=args.frames, fps=args.fps))
+    if args.csv:
+        write_text(args.csv, trajectories_csv(problem, trajectories))
+
+
+def _labelled(option: str, text: str, parse: Any, *parse_args: Any) -> Any:
+    """``parse(*parse_args)``, with a ValueError prefixed by the option it came from."""
+    try:
+        return parse(*parse_args)
+    except ValueError as exc:
+        raise ValueError(f"{option} {text!r}: {exc}") from None
+
+
+def _settings_text(cmp: Comparison) -> str:
+    return ", ".join(f"{k}={v}" for k, v in cmp.settings.items()) or "default settings"

@@ -1,0 +1,110 @@
+"""The ``playground`` command as a whole: help, exit codes, the progress line, and the installed entry points."""
+import io
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from playground.cli import main
+from playground.cli.common import ProgressLine, format_table
+
+ROOT = Path(__file__).resolve().parents[1]
+COMMANDS = ["compare", "sweep"]
+
+
+def test_help_lists_every_command(capsys):
+    assert main(["--help"]) == 0
+    out = capsys.readouterr().out
+    for command in COMMANDS:
+        assert command in out
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_every_command_has_help_with_an_example(command, capsys):
+    assert main([command, "--help"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith(f"usage: playground {command}")
+    assert "example" in out or "examples" in out
+
+
+def test_no_command_or_an_unknown_option_is_argparses_exit_2(capsys):
+    assert main([]) == 2
+    assert main(["compare", "--stepz", "3"]) == 2
+    err = capsys.readouterr().err
+    assert "unrecognized arguments: --stepz" in err and "Traceback" not in err
+
+
+class FakeTerminal(io.StringIO):
+    def __init__(self, tty=True):
+        super().__init__()
+        self.tty = tty
+
+    def isatty(self):
+        return self.tty
+
+
+def test_progress_line_rewrites_itself_on_a_terminal_after_a_short_delay_and_is_erased():
+    now = [0.0]
+    term = FakeTerminal()
+    with ProgressLine("compare", stream=term, clock=lambda: now[0]) as progress:
+        progress(10, 1000)  # at once: quick commands print nothing
+        assert term.getvalue() == ""
+        now[0] = 1.0
+        progress(450, 1000)
+        now[0] = 1.01
+        progress(460, 1000)  # within a tenth of a second of the last line: skipped
+        now[0] = 2.0
+        progress(1000, 1000)
+    text = term.getvalue()
+    assert text.count("\r") >= 4 and "\n" not in text
+    shown = [part.strip() for part in text.split("\r") if part.strip()]
+    assert shown == ["compare: 45% (450/1000 steps)", "compare: 100% (1000/1000 steps)"]
+    assert text.endswith(" " * len("compare: 100% (1000/1000 steps)") + "\r")  # erased
+
+
+def test_progress_line_is_silent_when_stderr_is_not_a_terminal():
+    now = [0.0]
+    log = FakeTerminal(tty=False)
+    with ProgressLine("sweep", stream=log, clock=lambda: now[0]) as progress:
+        now[0] = 5.0
+        progress(1, 2)
+        progress.status("writing map.png")
+    assert log.getvalue() == ""
+
+
+def test_tables_align_numbers_right_and_show_missing_values_as_a_dash():
+    text = format_table([{"run": "gd", "loss": 0.123456789, "steps": None},
+                         {"run": "adam lr=0.1", "loss": 12.0, "steps": 40}])
+    header, rule, first, second = text.splitlines()
+    assert header.split() == ["run", "loss", "steps"]
+    assert first.split() == ["gd", "0.123457", "-"] and second.split() == ["adam", "lr=0.1", "12", "40"]
+    assert len(first) == len(second) == len(rule)  # right-aligned columns end together
+
+
+def _checkout_env():
+    # This checkout's code, whichever one `pip install -e` pointed the script at.
+    return {**os.environ, "PYTHONPATH": str(ROOT)}
+
+
+def test_installed_script_runs_and_reports_bad_arguments_without_a_traceback(tmp_path):
+    script = shutil.which("playground")
+    assert script, "the playground console script is missing: pip install -e ."
+    ok = subprocess.run([script, "compare", "--problem", "quadratic", "--opt", "gd:lr=0.1", "--steps", "20"],
+                        capture_output=True, text=True, env=_checkout_env(), cwd=tmp_path, timeout=120)
+    assert ok.returncode == 0, ok.stderr
+    assert "gd lr=0.1" in ok.stdout
+    bad = subprocess.run([script, "compare", "--opt", "adam:lr=abc"], capture_output=True, text=True,
+                         env=_checkout_env(), cwd=tmp_path, timeout=120)
+    assert bad.returncode == 2
+    assert bad.stderr == "playground: error: --opt 'adam:lr=abc': Invalid lr: 'abc' is not a number\n"
+
+
+def test_python_dash_m_playground_is_the_same_command(tmp_path):
+    done = subprocess.run([sys.executable, "-m", "playground", "sweep", "--opt", "gd", "--lr-num", "3",
+                           "--steps", "10"], capture_output=True, text=True, env=_checkout_env(), cwd=tmp_path,
+                          timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("linreg: 3 configurations, 10 steps")

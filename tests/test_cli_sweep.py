@@ -1,0 +1,78 @@
+"""``playground sweep``: the grid it runs, the map and CSV it writes, and the summary it prints."""
+import csv
+import io
+import re
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from playground import problems
+from playground.cli import main
+
+LIN = problems.linear_regression()
+
+
+def rows_of(path):
+    return list(csv.DictReader(io.StringIO(path.read_text())))
+
+
+def test_lipschitz_scaled_grid_crosses_the_heavy_ball_bound(tmp_path, capsys):
+    table, picture = tmp_path / "map.csv", tmp_path / "maps" / "map.png"
+    assert main(["sweep", "--problem", "linreg", "--opt", "momentum", "--lr-scale", "lipschitz", "--lr-min", "0.1",
+                 "--lr-max", "3", "--lr-num", "7", "--momenta", "0:0.9:4", "--steps", "100",
+                 "--csv", str(table), "--png", str(picture)]) == 0
+    rows = rows_of(table)
+    assert len(rows) == 7 * 4
+    lrs = sorted({float(r["lr"]) for r in rows})
+    np.testing.assert_allclose(lrs, np.geomspace(0.1, 3, 7) * 2 / LIN.lipschitz, rtol=1e-12)
+    assert sorted({float(r["momentum"]) for r in rows}) == pytest.approx([0.0, 0.3, 0.6, 0.9])
+    for r in rows:  # past lr L = 2 + 2 mu heavy ball diverges, below it converges (one cell of slack each way)
+        x = float(r["lr"]) * LIN.lipschitz / (2 + 2 * float(r["momentum"]))
+        if x > 1.2:
+            assert r["diverged_at"], r
+        if x < 0.8:
+            assert not r["diverged_at"], r
+    diverged = sum(bool(r["diverged_at"]) for r in rows)
+    out = capsys.readouterr().out
+    assert f"linreg: 28 configurations, 100 steps, {diverged} diverged" in out
+    assert 0 < diverged < 28
+    with Image.open(picture) as im:
+        assert im.format == "PNG"
+
+
+def test_an_lr_only_sweep_of_several_optimizers_reports_the_gd_bound(capsys):
+    assert main(["sweep", "--opt", "gd", "adagrad", "--lr-min", "0.01", "--lr-max", "1", "--lr-num", "5",
+                 "--steps", "50"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    gd = next(line for line in lines if line.startswith("gd "))
+    adagrad = next(line for line in lines if line.startswith("adagrad "))
+    assert f"{2 / LIN.lipschitz:.6g}" in gd.split()  # the 2/L column
+    assert adagrad.split()[-1] == "-"  # no bound is known for an adaptive method
+
+
+def test_momenta_may_be_a_list(tmp_path):
+    table = tmp_path / "map.csv"
+    assert main(["sweep", "--opt", "adam", "--lr-num", "2", "--momenta", "0.5,0.9", "--steps", "5",
+                 "--csv", str(table)]) == 0
+    assert {r["beta1"] for r in rows_of(table)} == {"0.5", "0.9"}
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--problem", "rosenbrock", "--lr-scale", "lipschitz"], "'rosenbrock' has none"),
+    (["--momenta", "0:1:5"], r"Invalid momentum: 1\. Allowed range: \[0, 1\)"),
+    (["--momenta", "0:0.9"], "Write START:STOP:NUM"),
+    (["--momenta", "0:0.9:many"], "Invalid --momenta count: 'many'"),
+    (["--momenta", "0.5,x"], "Invalid --momenta: 'x' is not a number"),
+    (["--lr-min", "0"], r"Invalid --lr-min: 0\. Allowed range: \(0, inf\)"),
+    (["--lr-min", "0.1", "--lr-max", "0.01"], r"Invalid --lr-max: 0\.01"),
+    (["--lr-num", "0"], r"Invalid --lr-num: 0\. Allowed range: \[1, 1000\]"),
+    (["--opt", "gd", "--momenta", "0.5"], "'gd': it has no momentum"),
+    (["--fixed", "nesterov=maybe"], "Invalid nesterov"),
+    (["--steps", "-3"], "Invalid steps: -3"),
+])
+def test_bad_arguments_exit_2_with_one_line(args, message, capsys):
+    assert main(["sweep", *args]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("playground: error: ") and err.count("\n") == 1
+    assert re.search(message, err), err
