@@ -1,9 +1,13 @@
-"""Runner overhead: steps per second of ``playground.run`` against a hand-written numpy loop.
+"""Runner overhead: steps per second of ``playground.run`` against a hand-written numpy loop; and its memory.
 
 Both sides do the same maths each step (the full-batch loss and gradient, an
 update, and a finiteness check on the loss), so the ratio is the framework's
 overhead: tree handling, the optimizer's pure-step bookkeeping, divergence
 checks and recording. Goal: at most 1.5x the hand-written loop.
+
+Memory: the peak (tracemalloc) of a run of a 10k-parameter MLP with ``record``
+bounded, over 10x more steps against fewer. Goal: flat (ratio ~1), so a
+million steps need no more memory than a thousand.
 
 Times are the best of several interleaved repeats, so the machine's noise
 hits both sides alike. Run: ``python benchmarks/bench_runner.py``.
@@ -12,6 +16,7 @@ from __future__ import annotations
 
 import sys
 import time
+import tracemalloc
 from pathlib import Path
 
 import numpy as np
@@ -22,6 +27,7 @@ import optimizers  # noqa: E402
 from playground import problems, run  # noqa: E402
 
 GOAL = 1.5
+MEMORY_GOAL = 1.05
 
 
 def hand_gd_linreg(problem, lr, steps):
@@ -80,8 +86,9 @@ def measure(name, runner_fn, hand_fn, steps, repeats=7):
         hand_t.append(best_of(hand_fn, 1))
         runner_t.append(best_of(runner_fn, 1))
     r, h = min(runner_t), min(hand_t)
-    return {"benchmark": name, "runner steps/s": steps / r, "hand steps/s": steps / h, "ratio": r / h,
-            "goal": f"<= {GOAL}x", "met": r / h <= GOAL}
+    return {"benchmark": f"runner / hand-written loop: {name}", "runner steps/s": steps / r,
+            "hand steps/s": steps / h, "ratio": r / h, "goal": f"<= {GOAL}x", "met": r / h <= GOAL,
+            "detail": f"{steps / r:,.0f} vs {steps / h:,.0f} steps/s"}
 
 
 def rows() -> list[dict]:
@@ -101,11 +108,43 @@ def rows() -> list[dict]:
     return out
 
 
+def peak_bytes(problem, steps, record):
+    """Peak traced memory of one Adam run of ``steps`` steps keeping ``record`` snapshots."""
+    tracemalloc.start()
+    try:
+        run(problem, optimizers.Adam(lr=1e-3), steps, record=record)
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+def memory_rows(steps: int = 300, record: int = 100, target: int = 1_000_000) -> list[dict]:
+    """Peak memory at ``10 * steps`` against ``steps`` steps, and the peak extrapolated to ``target`` steps.
+
+    tracemalloc slows numpy's allocations about threefold, so the run is short
+    (n=8 samples keep each step cheap); the growth per step measured between
+    the two lengths, carried on to ``target`` steps, gives the extrapolation.
+    """
+    net = problems.create("mlp", width=97, n=8)  # 10,089 parameters
+    short, long = peak_bytes(net, steps, record), peak_bytes(net, 10 * steps, record)
+    per_step = max(0, long - short) / (9 * steps)
+    at_target = long + per_step * (target - 10 * steps)
+    ratio = long / short
+    return [{"benchmark": f"peak memory, {10 * steps:,} / {steps:,} steps: {net.dim:,}-parameter MLP, "
+                          f"record={record}",
+             "ratio": ratio, "goal": f"<= {MEMORY_GOAL}x", "met": ratio <= MEMORY_GOAL,
+             "detail": f"{short / 1e6:.2f} vs {long / 1e6:.2f} MB; {target:,} steps extrapolate to "
+                       f"{at_target / 1e6:.2f} MB"}]
+
+
 def main() -> None:
-    print(f"{'benchmark':40} {'runner steps/s':>15} {'hand steps/s':>13} {'ratio':>6}  goal     met")
+    print(f"{'benchmark':68} {'runner steps/s':>15} {'hand steps/s':>13} {'ratio':>6}  goal     met")
     for r in rows():
-        print(f"{r['benchmark']:40} {r['runner steps/s']:15,.0f} {r['hand steps/s']:13,.0f} {r['ratio']:6.2f}  "
+        print(f"{r['benchmark']:68} {r['runner steps/s']:15,.0f} {r['hand steps/s']:13,.0f} {r['ratio']:6.2f}  "
               f"{r['goal']:8} {'yes' if r['met'] else 'NO'}")
+    for r in memory_rows():
+        print(f"{r['benchmark']}: {r['ratio']:.3f}x (goal {r['goal']}: {'yes' if r['met'] else 'NO'}); "
+              f"{r['detail']}")
 
 
 if __name__ == "__main__":

@@ -30,7 +30,8 @@ GOAL_RATIO = 20.0
 N_LR, N_MOMENTUM, STEPS, SUBSET, REPEATS = 50, 50, 500, 100, 3
 
 
-def main() -> None:
+def measure() -> dict:
+    """Time the sweep and the loop, interleaved; check the loop's results against the sweep's."""
     lin = problems.linear_regression()
     # Past the largest stable lr, (2 + 2 mu) / L, at every momentum: the map has both regions.
     lrs = np.geomspace(0.01, 4.0, N_LR) / lin.lipschitz
@@ -59,14 +60,28 @@ def main() -> None:
         assert traj.diverged or np.isclose(result.final_losses[i], traj.final_loss, rtol=1e-9), i
     best_sweep = min(sweep_t)
     best_loop = min(loop_t) * configs / SUBSET
-    ratio = best_loop / best_sweep
+    return {"configs": configs, "n_samples": lin.n_samples, "diverged": int(result.diverged.sum()),
+            "sweep": best_sweep, "loop": best_loop, "loop_subset": min(loop_t), "ratio": best_loop / best_sweep}
+
+
+def rows() -> list[dict]:
+    m = measure()
+    return [{"benchmark": f"looping run() / vectorised sweep: {N_LR} x {N_MOMENTUM} momentum grid, {STEPS} steps",
+             "ratio": m["ratio"], "goal": f">= {GOAL_RATIO:g}x", "met": m["ratio"] >= GOAL_RATIO,
+             "detail": f"sweep {m['sweep']:.2f} s (goal <= {GOAL_SECONDS:g} s), loop {m['loop']:.1f} s "
+                       f"(timed on {SUBSET} configurations, scaled)"}]
+
+
+def main() -> None:
+    m = measure()
+    configs, best_sweep, best_loop, ratio = m["configs"], m["sweep"], m["loop"], m["ratio"]
     print(f"grid: {N_LR} lr x {N_MOMENTUM} momentum = {configs} configurations of heavy-ball momentum, "
-          f"{STEPS} steps, linear regression (n={lin.n_samples}); {int(result.diverged.sum())} diverge")
+          f"{STEPS} steps, linear regression (n={m['n_samples']}); {m['diverged']} diverge")
     print(f"best of {REPEATS} repeats, interleaved; the subset's results agree with the sweep's")
     print(f"sweep (vectorised):     {best_sweep:7.2f} s   goal <= {GOAL_SECONDS:g} s: "
           f"{'met' if best_sweep <= GOAL_SECONDS else 'NOT met'}")
     print(f"loop over run():        {best_loop:7.2f} s   timed on a random {SUBSET} of the {configs} "
-          f"configurations ({min(loop_t):.2f} s), scaled x{configs / SUBSET:g}")
+          f"configurations ({m['loop_subset']:.2f} s), scaled x{configs / SUBSET:g}")
     print(f"speed-up:               {ratio:7.1f} x   goal >= {GOAL_RATIO:g}x: "
           f"{'met' if ratio >= GOAL_RATIO else 'NOT met'}")
 

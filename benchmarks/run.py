@@ -1,0 +1,57 @@
+"""The benchmark suite: one table of ratios, each measured within this run, beside its goal.
+
+::
+
+    python benchmarks/run.py        # a Markdown table, for the README's Performance section
+
+Ratios rather than times: both sides of each ratio run in this process, under
+the same load, so the figure means the same on a laptop and on a busy CI
+machine. Each ``bench_*`` module keeps working on its own and exposes the rows
+it contributes here: dicts with ``benchmark``, ``ratio``, ``goal``, ``met``
+and ``detail``. The whole suite runs in well under a minute.
+"""
+from __future__ import annotations
+
+import os
+import platform
+import sys
+import time
+from typing import Callable
+
+import numpy as np
+
+# The script's own directory is on sys.path, so the bench_* modules import by name.
+import bench_runner
+import bench_sweep
+
+SUITES: list[tuple[str, Callable[[], list[dict]]]] = [
+    ("runner speed", bench_runner.rows),
+    ("runner memory", bench_runner.memory_rows),
+    ("sweep", bench_sweep.rows),
+]
+
+
+def markdown(rows: list[dict]) -> str:
+    """The rows as a Markdown table: benchmark, ratio, goal, whether it is met, details."""
+    lines = ["| benchmark | ratio | goal | met | details |", "|---|---:|---|---|---|"]
+    lines += [f"| {r['benchmark']} | {r['ratio']:.2f}x | {r['goal']} | {'yes' if r['met'] else '**no**'} | "
+              f"{r['detail']} |" for r in rows]
+    return "\n".join(lines)
+
+
+def main() -> None:
+    start = time.perf_counter()
+    rows = []
+    for name, suite in SUITES:
+        print(f"running {name}...", file=sys.stderr, flush=True)
+        rows += suite()
+    elapsed = time.perf_counter() - start
+    print(markdown(rows))
+    print()
+    print(f"{sum(r['met'] for r in rows)} of {len(rows)} goals met; measured in {elapsed:.0f} s with Python "
+          f"{platform.python_version()}, numpy {np.__version__}, on {platform.machine()} with "
+          f"{os.cpu_count()} CPUs.")
+
+
+if __name__ == "__main__":
+    main()
