@@ -68,7 +68,7 @@ def test_momenta_may_be_a_list(tmp_path):
     (["--lr-min", "0.1", "--lr-max", "0.01"], r"Invalid --lr-max: 0\.01"),
     (["--lr-num", "0"], r"Invalid --lr-num: 0\. Allowed range: \[1, 1000\]"),
     (["--opt", "gd", "--momenta", "0.5"], "'gd': it has no momentum"),
-    (["--fixed", "nesterov=maybe"], "Invalid nesterov"),
+    (["--hp", "nesterov=maybe"], "Invalid nesterov"),
     (["--steps", "-3"], "Invalid steps: -3"),
 ])
 def test_bad_arguments_exit_2_with_one_line(args, message, capsys):

@@ -54,7 +54,7 @@ def register(subparsers: Any) -> None:
     p.add_argument("--momenta", metavar="START:STOP:NUM|A,B,...",
                    help="the momentum (or beta1) axis: NUM evenly spaced values from START to STOP, or a list; "
                         "absent: sweep the learning rate alone")
-    p.add_argument("--fixed", metavar="K=V,...", default="",
+    p.add_argument("--hp", metavar="K=V,...", default="",
                    help="other hyperparameters, the same for every run, e.g. nesterov=true")
     p.add_argument("--steps", type=int, default=200, help="steps per run (default: 200)")
     p.add_argument("--seed", type=int, default=0, help="seed of the start and of the mini-batch order (default: 0)")
@@ -74,7 +74,7 @@ def run(args: argparse.Namespace) -> int:
         optimizers.get(n)  # an unknown name lists the available ones before any parsing below
     lrs = lr_axis(problem, args.lr_min, args.lr_max, args.lr_num, args.lr_scale)
     momenta = None if args.momenta is None else momentum_axis(args.momenta)
-    fixed = parse_spec(args.fixed, optimizers.get(names[0]).hyperparams, f"optimizer {names[0]!r}")
+    fixed = parse_spec(args.hp, optimizers.get(names[0]).hyperparams, f"optimizer {names[0]!r}")
     with ProgressLine("sweep") as progress:
         result = sweep(problem, names, lrs, momenta, steps=args.steps, batch_size=args.batch_size,
                        accumulate=args.accumulate, shuffle=not args.no_shuffle, seed=args.seed,
