@@ -108,3 +108,14 @@ def test_python_dash_m_playground_is_the_same_command(tmp_path):
                           timeout=120)
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith("linreg: 3 configurations, 10 steps")
+
+
+def test_a_reader_that_goes_away_early_ends_the_command_quietly(tmp_path):
+    # As in `playground sweep ... | head -1`: the pipe is closed before the table is written.
+    proc = subprocess.Popen([sys.executable, "-m", "playground", "sweep", "--opt", "gd", "--lr-num", "50",
+                             "--steps", "10"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=_checkout_env(),
+                            cwd=tmp_path)
+    proc.stdout.close()
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=120) == 1
+    assert err == ""

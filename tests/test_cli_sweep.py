@@ -58,6 +58,17 @@ def test_momenta_may_be_a_list(tmp_path):
     assert {r["beta1"] for r in rows_of(table)} == {"0.5", "0.9"}
 
 
+def test_hp_fixes_the_other_hyperparameters_of_every_run(tmp_path):
+    plain, nesterov = tmp_path / "plain.csv", tmp_path / "nesterov.csv"
+    common = ["sweep", "--opt", "momentum", "--lr-min", "0.001", "--lr-max", "0.05", "--lr-num", "3", "--momenta", "0.9",
+              "--steps", "30"]
+    assert main([*common, "--csv", str(plain)]) == 0
+    assert main([*common, "--hp", "nesterov=true", "--csv", str(nesterov)]) == 0
+    a, b = rows_of(plain), rows_of(nesterov)
+    assert [r["lr"] for r in a] == [r["lr"] for r in b]
+    assert all(x["final_loss"] != y["final_loss"] for x, y in zip(a, b))
+
+
 @pytest.mark.parametrize("args, message", [
     (["--problem", "rosenbrock", "--lr-scale", "lipschitz"], "'rosenbrock' has none"),
     (["--momenta", "0:1:5"], r"Invalid momentum: 1\. Allowed range: \[0, 1\)"),

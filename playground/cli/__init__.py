@@ -15,6 +15,7 @@ gradient, 2 for bad arguments, which are reported in one line
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from typing import Sequence
 
@@ -42,7 +43,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit as exc:  # argparse has printed its usage message (or the help)
         return int(exc.code or 0)
     try:
-        return args.run(args)
+        code = args.run(args)
+        sys.stdout.flush()  # here, so that a closed pipe is caught below rather than reported at exit
+        return code
+    except BrokenPipeError:
+        # The reader went away (`playground ... | head`): stop quietly, as other Unix tools do.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
     except ValueError as exc:
         return _fail(str(exc))
     except OSError as exc:  # a file that cannot be read or written
