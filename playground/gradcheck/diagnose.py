@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Callable, Optional
+from typing import Callable, NamedTuple, Optional
 
 import numpy as np
 
@@ -35,12 +35,16 @@ class Diagnosis:
     factor: Optional[float] = None
 
 
-def describe_factor(r: float, n_samples: Optional[int] = None) -> tuple[str, bool]:
-    """``r`` as a learner would recognise it, and whether it is a "nice" number.
+class Factor(NamedTuple):
+    """A ratio as a learner would recognise it."""
 
-    ``2``, ``1/2``, ``-3``; with ``n_samples=m``, factors built from m get a hint,
-    ``4 (= m, a missing 1/m?)``; anything else, ``1.37``.
-    """
+    number: str   # "2", "1/2", "-3", "1.37"
+    hint: str     # "= m, a missing 1/m?" when the number is built from n_samples, else ""
+    nice: bool    # a small fraction or a factor of m, not just digits
+
+
+def describe_factor(r: float, n_samples: Optional[int] = None) -> Factor:
+    """``r`` as a fraction p/q (q <= 12), as a factor of ``n_samples`` with a hint, or in 3 digits."""
     sign, x = ("-" if r < 0 else ""), abs(r)
     if n_samples is not None and n_samples >= 2:
         m = n_samples
@@ -50,11 +54,11 @@ def describe_factor(r: float, n_samples: Optional[int] = None) -> tuple[str, boo
             (Fraction(2 * m), "2m", "a missing 1/(2m)?"), (Fraction(1, 2 * m), "1/(2m)", "an extra 1/(2m)?"),
         ):
             if abs(x - float(value)) <= FACTOR_RTOL * x:
-                return f"{sign}{value} (= {expr}, {hint})", True
+                return Factor(f"{sign}{value}", f"= {expr}, {hint}", True)
     q = Fraction(x).limit_denominator(MAX_DENOMINATOR)
     if q > 0 and abs(x - float(q)) <= FACTOR_RTOL * x:
-        return f"{sign}{q}", True
-    return f"{r:.3g}", False
+        return Factor(f"{sign}{q}", "", True)
+    return Factor(f"{r:.3g}", "", False)
 
 
 def mismatches(a: np.ndarray, n: np.ndarray, tol: float) -> np.ndarray:
@@ -114,9 +118,10 @@ def diagnose(
             "from a global or a copy made earlier)?"))
     r = float(a @ n / (n @ n))
     if abs(r - 1) > FACTOR_RTOL and rel_error(a, r * n) <= fit_tol:
-        text, nice = describe_factor(r, n_samples)
+        fac = describe_factor(r, n_samples)
+        text = f"{fac.number} × numeric" + (f" ({fac.number} {fac.hint})" if fac.hint else "")
         evidence = min(int(np.sum(np.abs(n) > 1e-3 * np.abs(n).max())), size or len(a))
-        if nice or evidence >= 2:
+        if fac.nice or evidence >= 2:
             every = f"in every {unit}" if evidence >= 2 else f"(one {unit} only)"
             if abs(r + 1) <= FACTOR_RTOL:
                 return Diagnosis("sign", (
@@ -124,10 +129,10 @@ def diagnose(
                     f"with (target - prediction), and look for a minus sign applied twice or not at all."), r)
             if r < 0:
                 return Diagnosis("sign", (
-                    f"analytic = {text} × numeric {every}: the sign is flipped and the size is off by a "
+                    f"analytic = {text} {every}: the sign is flipped and the size is off by a "
                     f"constant factor."), r)
             return Diagnosis("scaled", (
-                f"analytic = {text} × numeric {every}: the gradient is off by a constant factor. Look for "
+                f"analytic = {text} {every}: the gradient is off by a constant factor. Look for "
                 f"a factor the loss has and the backward pass lacks, or the other way round (1/m from "
                 f"a mean, 2 from a square, 1/2 from x²/2)."), r)
     if transposed is not None and rel_error(transposed, n) <= fit_tol:
@@ -137,7 +142,7 @@ def diagnose(
     bad = mismatches(a, n, correct_tol)
     if kinks is not None and 0 < len(bad) <= MAX_KINK_PROBES and kinks(bad):
         return Diagnosis("kink", (
-            f"{_off(len(bad), unit)}, and each sits at a kink of the loss (e.g. a ReLU "
+            f"{_off(len(bad), unit)}, and {'it sits' if len(bad) == 1 else 'each sits'} at a kink of the loss (e.g. a ReLU "
             f"input within eps of 0): the one-sided slopes there differ by a jump that does not "
             f"shrink with the step, and the analytic value matches one side. Not a bug in the "
             f"gradient: use a smaller eps, or move the point (other parameters or data)."))

@@ -128,6 +128,10 @@ class GradcheckReport:
             f"gradcheck: {self.verdict} (rel error {self.rel_error:.1e}; {how}, eps={self.eps:g}, "
             f"{self.n_evals} evaluations of f)"
         ]
+        bad = [b.kind for b in self.blocks.values() if b.verdict != "correct"]
+        if bad and set(bad) <= {"kink", "round-off"}:
+            lines.append("  every disagreement is explained by kinks of the loss or round-off, "
+                         "not by a bug in the gradient (see below)")
         width = max(len(name) for name in self.blocks)
         shapes = {name: str(b.shape) for name, b in self.blocks.items()}
         swidth = max(len(s) for s in shapes.values())
