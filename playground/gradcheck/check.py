@@ -20,8 +20,9 @@ METHODS = ("central", "forward", "complex", "random")
 #: the complex step subtracts nothing, so its eps can be tiny.
 DEFAULT_EPS = {"central": 1e-6, "forward": 3e-8, "complex": 1e-20, "random": 1e-6}
 
-#: The steps of :func:`eps_sweep`: 1e-1 down to 1e-14.
-SWEEP_EPS = 10.0 ** -np.arange(1, 15)
+#: The steps of :func:`eps_sweep`: 1e-1 down to 1e-14, as the decimal literals
+#: (10.0 ** -5 is not 1e-5, and these end up in tables and plot labels).
+SWEEP_EPS = np.array([float(f"1e-{k}") for k in range(1, 15)])
 
 #: Kink probes take one-sided slopes at these multiples of eps: a kink close
 #: enough to spoil a difference with step eps lies inside every one of them.
