@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .base import Optimizer
+from .base import Optimizer, nonzero
 from .hyperparams import HyperParam
 from .registry import register
 from .sgd import WEIGHT_DECAY
@@ -44,7 +44,7 @@ class AdaGrad(Optimizer):
         return np.full_like(p, self.hp["initial_accumulator_value"])
 
     def update(self, p, g, bufs, t, hp):
-        if np.any(hp["weight_decay"] != 0):
+        if nonzero(hp["weight_decay"]):
             g = g + hp["weight_decay"] * p
         s = bufs["sum"] + g * g
         clr = hp["lr"] / (1 + (t - 1) * hp["lr_decay"])

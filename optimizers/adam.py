@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .base import Optimizer
+from .base import Optimizer, nonzero
 from .hyperparams import HyperParam
 from .registry import register
 from .sgd import LR, WEIGHT_DECAY
@@ -28,7 +28,7 @@ class _AdamBase(Optimizer):
 
     def update(self, p, g, bufs, t, hp):
         lr, (b1, b2), eps, wd = hp["lr"], hp["betas"], hp["eps"], hp["weight_decay"]
-        if np.any(wd != 0):
+        if nonzero(wd):
             if self.decoupled:
                 p = p * (1 - lr * wd)
             else:

@@ -48,6 +48,8 @@ class Optimizer:
     def __init__(self, **hp: Any) -> None:
         self.hp: dict[str, Any] = validate_all(self.hyperparams, hp, owner=f"optimizer {self.name!r}")
         self.check_hyperparams(self.hp)
+        self._per_run = any(isinstance(v, np.ndarray) or (isinstance(v, tuple) and any(
+            isinstance(x, np.ndarray) for x in v)) for v in self.hp.values())
 
     def check_hyperparams(self, hp: dict[str, Any]) -> None:
         """Cross-field checks beyond each value's own range; raise ValueError."""
@@ -75,15 +77,14 @@ class Optimizer:
         check_same_structure(params, grad)
         t = state.t + 1
         if not is_dict(params):
-            hp = self._hp_for(params)
-            p, bufs = self.update(params, grad, {b: state.buffers[b] for b in self.buffers}, t, hp)
+            hp = self._hp_for(params) if self._per_run else self.hp
+            p, bufs = self.update(params, grad, state.buffers, t, hp)
             return p, State(t, bufs)
         new_p: dict[str, np.ndarray] = {}
         new_b: dict[str, dict[str, np.ndarray]] = {b: {} for b in self.buffers}
         for k in params:
-            p, bufs = self.update(
-                params[k], grad[k], {b: state.buffers[b][k] for b in self.buffers}, t, self._hp_for(params[k])
-            )
+            hp = self._hp_for(params[k]) if self._per_run else self.hp
+            p, bufs = self.update(params[k], grad[k], {b: state.buffers[b][k] for b in self.buffers}, t, hp)
             new_p[k] = p
             for b in self.buffers:
                 new_b[b][k] = bufs[b]
@@ -95,10 +96,6 @@ class Optimizer:
         A per-run array of shape (R,) becomes (R, 1, ..., 1) so it pairs run r
         with ``p[r]``; scalars pass through untouched (the common, fast case).
         """
-        hp = self.hp
-        if not any(isinstance(v, np.ndarray) or (isinstance(v, tuple) and any(isinstance(x, np.ndarray) for x in v))
-                   for v in hp.values()):
-            return hp
         shape = (-1,) + (1,) * (np.ndim(p) - 1)
 
         def fit(v: Any) -> Any:
@@ -113,7 +110,7 @@ class Optimizer:
                 return tuple(fit(x) for x in v)
             return v
 
-        return {k: fit(v) for k, v in hp.items()}
+        return {k: fit(v) for k, v in self.hp.items()}
 
     def update(
         self, p: np.ndarray, g: np.ndarray, bufs: dict[str, np.ndarray], t: int, hp: dict[str, Any]
@@ -123,6 +120,14 @@ class Optimizer:
         ``t`` is the index of this step, counting from 1.
         """
         raise NotImplementedError
+
+
+def nonzero(value: Any) -> bool:
+    """Whether a hyperparameter (a float, or one value per run) is non-zero anywhere.
+
+    Plain floats skip np.any, which costs microseconds on every step.
+    """
+    return bool(np.any(value)) if isinstance(value, np.ndarray) else value != 0
 
 
 def _show(v: Any) -> str:

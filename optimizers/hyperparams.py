@@ -78,6 +78,33 @@ class HyperParam:
             return (self._number(a, f"{self.name}[0]"), self._number(b, f"{self.name}[1]"))
         return self._number(value, self.name)
 
+    def parse(self, text: str) -> Any:
+        """Read a value written by :meth:`format` (``0.01``, ``true``, ``0.9/0.999``) and validate it."""
+        text = text.strip()
+        if self.kind == "bool":
+            lowered = text.lower()
+            if lowered not in ("true", "false", "1", "0", "yes", "no"):
+                raise ValueError(f"Invalid {self.name}: {text!r}. Allowed: true or false")
+            return self.validate(lowered in ("true", "1", "yes"))
+        if self.kind == "choice":
+            return self.validate(text)
+        if self.kind == "pair":
+            parts = text.split("/")
+            if len(parts) != 2:
+                raise ValueError(f"Invalid {self.name}: {text!r}. Write two numbers as a/b, e.g. 0.9/0.999")
+            return self.validate(tuple(_to_number(self.name, t) for t in parts))
+        return self.validate(_to_number(self.name, text))
+
+    def format(self, value: Any) -> str:
+        """The text :meth:`parse` reads back to ``value``."""
+        if self.kind == "bool":
+            return "true" if value else "false"
+        if self.kind == "pair":
+            return "/".join(_fmt_exact(v) for v in value)
+        if self.kind == "choice":
+            return str(value)
+        return _fmt_exact(value)
+
     def _number(self, value: Any, label: str) -> Any:
         arr = np.asarray(value)
         if arr.dtype.kind not in "biuf" or arr.ndim > 1 or arr.size == 0 or isinstance(value, (bool, np.bool_)):
@@ -103,6 +130,18 @@ class HyperParam:
 
 def _fmt(v: float) -> str:
     return f"{v:g}"
+
+
+def _fmt_exact(v: Any) -> str:
+    # repr round-trips a float exactly; :g would round to 6 digits.
+    return str(int(v)) if isinstance(v, (int, np.integer)) else repr(float(v))
+
+
+def _to_number(name: str, text: str) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        raise ValueError(f"Invalid {name}: {text!r} is not a number") from None
 
 
 def validate_all(specs: Iterable[HyperParam], given: Mapping[str, Any], owner: str) -> dict[str, Any]:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .base import Optimizer
+from .base import Optimizer, nonzero
 from .hyperparams import HyperParam
 from .registry import register
 from .sgd import WEIGHT_DECAY
@@ -46,7 +46,7 @@ class RMSProp(Optimizer):
 
     def update(self, p, g, bufs, t, hp):
         alpha, mu, wd = hp["alpha"], hp["momentum"], hp["weight_decay"]
-        if np.any(wd != 0):
+        if nonzero(wd):
             g = g + wd * p
         v = alpha * bufs["square_avg"] + (1 - alpha) * g * g
         a = bufs["grad_avg"]
@@ -56,7 +56,7 @@ class RMSProp(Optimizer):
         else:
             avg = np.sqrt(v) + hp["eps"]
         b = bufs["momentum_buffer"]
-        if np.any(mu > 0):
+        if nonzero(mu):
             b = mu * b + g / avg
             p = p - hp["lr"] * b
         else:

@@ -5,7 +5,7 @@ from typing import Any
 
 import numpy as np
 
-from .base import Optimizer
+from .base import Optimizer, nonzero
 from .hyperparams import HyperParam
 from .registry import register
 
@@ -73,7 +73,7 @@ class Momentum(Optimizer):
 
     def update(self, p, g, bufs, t, hp):
         mu, wd = hp["momentum"], hp["weight_decay"]
-        if np.any(wd != 0):
+        if nonzero(wd):
             g = g + wd * p
         b = g if t == 1 else mu * bufs["velocity"] + (1 - hp["dampening"]) * g
         d = g + mu * b if hp["nesterov"] else b

@@ -6,6 +6,7 @@ their structure and flatten them to a vector.
 """
 from __future__ import annotations
 
+import math
 from typing import Any, Callable, Union
 
 import numpy as np
@@ -52,6 +53,12 @@ def as_float_tree(tree: Any, what: str = "params") -> Tree:
 
 def check_same_structure(a: Tree, b: Tree, what: tuple[str, str] = ("params", "grad")) -> None:
     """Raise ValueError unless ``a`` and ``b`` have the same keys and shapes."""
+    # The common cases, checked first because they run every step.
+    if type(a) is np.ndarray and type(b) is np.ndarray and a.shape == b.shape:
+        return
+    if type(a) is dict and type(b) is dict and a.keys() == b.keys() and all(
+            np.shape(a[k]) == np.shape(b[k]) for k in a):
+        return
     na, nb = what
     if is_dict(a) != is_dict(b):
         kind = lambda t: "a dict" if is_dict(t) else "an array"  # noqa: E731
@@ -102,4 +109,6 @@ def unflatten(vec: np.ndarray, like: Tree) -> Tree:
 def all_finite(tree: Tree) -> bool:
     # Summing is cheaper than isfinite on every entry, and any inf or nan
     # (or an overflow, which is a blow-up anyway) makes the sum non-finite.
-    return all(np.isfinite(np.sum(x)) for x in leaves(tree))
+    if type(tree) is np.ndarray:
+        return math.isfinite(tree.sum())
+    return all(math.isfinite(x.sum()) for x in leaves(tree))

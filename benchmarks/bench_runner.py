@@ -1,0 +1,112 @@
+"""Runner overhead: steps per second of ``playground.run`` against a hand-written numpy loop.
+
+Both sides do the same maths each step (the full-batch loss and gradient, an
+update, and a finiteness check on the loss), so the ratio is the framework's
+overhead: tree handling, the optimizer's pure-step bookkeeping, divergence
+checks and recording. Goal: at most 1.5x the hand-written loop.
+
+Times are the best of several interleaved repeats, so the machine's noise
+hits both sides alike. Run: ``python benchmarks/bench_runner.py``.
+"""
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import optimizers  # noqa: E402
+from playground import problems, run  # noqa: E402
+
+GOAL = 1.5
+
+
+def hand_gd_linreg(problem, lr, steps):
+    X, y, theta = problem.X, problem.y, problem.init_params()
+    n = len(y)
+    for _ in range(steps):
+        r = X @ theta - y
+        loss = r @ r / n
+        if not np.isfinite(loss):
+            break
+        theta = theta - lr * (2.0 / n) * (r @ X)
+    return theta
+
+
+def hand_adam_mlp(problem, lr, steps, b1=0.9, b2=0.999, eps=1e-8):
+    """[4, h, h, 1] ReLU/sigmoid with cross-entropy and Adam, written out by hand."""
+    X, y = problem.X, problem.y
+    p = problem.init_params(0)
+    m = {k: np.zeros_like(v) for k, v in p.items()}
+    v = {k: np.zeros_like(x) for k, x in p.items()}
+    n = len(y)
+    for t in range(1, steps + 1):
+        z1 = X @ p["W1"].T + p["b1"]
+        a1 = np.maximum(z1, 0)
+        z2 = a1 @ p["W2"].T + p["b2"]
+        a2 = np.maximum(z2, 0)
+        z3 = a2 @ p["W3"].T + p["b3"]
+        a3 = 1 / (1 + np.exp(-z3))
+        loss = np.mean(np.logaddexp(0, z3) - y * z3)
+        if not np.isfinite(loss):
+            break
+        dz3 = (a3 - y) / n
+        dz2 = (dz3 @ p["W3"]) * (z2 > 0)
+        dz1 = (dz2 @ p["W2"]) * (z1 > 0)
+        g = {"W3": dz3.T @ a2, "b3": dz3.sum(0), "W2": dz2.T @ a1, "b2": dz2.sum(0), "W1": dz1.T @ X,
+             "b1": dz1.sum(0)}
+        for k in p:
+            m[k] = b1 * m[k] + (1 - b1) * g[k]
+            v[k] = b2 * v[k] + (1 - b2) * g[k] * g[k]
+            p[k] = p[k] - lr / (1 - b1**t) * m[k] / (np.sqrt(v[k] / (1 - b2**t)) + eps)
+    return p
+
+
+def best_of(fn, repeats):
+    times = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return min(times)
+
+
+def measure(name, runner_fn, hand_fn, steps, repeats=7):
+    runner_t, hand_t = [], []
+    for _ in range(repeats):  # interleaved, so load changes hit both sides
+        hand_t.append(best_of(hand_fn, 1))
+        runner_t.append(best_of(runner_fn, 1))
+    r, h = min(runner_t), min(hand_t)
+    return {"benchmark": name, "runner steps/s": steps / r, "hand steps/s": steps / h, "ratio": r / h,
+            "goal": f"<= {GOAL}x", "met": r / h <= GOAL}
+
+
+def rows() -> list[dict]:
+    out = []
+    for n in (100, 1000):
+        lin = problems.linear_regression(n=n)
+        lr = 1.0 / lin.lipschitz
+        steps = 4000
+        out.append(measure(f"GD, linear regression n={n}",
+                           lambda: run(lin, optimizers.GD(lr=lr), steps), lambda: hand_gd_linreg(lin, lr, steps),
+                           steps))
+    net = problems.mlp([4, 32, 32, 1], n=64)
+    steps = 1000
+    out.append(measure("Adam, MLP [4, 32, 32, 1], 64 samples",
+                       lambda: run(net, optimizers.Adam(lr=1e-3), steps), lambda: hand_adam_mlp(net, 1e-3, steps),
+                       steps))
+    return out
+
+
+def main() -> None:
+    print(f"{'benchmark':40} {'runner steps/s':>15} {'hand steps/s':>13} {'ratio':>6}  goal     met")
+    for r in rows():
+        print(f"{r['benchmark']:40} {r['runner steps/s']:15,.0f} {r['hand steps/s']:13,.0f} {r['ratio']:6.2f}  "
+              f"{r['goal']:8} {'yes' if r['met'] else 'NO'}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,105 @@
+"""Comparison configs (JSON, URL, CLI specs), the results table and divergence explained in words."""
+import json
+
+import numpy as np
+import pytest
+
+import optimizers
+from playground import problems, run
+from playground.comparison import Comparison, RunSpec, results_table
+from playground.stability import explain_divergence, lr_bound
+
+
+def test_default_comparison_is_gd_momentum_and_adam_on_linear_regression():
+    cmp = Comparison()
+    assert cmp.problem == "linreg"
+    assert [r.optimizer for r in cmp.runs] == ["gd", "momentum", "adam"]
+    trajs = cmp.run()
+    assert all(not t.diverged for t in trajs)
+
+
+@pytest.mark.parametrize("cmp", [
+    Comparison(),
+    Comparison("rosenbrock", {"b": 50.0, "start": (-1.0, 1.0)},
+               (RunSpec("adam", {"lr": 0.02, "betas": (0.8, 0.99)}), RunSpec("nesterov", {"lr": 1e-3})), steps=50),
+    Comparison("relu-net", {"n": 16}, (RunSpec("rmsprop", {"centered": True}, batch_size=4, accumulate=2),),
+               seed=3, shuffle=False, tol=1e-3),
+])
+def test_json_and_url_round_trip_exactly(cmp):
+    assert Comparison.from_json(cmp.to_json()) == cmp
+    assert Comparison.from_query(cmp.to_query()) == cmp
+    json.loads(cmp.to_json())  # plain JSON, no numpy or tuples
+
+
+def test_a_copied_link_reproduces_the_same_runs():
+    cmp = Comparison("linreg", {"noise": 1.0}, (RunSpec("adam", {"lr": 0.05}, batch_size=8),), steps=80, seed=5)
+    again = Comparison.from_query(cmp.to_query())
+    a, b = cmp.run(), again.run()
+    assert np.array_equal(a[0].losses, b[0].losses) and np.array_equal(a[0].final_params, b[0].final_params)
+
+
+def test_run_specs_parse_typed_values():
+    spec = RunSpec.parse("adam:lr=0.01,betas=0.9/0.999,amsgrad=true,batch_size=16,accumulate=2")
+    assert spec == RunSpec("adam", {"lr": 0.01, "betas": (0.9, 0.999), "amsgrad": True}, 16, 2)
+    assert RunSpec.parse(spec.format()) == spec
+    assert RunSpec.parse("gd") == RunSpec("gd", {})
+    assert spec.label == "adam lr=0.01, betas=0.9/0.999, amsgrad=true, bs=16, acc=2"
+
+
+@pytest.mark.parametrize("query, message", [
+    ({"run": "adam:lr=-1"}, r"Invalid lr: -1\. Allowed range: \(0, inf\)"),
+    ({"run": "adam:betas=0.9/1.0"}, r"betas\[1\]"),
+    ({"run": "adam:foo=1"}, "Unknown keyword 'foo'"),
+    ({"run": "momentum:nesterov=true,dampening=0.5"}, "dampening"),
+    ({"run": "sgd"}, "Available: gd"),
+    ({"run": "gd:lr"}, "key=value"),
+    ({"run": "gd:lr=abc"}, "not a number"),
+    ({"run": "gd:batch_size=101"}, r"batch_size 101\. Allowed range: \[1, 100\]"),
+    ({"problem": "linreg:n=1"}, r"Invalid n: 1"),
+    ({"problem": "nope"}, "Unknown problem"),
+    ({"steps": "0"}, "steps"),
+    ({"run": ["gd"] * 7}, r"number of runs: 7"),
+])
+def test_bad_configs_name_the_value_and_the_range(query, message):
+    with pytest.raises(ValueError, match=message):
+        Comparison.from_query(query)
+
+
+def test_bad_json_is_explained():
+    with pytest.raises(ValueError, match="not valid JSON"):
+        Comparison.from_json("{")
+    with pytest.raises(ValueError, match="Unknown key 'colour'"):
+        Comparison.from_json('{"colour": 1}')
+
+
+def test_results_table_reports_what_the_runs_did():
+    lin = problems.linear_regression()
+    good = run(lin, optimizers.GD(lr=0.3), 500, label="good")
+    bad = run(lin, optimizers.GD(lr=0.5), 500, label="bad")
+    rows = results_table(lin, [good, bad], tol=1e-8)
+    assert rows[0]["final loss"] == pytest.approx(lin.loss(good.final_params))
+    assert rows[0]["distance to optimum"] == pytest.approx(np.linalg.norm(good.final_params - lin.optimum))
+    reached = rows[0]["steps to tol"]
+    assert lin.loss(good.params[list(good.steps).index(reached)]) <= lin.loss(lin.optimum) + 1e-8
+    assert rows[1]["final loss"] is None and rows[1]["diverged at"] == bad.diverged_at
+    assert rows[1]["status"].startswith(f"diverged at step {bad.diverged_at}: lr = 0.5 is above the stability bound 2/L")
+
+
+def test_stability_bounds_match_runs_on_either_side():
+    lin = problems.linear_regression()
+    for opt in [optimizers.GD(lr=1.0), optimizers.Momentum(lr=1.0, momentum=0.5),
+                optimizers.Nesterov(lr=1.0, momentum=0.5), optimizers.Momentum(lr=1.0, momentum=0.5, dampening=0.5)]:
+        bound = lr_bound(opt, lin.lipschitz)
+        for factor, diverges in [(0.97, False), (1.03, True)]:
+            hp = dict(opt.hp, lr=factor * bound)
+            traj = run(lin, type(opt)(**hp), 5000)
+            assert traj.diverged == diverges, (opt, factor)
+    assert lr_bound(optimizers.Adam(), lin.lipschitz) is None
+    assert lr_bound(optimizers.GD(lr=0.1), None) is None
+
+
+def test_divergence_without_a_known_bound_gives_the_runners_reason():
+    rosen = problems.rosenbrock()
+    traj = run(rosen, optimizers.GD(lr=0.05), 100)
+    assert explain_divergence(traj, rosen).startswith(f"diverged at step {traj.diverged_at}: the loss")
+    assert explain_divergence(run(rosen, optimizers.GD(lr=1e-4), 10), rosen) is None
