@@ -8,6 +8,7 @@ point, or, when f accepts a leading batch axis, many points per call.
 """
 from __future__ import annotations
 
+import tracemalloc
 from dataclasses import dataclass
 from typing import Any, Callable, Optional
 
@@ -18,9 +19,14 @@ from optimizers.tree import Tree, flatten, is_dict, leaves, names, unflatten
 #: Rounding unit of float64: the relative error of one rounded operation.
 ROUNDING = np.finfo(np.float64).eps / 2
 
-#: Parameter copies per call of a batched f are limited to about this many bytes.
-#: f's own temporaries grow with the batch too, usually by more than the copies.
-BATCH_BYTES = 1 << 21
+#: Memory for one call of f on a chunk of points: the parameter copies plus what
+#: f allocates while it runs (measured once). Small enough to stay in cache and,
+#: with glibc, below the size at which every temporary array is a fresh mmap
+#: whose page faults can cost more than the arithmetic.
+BATCH_BYTES = 1 << 19
+
+#: At most this many points per chunk, however little memory they take.
+MAX_BATCH = 1024
 
 
 class GradcheckError(ValueError):
@@ -93,8 +99,10 @@ class Evaluator:
     """Calls f on points near ``params``, checks what it returns, counts the calls.
 
     With ``batched=True`` f receives blocks with a leading axis of length B and
-    must return B losses; points are sent in chunks of ``batch_size`` (default:
-    as many as fit in :data:`BATCH_BYTES` of parameter copies, at most 64).
+    must return B losses; points are sent in chunks of ``batch_size``. By
+    default a chunk is as many points as fit in :data:`BATCH_BYTES`, counting
+    what f allocates per point, measured once with :mod:`tracemalloc` (unless
+    the caller is tracing already: then parameter copies alone are counted).
     """
 
     def __init__(self, f: Callable[[Tree], Any], params: Tree, batched: bool = False,
@@ -106,11 +114,11 @@ class Evaluator:
         self.f, self.like, self.batched = f, params, bool(batched)
         self.layout = Layout(params)
         self.x = flatten(params)
-        self.batch_size = int(batch_size or max(1, min(64, BATCH_BYTES // (16 * max(1, self.x.size)))))
         self.n_evals = 0
         self.f0 = float(self._call(params, "params (the unperturbed point)", None))
-        if self.batched:
-            self._check_batched()
+        # Complex points take 16 bytes per entry.
+        per_point = 16 * max(1, self.x.size) + (self._check_batched() if self.batched else 0)
+        self.batch_size = int(batch_size or max(1, min(MAX_BATCH, BATCH_BYTES // per_point)))
 
     def losses(self, points: Points) -> np.ndarray:
         """f at every point: float, or complex if f returned complex values."""
@@ -156,14 +164,25 @@ class Evaluator:
             raise GradcheckError(f"f returned {value.ravel()[k]} at {at}: the loss must be finite")
         return value
 
-    def _check_batched(self) -> None:
-        # A loss that reduces over the batch axis too (np.mean(...) over
-        # everything) still returns B numbers when broadcasting is lucky, and every
-        # numeric derivative would silently be wrong. Compare two sets, one call
-        # each way, before trusting it.
+    def _check_batched(self) -> int:
+        """Check that f treats the leading axis as a batch; return the bytes f allocates per point.
+
+        A loss that reduces over the batch axis too (np.mean over everything)
+        still returns B numbers when broadcasting is lucky, and every numeric
+        derivative would silently be wrong: compare two sets, one call each way.
+        """
         d = np.random.default_rng(0).standard_normal(self.x.size) * 1e-3
         pts = Points(np.array([0, 0]), np.array([0.0, 1.0]), lambda k: "a test direction", 0, d[None])
-        batch = self._call(unflatten(pts.rows(self.x, 0, 2), self.like), "a batch of 2 test points", 2)
+        rows = unflatten(pts.rows(self.x, 0, 2), self.like)
+        tracing = tracemalloc.is_tracing()
+        if not tracing:
+            tracemalloc.start()
+        try:
+            batch = self._call(rows, "a batch of 2 test points", 2)
+            per_point = 0 if tracing else tracemalloc.get_traced_memory()[1] // 2
+        finally:
+            if not tracing:
+                tracemalloc.stop()
         single = np.array([self.f0, self._call(unflatten(self.x + d, self.like), "a test point", None)])
         if not np.allclose(batch, single, rtol=1e-9, atol=1e-12 * abs(self.f0)):
             raise GradcheckError(
@@ -171,3 +190,4 @@ class Evaluator:
                 f"set alone returned {single.tolist()}: f must treat the leading axis as a batch axis "
                 f"(reduce only over the other axes), or use batched=False"
             )
+        return per_point
