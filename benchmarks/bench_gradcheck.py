@@ -77,7 +77,8 @@ def main(argv: list[str] | None = None) -> None:
     print(f"  per-entry loop      (central, batched=False)     {loop.n_evals:5d} evaluations  "
           f"{t['loop'] * 1e3:8.1f} ms                {faults['loop'][1]:6d} page faults")
     print(f"  full batched check  (central, chunks of {default_chunk:<4d})      {batched.n_evals:5d} evaluations  "
-          f"{t['batched'] * 1e3:8.1f} ms  {t['loop'] / t['batched']:6.1f}x faster  {faults['batched'][1]:6d} page faults")
+          f"{t['batched'] * 1e3:8.1f} ms  {t['loop'] / t['batched']:6.1f}x faster  "
+          f"{faults['batched'][1]:6d} page faults")
     print(f"  random directions   (4 per block, batched)       {rand.n_evals:5d} evaluations  "
           f"{t['random'] * 1e3:8.1f} ms  {t['loop'] / t['random']:6.1f}x faster  {faults['random'][1]:6d} page faults")
     print(f"  same numbers: verdicts {loop.verdict}/{batched.verdict}/{rand.verdict}, "

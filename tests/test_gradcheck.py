@@ -389,7 +389,8 @@ def test_eps_sweep_shows_truncation_against_round_off():
     net = Net("tanh")
     sweep = gradcheck.eps_sweep(net.loss, net.grad, net.params)
     assert gradcheck.eps_sweep is eps_sweep
-    assert sweep.eps.tolist() == [1e-1, 1e-2, 1e-3, 1e-4, 1e-5, 1e-6, 1e-7, 1e-8, 1e-9, 1e-10, 1e-11, 1e-12, 1e-13, 1e-14]
+    assert sweep.eps.tolist() == [1e-1, 1e-2, 1e-3, 1e-4, 1e-5, 1e-6, 1e-7, 1e-8, 1e-9, 1e-10, 1e-11, 1e-12, 1e-13,
+                                  1e-14]
     for errors in (sweep.central, sweep.forward, sweep.complex_step):
         assert errors.shape == (14,)
     # Central: falls (truncation ~ eps²), then rises (round-off ~ 1/eps).

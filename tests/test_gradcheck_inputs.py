@@ -223,3 +223,11 @@ def test_batched_f_that_mixes_the_batch_is_caught():
 def test_batched_f_returning_a_scalar_is_caught():
     with pytest.raises(GradcheckError, match=r"f must return shape \(2,\), got shape \(\).*batch axis"):
         gradcheck(loss, loss_grad, PARAMS, batched=True)
+
+
+def test_f_that_writes_into_its_params_does_not_move_the_point():
+    def scribbles(x):
+        value = f(x)
+        x *= 2  # a careless in-place update inside the loss
+        return value
+    assert gradcheck(scribbles, grad, X0.copy()).verdict == "correct"

@@ -7,7 +7,7 @@ from typing import Any, Callable, Optional
 
 import numpy as np
 
-from optimizers.tree import Tree, as_float_tree, check_same_structure, flatten, is_dict, leaves, names, tree_map, unflatten
+from optimizers.tree import Tree, as_float_tree, check_same_structure, flatten, is_dict, leaves, tree_map, unflatten
 
 from .diagnose import diagnose
 from .evaluate import ROUNDING, Evaluator, GradcheckError, Layout, Points
@@ -94,11 +94,7 @@ def gradcheck(
     g = _analytic(grad, params, ev.layout)
     if method == "complex":
         _check_complex_safe(ev)
-        numeric = _numeric(ev, method, eps)
-    elif method != "random":
-        numeric = _numeric(ev, method, eps)
-    else:
-        numeric = None
+    numeric = None if method == "random" else _numeric(ev, method, eps)
     # The round-off a difference quotient carries: f's own, divided by the step.
     noise = {"central": 1, "random": 1, "forward": 2, "complex": 0}[method] * \
         LOSS_ROUNDINGS * ROUNDING * abs(ev.f0) / eps
@@ -149,7 +145,7 @@ def _by_entry(ev: Evaluator, g: np.ndarray, numeric: np.ndarray, b: int) -> _Mea
     return _Measured(
         gb, numeric[start:start + size], _transpose(gb, shape), "entry",
         lambda k: tuple(int(j) for j in np.unravel_index(k, shape)),
-        lambda which, steps: Points(start + which, steps, lay.entry),
+        lambda k, steps: Points(start + k, steps, lay.entry),
     )
 
 
@@ -305,14 +301,15 @@ def _analytic(grad: Callable[[Tree], Tree], params: Tree, layout: Layout) -> np.
         check_same_structure(params, g)
     except ValueError as e:
         raise GradcheckError(f"{e}{_transposed_hint(params, g)}") from None
-    for name, x in zip(layout.names, leaves(tree_map(lambda _, gb: gb, params, g))):
+    # tree_map walks params' keys, so a grad dict in another key order lines up.
+    g = tree_map(lambda _, gb: gb, params, g)
+    for name, x in zip(layout.names, leaves(g)):
         what = f"grad[{name!r}]" if is_dict(params) else "grad"
         dt = np.asarray(x).dtype
         if dt.kind not in "biuf":
             raise GradcheckError(f"{what} must hold real numbers, got dtype {dt}")
         _check_finite(np.asarray(x, dtype=float), what)
-    # tree_map walks params' keys, so a grad dict in another key order lines up.
-    return flatten(as_float_tree(tree_map(lambda _, gb: gb, params, g), "grad"))
+    return flatten(as_float_tree(g, "grad"))
 
 
 def _transposed_hint(params: Tree, g: Any) -> str:

@@ -142,7 +142,8 @@ def diagnose(
     bad = mismatches(a, n, correct_tol)
     if kinks is not None and 0 < len(bad) <= MAX_KINK_PROBES and kinks(bad):
         return Diagnosis("kink", (
-            f"{_off(len(bad), unit)}, and {'it sits' if len(bad) == 1 else 'each sits'} at a kink of the loss (e.g. a ReLU "
+            f"{_off(len(bad), unit)}, and {'it sits' if len(bad) == 1 else 'each sits'} at a kink of the "
+            f"loss (e.g. a ReLU "
             f"input within eps of 0): the one-sided slopes there differ by a jump that does not "
             f"shrink with the step, and the analytic value matches one side. Not a bug in the "
             f"gradient: use a smaller eps, or move the point (other parameters or data)."))

@@ -59,12 +59,12 @@ class Layout:
 class Points:
     """The points ``x + steps[j] * d[which[j]]``, j = 0 .. len(steps) - 1.
 
-    Every direction d is zero outside the slice ``[start, start + L)`` of the flat
-    vector; there it is ``dirs[k]`` (shape ``(n_dirs, L)``). ``dirs=None`` means
-    the unit vectors: ``which[j]`` is then the entry ``start + which[j]``, and
-    the perturbed value is computed as ``x[i] + t``, the same rounding as a
-    caller's ``x + t``, so exact steps can be recovered. ``label(k)`` names
-    direction k in error messages.
+    Direction k is ``dirs[k]`` (shape ``(n_dirs, L)``) on the slice ``[start,
+    start + L)`` of the flat vector and zero elsewhere. ``dirs=None`` means unit
+    vectors: ``which[j]`` is then the flat index of the entry that moves, and it
+    becomes ``x[i] + t``, rounded as a caller's ``x + t`` is, so the step
+    actually taken can be recovered. ``label(k)`` names direction (or entry) k
+    in error messages.
     """
 
     which: np.ndarray
@@ -81,7 +81,7 @@ class Points:
         t = self.steps[j0:j1]
         out = np.repeat(x[None].astype(np.result_type(x, t)), j1 - j0, axis=0)
         if self.dirs is None:
-            out[np.arange(j1 - j0), self.start + self.which[j0:j1]] += t
+            out[np.arange(j1 - j0), self.which[j0:j1]] += t
         else:
             d = self.dirs[self.which[j0:j1]]
             out[:, self.start:self.start + d.shape[1]] += t[:, None] * d
@@ -115,7 +115,8 @@ class Evaluator:
         self.layout = Layout(params)
         self.x = flatten(params)
         self.n_evals = 0
-        self.f0 = float(self._call(params, "params (the unperturbed point)", None))
+        # A copy: a loss that writes into its input must not move the point.
+        self.f0 = float(self._call(unflatten(self.x.copy(), params), "params (the unperturbed point)", None))
         # Complex points take 16 bytes per entry.
         per_point = 16 * max(1, self.x.size) + (self._check_batched() if self.batched else 0)
         self.batch_size = int(batch_size or max(1, min(MAX_BATCH, BATCH_BYTES // per_point)))
@@ -146,7 +147,8 @@ class Evaluator:
         self.n_evals += batch or 1
         value = np.asarray(value)
         if value.dtype.kind not in "biufc":
-            raise GradcheckError(f"f must return a number, got {type(value).__name__} of dtype {value.dtype} at {where}")
+            raise GradcheckError(
+                f"f must return a number, got {type(value).__name__} of dtype {value.dtype} at {where}")
         want = (batch,) if batch else ()
         if value.shape != want:
             hint = " (one number per parameter set: does f accept a leading batch axis?)" if batch else \

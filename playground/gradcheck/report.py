@@ -139,6 +139,7 @@ class GradcheckReport:
             lines.append(f"  {name:<{width}}  {shapes[name]:<{swidth}}  rel error {b.rel_error:.1e}  {b.verdict}")
             if b.verdict != "correct":
                 lines.append(f"      {b.diagnosis}")
+            if b.verdict != "correct" and b.worst:
                 lines.append("      worst: " + "; ".join(
                     f"{b.where(e)} analytic {e.analytic:.6g}, numeric {e.numeric:.6g}" for e in b.worst
                 ))
