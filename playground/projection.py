@@ -1,0 +1,222 @@
+"""Runs as paths in a plane, and the loss over that plane.
+
+A two-parameter problem is drawn in its own parameter plane
+(:func:`parameter_plane`). A problem with many parameters (an MLP) is drawn on
+the plane through a centre spanned by the first two principal directions of
+every recorded snapshot of every run (:func:`project`): the plane in which the
+runs moved the most. Either way the result holds a :class:`LossSurface`, which
+:mod:`playground.plots` and :mod:`playground.player` draw the same way.
+
+The loss over a G x G grid is always ONE call of ``problem.loss`` with params
+whose every block has a leading batch axis of G*G rows: the problem's
+vectorised path, instead of G*G Python-level calls.
+
+A snapshot is one recorded parameter tree flattened to a vector in the order of
+:func:`optimizers.tree.flatten` (blocks in key order, entries in C order).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal, Sequence
+
+import numpy as np
+
+from optimizers import tree
+
+Bounds = tuple[tuple[float, float], tuple[float, float]]
+
+
+def snapshot_rows(params: tree.Tree) -> np.ndarray:
+    """A (k, D) matrix of k recorded snapshots, from a tree whose blocks have a leading axis k."""
+    blocks = tree.leaves(params)
+    k = np.shape(blocks[0])[0]
+    return np.concatenate([np.reshape(b, (k, -1)) for b in blocks], axis=1).astype(np.float64)
+
+
+def finite_snapshots(params: tree.Tree) -> np.ndarray:
+    """The snapshots before the first one holding an inf or nan, as a (T, D) matrix.
+
+    A diverged run is drawn up to its last finite point; everything after the
+    first non-finite entry is noise from the blow-up, not a place it visited.
+    """
+    rows = snapshot_rows(params)
+    bad = ~np.isfinite(rows).all(axis=1)
+    return rows[: int(np.argmax(bad))] if bad.any() else rows
+
+
+def rows_to_tree(rows: np.ndarray, like: tree.Tree) -> tree.Tree:
+    """Inverse of :func:`snapshot_rows`: R vectors to a tree shaped like ``like`` with a leading axis R."""
+    r = rows.shape[0]
+    if rows.shape[1] != tree.size(like):
+        raise ValueError(f"rows have {rows.shape[1]} entries but the params have {tree.size(like)}")
+    out, i = {}, 0
+    for name, block in zip(tree.names(like), tree.leaves(like)):
+        n = np.size(block)
+        out[name] = rows[:, i:i + n].reshape((r, *np.shape(block)))
+        i += n
+    return out if tree.is_dict(like) else out[""]
+
+
+def box(points: np.ndarray, margin: float = 0.1) -> Bounds:
+    """An axis-aligned box around (n, 2) ``points``, widened by ``margin`` of its size on every side."""
+    pts = np.asarray(points, dtype=np.float64).reshape(-1, 2)
+    if len(pts) == 0:
+        raise ValueError("box needs at least one point, got none")
+    lo, hi = pts.min(axis=0), pts.max(axis=0)
+    span = hi - lo
+    # A flat side (runs moving along a line, or a single point) would give a grid
+    # of zero height: give it a quarter of the other side, or unit size if both are flat.
+    floor = 0.25 * span.max() if span.max() > 0 else max(1.0, float(np.abs(pts).max()))
+    half = np.maximum(span, floor) * (0.5 + margin)
+    mid = (lo + hi) / 2
+    return ((mid[0] - half[0], mid[0] + half[0]), (mid[1] - half[1], mid[1] + half[1]))
+
+
+def plane_loss(problem: Any, centre: np.ndarray, directions: np.ndarray,
+               xs: np.ndarray, ys: np.ndarray) -> np.ndarray:
+    """Loss at ``centre + x * directions[0] + y * directions[1]`` for every x in ``xs``, y in ``ys``.
+
+    Returns a (len(ys), len(xs)) array, ``loss[j, i]`` at ``(xs[i], ys[j])``
+    (the layout matplotlib's ``contour`` expects), from one batched call of
+    ``problem.loss``.
+    """
+    a, b = np.meshgrid(np.asarray(xs, dtype=np.float64), np.asarray(ys, dtype=np.float64))
+    rows = centre + a.reshape(-1, 1) * directions[0] + b.reshape(-1, 1) * directions[1]
+    loss = np.asarray(problem.loss(rows_to_tree(rows, problem.init_params(0))), dtype=np.float64)
+    if loss.shape != (len(rows),):
+        raise ValueError(
+            f"{problem.name}.loss returned shape {loss.shape} for a batch of {len(rows)} params; "
+            f"expected ({len(rows)},): its loss must accept a leading batch axis on every block"
+        )
+    return loss.reshape(a.shape)
+
+
+@dataclass(frozen=True, eq=False)
+class LossSurface:
+    """The loss on a grid of a plane: ``loss[j, i]`` at ``(xs[i], ys[j])``; ``minima`` (M, 2) to mark."""
+
+    xs: np.ndarray
+    ys: np.ndarray
+    loss: np.ndarray
+    axis_labels: tuple[str, str]
+    title: str
+    minima: np.ndarray
+
+
+def _grid(bounds: Bounds, resolution: int) -> tuple[np.ndarray, np.ndarray]:
+    if not (isinstance(resolution, (int, np.integer)) and resolution >= 2):
+        raise ValueError(f"resolution must be an integer >= 2, got {resolution!r}")
+    (x0, x1), (y0, y1) = bounds
+    if not (np.isfinite([x0, x1, y0, y1]).all() and x0 < x1 and y0 < y1):
+        raise ValueError(f"bounds must be finite ((x0, x1), (y0, y1)) with x0 < x1 and y0 < y1, got {bounds!r}")
+    return np.linspace(x0, x1, resolution), np.linspace(y0, y1, resolution)
+
+
+def minima_points(problem: Any) -> np.ndarray:
+    """A two-parameter problem's ``minima`` and flattened ``optimum`` (once), as (M, 2)."""
+    marks = [np.asarray(m, dtype=np.float64).reshape(2) for m in
+             (problem.minima if problem.minima is not None else [])]
+    if problem.optimum is not None:
+        opt = tree.flatten(problem.optimum).astype(np.float64)
+        if not any(np.allclose(opt, m) for m in marks):
+            marks.append(opt)
+    return np.array(marks).reshape(-1, 2)
+
+
+def parameter_plane(problem: Any, bounds: Bounds, resolution: int = 101) -> LossSurface:
+    """The loss of a two-parameter problem over ``bounds``, with its :func:`minima_points`."""
+    if problem.dim != 2:
+        raise ValueError(
+            f"parameter_plane draws two-parameter problems; {problem.name!r} has {problem.dim}: "
+            "use project() for a problem with many parameters"
+        )
+    xs, ys = _grid(bounds, resolution)
+    labels = tuple(getattr(problem, "axis_labels", None) or ("θ₀", "θ₁"))
+    return LossSurface(
+        xs=xs, ys=ys, loss=plane_loss(problem, np.zeros(2), np.eye(2), xs, ys),
+        axis_labels=labels, title=problem.title, minima=minima_points(problem),
+    )
+
+
+@dataclass(frozen=True, eq=False)
+class Projection:
+    """Runs projected on the plane ``centre + a * directions[0] + b * directions[1]``.
+
+    ``directions`` (2, D) are orthonormal; ``explained_variance_ratio`` is the
+    share of the snapshots' squared distance from ``centre`` that each
+    direction carries; ``coords[r]`` is run r's (T_r, 2) path in the plane
+    (its finite snapshots, as :func:`finite_snapshots`); ``surface`` is the loss
+    on the plane, with the problem's optimum projected into it when known.
+    """
+
+    centre: np.ndarray
+    directions: np.ndarray
+    explained_variance_ratio: np.ndarray
+    coords: tuple[np.ndarray, ...]
+    surface: LossSurface
+
+
+def project(problem: Any, trajectories: Sequence[Any], *, centre: Literal["mean"] | int = "mean",
+            resolution: int = 41, margin: float = 0.25) -> Projection:
+    """Project every run on the first two principal directions of all their snapshots.
+
+    ``centre`` is ``"mean"`` (the mean snapshot) or the index of a run whose
+    final finite snapshot becomes the origin (the loss-landscape convention:
+    the contours then pass through the point that run reached). The grid spans
+    the projected runs and optimum with ``margin``; keep ``resolution`` modest,
+    because the one batched loss call holds ``resolution**2`` copies of the
+    network's activations.
+    """
+    paths = [finite_snapshots(t.params) for t in trajectories]
+    if not paths or not sum(len(p) for p in paths):
+        raise ValueError(f"project needs at least one finite snapshot, got {len(paths)} runs with none")
+    points = np.concatenate(paths)
+    if points.shape[1] < 2:
+        raise ValueError(f"project needs at least 2 parameters to span a plane, got {points.shape[1]}")
+    if centre == "mean":
+        origin = points.mean(axis=0)
+    elif isinstance(centre, (int, np.integer)) and 0 <= centre < len(paths) and len(paths[centre]):
+        origin = paths[centre][-1]
+    else:
+        raise ValueError(
+            f"centre must be 'mean' or the index of a run with a finite snapshot (0..{len(paths) - 1}), "
+            f"got {centre!r}"
+        )
+    _, sing, vt = np.linalg.svd(points - origin, full_matrices=False)
+    spread = float(np.sqrt(np.sum(sing**2)))
+    # Rounding alone leaves identical snapshots ~1e-16 * |theta| apart; anything
+    # this small has no direction worth drawing, and would divide by ~zero below.
+    if spread <= 1e-9 * max(1.0, float(np.abs(points).max())) * np.sqrt(len(points)):
+        raise ValueError(
+            f"all {len(points)} parameter snapshots are (nearly) identical (spread {spread:.3g}): "
+            "the runs did not move, so there is no plane to project them on"
+        )
+    directions = vt[:2] * _orientation(vt[:2], paths)[:, None]
+    coords = tuple((p - origin) @ directions.T for p in paths)
+    marks = np.empty((0, 2))
+    if problem.optimum is not None:
+        marks = ((tree.flatten(problem.optimum) - origin) @ directions.T).reshape(1, 2)
+    xs, ys = _grid(box(np.concatenate([*coords, marks]), margin), resolution)
+    evr = sing[:2] ** 2 / spread**2
+    surface = LossSurface(
+        xs=xs, ys=ys, loss=plane_loss(problem, origin, directions, xs, ys),
+        axis_labels=(f"PC1 ({evr[0]:.1%} of variance)", f"PC2 ({evr[1]:.1%})"),
+        title=problem.title, minima=marks,
+    )
+    return Projection(centre=origin, directions=directions, explained_variance_ratio=evr,
+                      coords=coords, surface=surface)
+
+
+def _orientation(directions: np.ndarray, paths: list[np.ndarray]) -> np.ndarray:
+    """Signs (+1/-1) that make the first moving run go right and up, so a plot does not flip on reruns.
+
+    SVD directions are defined only up to sign; without this, adding a run could
+    mirror the whole picture.
+    """
+    moved = next((p[-1] - p[0] for p in paths if len(p) > 1 and np.any(p[-1] != p[0])), None)
+    signs = np.ones(len(directions))
+    for k, d in enumerate(directions):
+        along = float(d @ moved) if moved is not None else 0.0
+        ref = along if along != 0.0 else d[np.argmax(np.abs(d))]
+        signs[k] = -1.0 if ref < 0 else 1.0
+    return signs

@@ -1,0 +1,158 @@
+import io
+import json
+import re
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from player_support import descend, plane_runs, with_path
+from playground import player, plots, problems, projection
+
+
+def page_data(html):
+    """The JSON the page's script plays from."""
+    return json.loads(re.search(r'<script type="application/json" id="player-data">(.*?)</script>', html, re.S)[1])
+
+
+def make_run(label, steps, xy=None, diverged_at=None):
+    steps = np.asarray(steps)
+    xy = np.column_stack([steps, -steps]).astype(float) if xy is None else xy
+    return player.PlayerRun(label, xy, steps, "C0", diverged_at)
+
+
+@pytest.mark.parametrize("dpi", [72, 100, 150])
+def test_pixel_coords_land_where_matplotlib_draws_the_point(dpi):
+    # Oracle independent of the transform: find a drawn marker in the PNG itself.
+    fig, ax = plots.contour(problems.quadratic(), resolution=11, dpi=dpi)
+    point = np.array([[0.6, -0.45]])
+    ax.plot(*point.T, "s", ms=6, color="#ff0000", mec="#ff0000")
+    png = plots.to_png(fig)
+    img = np.asarray(Image.open(io.BytesIO(png)).convert("RGB")).astype(int)
+    red = (img[..., 0] > 200) & (img[..., 1] < 60) & (img[..., 2] < 60)
+    rows, cols = np.nonzero(red)
+    centroid = np.array([cols.mean() + 0.5, rows.mean() + 0.5])  # pixel (i, j) covers [i, i+1)
+    (mapped,) = player.pixel_coords(ax, point, img.shape[0])
+    assert np.abs(mapped - centroid).max() < 1.0
+    disp = ax.transData.transform(point)[0]
+    np.testing.assert_allclose(mapped, [disp[0], img.shape[0] - disp[1]])
+
+
+def test_frames_are_the_union_of_recorded_and_divergence_steps():
+    a = make_run("a", [0, 2, 4, 6])
+    b = make_run("b", [0, 3], diverged_at=5)
+    c = make_run("c", [4, 9])  # starts late
+    frames = player.frame_steps([a, b, c])
+    np.testing.assert_array_equal(frames, [0, 2, 3, 4, 5, 6, 9])
+    np.testing.assert_array_equal(player.frame_points(a, frames), [0, 1, 1, 2, 2, 3, 3])
+    np.testing.assert_array_equal(player.frame_points(b, frames), [0, 0, 1, 1, 1, 1, 1])
+    np.testing.assert_array_equal(player.frame_points(c, frames), [-1, -1, -1, 0, 0, 0, 1])
+
+
+def test_diverged_trajectory_is_cut_and_labelled():
+    r = problems.rosenbrock()
+    real = descend(r, "lr too big", 2.2e-3, 100)
+    assert real.diverged_at == real.steps[-1]
+    params = real.params.copy()
+    params[-1] = [np.inf, np.nan]  # a blow-up the runner records as non-finite
+    blown = with_path(real, "lr too big", params, steps=real.steps, diverged_at=real.diverged_at)
+    (run,) = player.runs_from_trajectories([blown])
+    assert len(run.xy) == len(params) - 1 and np.isfinite(run.xy).all()
+    np.testing.assert_array_equal(run.steps, real.steps[:-1])
+    assert run.diverged_at == real.diverged_at
+    fig, ax = plots.contour(r, resolution=11)
+    html = player.player_html(fig, ax, [run])
+    data = page_data(html)
+    assert data["runs"][0]["divergedAt"] == real.diverged_at
+    assert data["frames"][-1] == real.diverged_at  # the divergence gets a frame of its own
+    assert '"diverged at step "' in html
+
+
+def test_finite_blow_up_keeps_its_last_point_within_canvas_limits():
+    r = problems.rosenbrock()
+    (run,) = player.runs_from_trajectories([descend(r, "huge", 100.0, 100)])
+    assert run.diverged_at is not None and np.isfinite(run.xy).all()
+    fig, ax = plots.contour(r, resolution=11)
+    xy = np.array(page_data(player.player_html(fig, ax, [run]))["runs"][0]["xy"])
+    assert np.abs(xy).max() == 1e6  # one step lands ~1.7e6 px away: clamped
+
+
+def test_many_parameter_runs_play_by_their_projected_coordinates():
+    net = problems.xor()
+    runs, _ = plane_runs(net)
+    proj = projection.project(net, runs, resolution=5)
+    played = player.runs_from_trajectories(runs, coords=proj.coords)
+    for run, xy in zip(played, proj.coords):
+        np.testing.assert_array_equal(run.xy, xy)
+    with pytest.raises(ValueError, match="15 parameters"):
+        player.runs_from_trajectories(runs)
+    with pytest.raises(ValueError, match="2 coordinate paths for 3 trajectories"):
+        player.runs_from_trajectories(runs, coords=proj.coords[:2])
+
+
+def test_runs_get_palette_colours_in_order():
+    q = problems.quadratic()
+    runs = player.runs_from_trajectories([descend(q, f"r{i}", 0.1, 5) for i in range(3)])
+    assert [r.color for r in runs] == [plots.run_color(i) for i in range(3)]
+
+
+def test_player_html_is_self_contained():
+    q = problems.quadratic()
+    fig, ax = plots.contour(q, resolution=11)
+    html = player.player_html(fig, ax, player.runs_from_trajectories([descend(q, "gd", 0.1, 20)]))
+    assert not re.search(r"https?://", html)
+    assert re.findall(r'\bsrc="([^"]{0,22})', html) == ["data:image/png;base64,"]
+    for element in ['id="step-counter"', 'id="play"', 'id="scrubber"', 'id="speed"', 'id="legend"']:
+        assert element in html
+    assert "step 0 / 20" in html
+
+
+def test_player_html_carries_pixels_and_frame_indices():
+    q = problems.quadratic()
+    fig, ax = plots.contour(q, resolution=11)
+    runs = [make_run("a", [0, 1, 2], xy=np.array([[0.0, 0.0], [1.0, 0.5], [-1.0, 1.0]])), make_run("b", [0, 2])]
+    data = page_data(player.player_html(fig, ax, runs))
+    assert data["frames"] == [0, 1, 2]
+    assert data["runs"][1]["idx"] == [0, 0, 1]
+    xy = np.array(data["runs"][0]["xy"]).reshape(-1, 2)
+    np.testing.assert_allclose(xy, player.pixel_coords(ax, runs[0].xy, data["height"]), atol=0.01)
+    assert data["runs"][0]["color"] == "#1f77b4"  # "C0" as CSS
+
+
+def test_labels_cannot_break_out_of_the_page():
+    q = problems.quadratic()
+    fig, ax = plots.contour(q, resolution=11)
+    html = player.player_html(fig, ax, [make_run("</script><b>__W__", [0, 1])])
+    assert "</script><b>" not in html
+    assert page_data(html)["runs"][0]["label"] == "</script><b>__W__"
+
+
+def test_player_run_rejects_non_finite_points_and_bad_steps():
+    with pytest.raises(ValueError, match="non-finite"):
+        make_run("x", [0, 1], xy=np.array([[0.0, 0.0], [np.nan, 1.0]]))
+    with pytest.raises(ValueError, match="strictly increasing"):
+        make_run("x", [0, 0])
+    with pytest.raises(ValueError, match="3 points"):
+        player.PlayerRun("x", np.zeros((3, 2)), np.arange(2), "C0")
+
+
+@pytest.mark.parametrize("kwargs, match", [({"fps": 0}, "fps"), ({"height": 20}, "height")])
+def test_player_html_names_bad_options(kwargs, match):
+    fig, ax = plots.contour(problems.quadratic(), resolution=11)
+    with pytest.raises(ValueError, match=match):
+        player.player_html(fig, ax, [make_run("a", [0, 1])], **kwargs)
+
+
+def test_save_gif_writes_a_bounded_multi_frame_gif_and_leaves_the_figure_as_it_was(tmp_path):
+    r = problems.rosenbrock()
+    trajs = [descend(r, "gd", 1e-3, 400), descend(r, "blown", 2.2e-3, 100)]
+    fig, ax = plots.contour(r, resolution=21)
+    artists_before = len(ax.get_children())
+    path = tmp_path / "run.gif"
+    n = player.save_gif(fig, ax, player.runs_from_trajectories(trajs), path, max_frames=12)
+    assert n == 12
+    with Image.open(path) as gif:
+        assert gif.format == "GIF"
+        assert gif.n_frames == 12
+        assert gif.size == tuple(int(v) for v in fig.bbox.size)
+    assert len(ax.get_children()) == artists_before

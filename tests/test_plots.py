@@ -1,0 +1,129 @@
+import dataclasses
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from matplotlib.contour import ContourSet
+from matplotlib.figure import Figure
+
+from player_support import descend, plane_runs
+from playground import plots, problems, projection
+
+
+def run_lines(ax):
+    """The lines drawn for runs (the ones with a legend label), in order."""
+    return [ln for ln in ax.get_lines() if not ln.get_label().startswith("_") and ln.get_label() != "minimum"]
+
+
+def test_run_colors_are_stable_distinct_and_cycle():
+    first = [plots.run_color(i) for i in range(len(plots.PALETTE))]
+    assert len(set(first)) == len(first)
+    assert plots.run_color(3) == plots.run_color(3 + len(plots.PALETTE)) == first[3]
+
+
+def test_loss_curves_one_line_per_run_on_log_scale():
+    q = problems.quadratic()
+    runs = [descend(q, "slow", 0.01, 50), descend(q, "fast", 0.15, 50)]
+    fig = plots.loss_curves(runs)
+    ax = fig.axes[0]
+    assert isinstance(fig, Figure)
+    assert ax.get_yscale() == "log"
+    lines = run_lines(ax)
+    assert [ln.get_label() for ln in lines] == ["slow", "fast"]
+    assert [ln.get_color() for ln in lines] == [plots.run_color(0), plots.run_color(1)]
+    np.testing.assert_array_equal(lines[1].get_ydata(), runs[1].losses)
+
+
+def test_loss_curves_mark_where_a_run_diverged():
+    blown = descend(problems.quadratic(), "too big", 0.25, 200)  # past GD's 2 / L = 0.2
+    assert blown.diverged_at is not None
+    ax = plots.loss_curves([blown]).axes[0]
+    (line,) = run_lines(ax)
+    assert line.get_label() == f"too big (diverged at step {blown.diverged_at})"
+    assert any(t.get_text() == f"diverged at step {blown.diverged_at}" for t in ax.texts)
+    (mark,) = [ln for ln in ax.get_lines() if ln.get_marker() == "X"]
+    assert tuple(mark.get_xydata()[0]) == (blown.steps[-1], blown.losses[-1])
+
+
+def test_loss_curves_stop_at_the_first_non_finite_loss():
+    run = descend(problems.quadratic(), "nan tail", 0.01, 9)
+    losses = run.losses.copy()
+    losses[6:] = [np.inf, np.nan, 1.0, 2.0][: len(losses) - 6]
+    (line,) = run_lines(plots.loss_curves([dataclasses.replace(run, losses=losses)]).axes[0])
+    assert len(line.get_ydata()) == 6
+
+
+def test_loss_curves_fall_back_to_symlog_for_losses_below_zero():
+    saddle = descend(problems.saddle(), "escapes the saddle", 0.1, 200)
+    assert saddle.losses.min() < 0 < saddle.losses.max()
+    assert plots.loss_curves([saddle]).axes[0].get_yscale() == "symlog"
+
+
+def test_contour_draws_the_surface_minimum_and_one_line_per_run():
+    r = problems.rosenbrock()
+    runs = [descend(r, "a", 1e-3, 300), descend(r, "b", 2e-4, 300, every=5, momentum=0.9)]
+    fig, ax = plots.contour(r, runs)
+    assert any(isinstance(c, ContourSet) for c in ax.collections)
+    assert [ln.get_label() for ln in run_lines(ax)] == ["a", "b"]
+    np.testing.assert_array_equal(run_lines(ax)[1].get_xydata(), runs[1].params)
+    (star,) = [ln for ln in ax.get_lines() if ln.get_label() == "minimum"]
+    np.testing.assert_array_equal(star.get_xydata(), [[1.0, 1.0]])
+    assert (ax.get_xlim(), ax.get_ylim()) == r.bounds
+    assert ax.get_xlabel() == "x" and len(fig.axes) == 2  # the plot and its colour bar
+
+
+def test_contour_without_bounds_frames_runs_and_minima():
+    q = problems.quadratic(start=(3.0, -4.0))
+    q.bounds = None
+    run = descend(q, "a", 0.05, 30)
+    _, ax = plots.contour(q, [run])
+    (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()
+    assert x0 < 0 < 3 < x1 and y0 < -4 < 0 < y1
+
+
+def test_contour_refuses_runs_with_more_than_two_parameters():
+    runs, _ = plane_runs(problems.xor())
+    with pytest.raises(ValueError, match="15 parameters.*projected_contour"):
+        plots.contour(problems.quadratic(), runs)
+
+
+def test_projected_contour_draws_runs_by_their_plane_coordinates():
+    mlp = problems.xor()
+    runs, _ = plane_runs(mlp)
+    proj = projection.project(mlp, runs, resolution=9)
+    _, ax = plots.projected_contour(proj, runs)
+    for line, xy in zip(run_lines(ax), proj.coords):
+        np.testing.assert_array_equal(line.get_xydata(), xy)
+    assert ax.get_xlabel().startswith("PC1")
+
+
+def test_levels_are_geometric_in_a_valley_and_linear_in_a_bowl():
+    def levels(problem):
+        (x0, x1), (y0, y1) = problem.bounds
+        grid = np.stack(np.meshgrid(np.linspace(x0, x1, 41), np.linspace(y0, y1, 41)), -1).reshape(-1, 2)
+        return plots.contour_levels(problem.loss(grid), 10)
+
+    valley, bowl = levels(problems.rosenbrock()), levels(problems.quadratic())
+    assert np.all(np.diff(valley) > 0) and np.all(np.diff(bowl) > 0)
+    assert np.diff(valley)[-1] / np.diff(valley)[1] > 100
+    np.testing.assert_allclose(np.diff(bowl), np.diff(bowl)[0])
+
+
+def test_levels_of_a_flat_surface_still_make_one_band():
+    assert len(plots.contour_levels(np.full(9, 2.0), 10)) == 2
+
+
+def test_to_png_is_a_png_without_urls():
+    png = plots.to_png(plots.contour(problems.quadratic(), resolution=11)[0])
+    assert png.startswith(b"\x89PNG\r\n\x1a\n")
+    assert b"http" not in png
+
+
+def test_library_imports_neither_pyplot_nor_streamlit():
+    code = ("import sys, playground.plots, playground.player, playground.projection; "
+            "print(sorted(m for m in ('matplotlib.pyplot', 'streamlit') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         cwd=Path(__file__).resolve().parents[1])
+    assert out.stdout.strip() == "[]"

@@ -1,0 +1,148 @@
+import numpy as np
+import pytest
+
+import optimizers
+
+from player_support import plane_runs, with_path
+from playground import problems, projection, run
+
+
+class CountingLoss:
+    """Wraps a problem and counts loss calls, to check the grid is one batched call."""
+
+    def __init__(self, problem):
+        self.problem, self.calls = problem, 0
+
+    def __getattr__(self, name):
+        return getattr(self.problem, name)
+
+    def loss(self, params, idx=None):
+        self.calls += 1
+        return self.problem.loss(params, idx)
+
+
+def test_snapshot_rows_round_trip_dict_params():
+    mlp = problems.xor()
+    like = mlp.init_params(1)
+    rows = np.arange(5 * mlp.dim, dtype=float).reshape(5, mlp.dim)
+    batched = projection.rows_to_tree(rows, like)
+    assert {k: v.shape for k, v in batched.items()} == {k: (5, *v.shape) for k, v in like.items()}
+    np.testing.assert_array_equal(projection.snapshot_rows(batched), rows)
+
+
+def test_finite_snapshots_cut_before_first_non_finite_block_entry():
+    params = {"a": np.zeros((4, 2)), "b": np.ones((4, 3))}
+    params["b"][2, 1] = np.inf
+    params["a"][3, 0] = np.nan
+    assert projection.finite_snapshots(params).shape == (2, 5)
+
+
+def test_parameter_plane_equals_point_by_point_loss_in_one_call():
+    problem = CountingLoss(problems.rosenbrock())
+    surface = projection.parameter_plane(problem, ((-2, 2), (-1, 3)), resolution=17)
+    assert problem.calls == 1
+    direct = np.array([[problem.problem.loss(np.array([x, y])) for x in surface.xs] for y in surface.ys])
+    np.testing.assert_allclose(surface.loss, direct, rtol=1e-12)
+    assert surface.axis_labels == ("x", "y")
+    np.testing.assert_array_equal(surface.minima, [[1.0, 1.0]])
+
+
+def test_parameter_plane_rejects_many_parameter_problems():
+    with pytest.raises(ValueError, match="xor.*15.*project"):
+        projection.parameter_plane(problems.xor(), ((0, 1), (0, 1)))
+
+
+def test_plane_loss_rejects_a_loss_without_batch_axis():
+    class Unbatched(CountingLoss):
+        def loss(self, params, idx=None):
+            return float(np.sum(params**2))
+
+    with pytest.raises(ValueError, match=r"shape \(\) for a batch of 4"):
+        projection.parameter_plane(Unbatched(problems.quadratic()), ((0, 1), (0, 1)), resolution=2)
+
+
+@pytest.mark.parametrize("bounds", [((1, 0), (0, 1)), ((0, np.nan), (0, 1))])
+def test_bad_bounds_are_named(bounds):
+    with pytest.raises(ValueError, match="bounds"):
+        projection.parameter_plane(problems.quadratic(), bounds)
+
+
+def test_projection_recovers_the_plane_the_runs_move_in():
+    mlp = problems.xor()
+    runs, basis = plane_runs(mlp)
+    proj = projection.project(mlp, runs, resolution=9)
+    assert proj.explained_variance_ratio.sum() == pytest.approx(1.0, abs=1e-10)
+    # The two directions span the same plane as the basis the runs were made in.
+    np.testing.assert_allclose(np.linalg.svd(proj.directions @ basis, compute_uv=False), [1, 1], atol=1e-10)
+    for run, xy in zip(runs, proj.coords):
+        rebuilt = proj.centre + xy @ proj.directions
+        np.testing.assert_allclose(rebuilt, projection.snapshot_rows(run.params), atol=1e-10)
+
+
+def test_projection_loss_grid_equals_direct_evaluation():
+    mlp = CountingLoss(problems.xor())
+    runs, _ = plane_runs(mlp.problem)
+    proj = projection.project(mlp, runs, resolution=7)
+    assert mlp.calls == 1
+    s = proj.surface
+    like = mlp.problem.init_params(0)
+    for j, y in enumerate(s.ys):
+        for i, x in enumerate(s.xs):
+            theta = proj.centre + x * proj.directions[0] + y * proj.directions[1]
+            single = {k: v[0] for k, v in projection.rows_to_tree(theta[None], like).items()}
+            assert s.loss[j, i] == pytest.approx(mlp.problem.loss(single), rel=1e-12)
+    assert s.axis_labels[0].startswith("PC1 (")
+
+
+def test_projection_centred_on_a_run_puts_its_final_point_at_the_origin():
+    mlp = problems.xor()
+    runs, _ = plane_runs(mlp)
+    proj = projection.project(mlp, runs, centre=1, resolution=5)
+    np.testing.assert_allclose(proj.coords[1][-1], [0, 0], atol=1e-12)
+    with pytest.raises(ValueError, match="centre.*0..2.*got 3"):
+        projection.project(mlp, runs, centre=3)
+
+
+def test_projection_orients_the_first_run_left_to_right():
+    mlp = problems.xor()
+    runs, _ = plane_runs(mlp)
+    first = projection.project(mlp, runs, resolution=5).coords[0]
+    assert first[-1, 0] > first[0, 0] and first[-1, 1] >= first[0, 1]
+
+
+def test_projection_of_identical_snapshots_is_a_clear_error():
+    mlp = problems.xor()
+    runs, _ = plane_runs(mlp)
+    still = with_path(runs[0], "stuck", {k: np.repeat(v[:1], 6, axis=0) for k, v in runs[0].params.items()})
+    with pytest.raises(ValueError, match="identical"):
+        projection.project(mlp, [still, still])
+
+
+def test_projection_skips_the_non_finite_tail_of_a_diverged_run():
+    mlp = problems.xor()
+    runs, _ = plane_runs(mlp)
+    blown = {k: v.copy() for k, v in runs[0].params.items()}
+    blown["W2"][30:] = np.nan
+    runs[0] = with_path(runs[0], "blown", blown, diverged_at=30)
+    proj = projection.project(mlp, runs, resolution=5)
+    assert [len(c) for c in proj.coords] == [30, 40, 40]
+    assert np.isfinite(proj.surface.loss).all()
+
+
+def test_projection_of_real_runs_on_a_real_mlp():
+    net = problems.sin_mlp(width=8)
+    runs = [run(net, optimizers.create(name, lr=lr), 60, record=31, label=name)
+            for name, lr in [("gd", 0.1), ("adam", 0.01), ("momentum", 0.05)]]
+    proj = projection.project(net, runs, resolution=21)
+    assert proj.surface.loss.shape == (21, 21) and np.isfinite(proj.surface.loss).all()
+    assert 0.5 < proj.explained_variance_ratio.sum() <= 1.0
+    assert np.all(np.diff(proj.explained_variance_ratio) <= 0)
+    np.testing.assert_allclose(proj.directions @ proj.directions.T, np.eye(2), atol=1e-12)
+
+
+def test_box_gives_a_flat_side_a_quarter_of_the_other():
+    (x0, x1), (y0, y1) = projection.box(np.array([[0.0, 1.0], [4.0, 1.0]]), margin=0.0)
+    assert (x0, x1) == (0.0, 4.0)
+    assert (y0, y1) == (0.5, 1.5)
+    (x0, x1), _ = projection.box(np.array([[3.0, 3.0]]), margin=0.0)
+    assert x1 - x0 == 3.0
