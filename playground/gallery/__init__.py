@@ -1,0 +1,46 @@
+"""The seed bugs, each buggy and fixed, runnable: the catalogue of ``SEED_BUGS.md``.
+
+::
+
+    from playground import gallery
+    gallery.ids()                                   # in catalogue order
+    entry = gallery.get("linreg-divergent-updater")
+    entry.title, entry.source, entry.explanation
+    entry.buggy_code, entry.fixed_code              # the seed-style code, for showing
+    result = entry.run()                            # result.buggy, result.fixed, result.summary
+
+A trajectory entry's results are :class:`~playground.runner.Trajectory` objects
+and its ``comparison`` repeats the setup on the Compare page; a gradient
+entry's are :class:`~playground.gradcheck.GradcheckReport` objects and its
+``buggy_check``/``fixed_check`` hold the arguments of the check. See
+:mod:`playground.gallery.entry`.
+"""
+from __future__ import annotations
+
+from .entry import Check, Entry, GradientEntry, Result, TrajectoryEntry
+from .linreg import DIVERGENT_UPDATER, LR_TOO_LARGE
+
+_CATALOGUE: tuple[Entry, ...] = (
+    DIVERGENT_UPDATER, LR_TOO_LARGE,
+)
+_BY_ID = {e.id: e for e in _CATALOGUE}
+
+__all__ = ["Check", "Entry", "GradientEntry", "Result", "TrajectoryEntry", "entries", "get", "ids"]
+
+
+def ids() -> list[str]:
+    """Entry ids, in the order of the catalogue."""
+    return list(_BY_ID)
+
+
+def entries() -> list[Entry]:
+    """Every entry, in the order of the catalogue."""
+    return list(_CATALOGUE)
+
+
+def get(entry_id: str) -> Entry:
+    """The entry ``entry_id``; an unknown id lists the known ones."""
+    try:
+        return _BY_ID[entry_id]
+    except (KeyError, TypeError):
+        raise ValueError(f"Unknown gallery entry {entry_id!r}. Known: {', '.join(_BY_ID)}") from None

@@ -1,0 +1,134 @@
+"""The gallery: every seed bug of the catalogue, buggy and fixed, with the effect its user saw."""
+import re
+import textwrap
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from playground import gallery
+from playground.gradcheck import GradcheckReport
+from playground.runner import Trajectory
+from playground.stability import bound_text, explain_divergence
+
+CATALOGUE = Path(__file__).resolve().parents[2] / "shared" / "SEED_BUGS.md"
+
+
+def catalogue_ids(text):
+    """The ids in the first column of the catalogue's table, in order."""
+    return re.findall(r"^\|\s*`([a-z0-9-]+)`\s*\|", text, flags=re.MULTILINE)
+
+
+@pytest.mark.skipif(not CATALOGUE.exists(), reason="the catalogue is not next to this checkout")
+def test_ids_are_the_catalogue_in_its_order():
+    assert gallery.ids() == catalogue_ids(CATALOGUE.read_text())
+
+
+def test_catalogue_parser_reads_a_table_and_nothing_else():
+    text = "| id | source |\n|---|---|\n| `b-bug` | 001 |\n| `a-bug` | 002 |\n\nsee `c-bug` here\n"
+    assert catalogue_ids(text) == ["b-bug", "a-bug"]
+
+
+def test_ids_start_with_the_divergent_updater_and_are_unique():
+    ids = gallery.ids()
+    assert ids[0] == "linreg-divergent-updater"
+    assert len(set(ids)) == len(ids) == len(gallery.entries())
+
+
+def test_unknown_id_is_refused_with_the_known_ones():
+    with pytest.raises(ValueError, match="Unknown gallery entry 'nope'. Known: linreg-divergent-updater"):
+        gallery.get("nope")
+
+
+@pytest.mark.parametrize("entry_id", gallery.ids())
+def test_every_entry_describes_itself_and_shows_two_different_pieces_of_code(entry_id):
+    entry = gallery.get(entry_id)
+    assert entry.id == entry_id
+    assert entry.title and entry.explanation and entry.setup_note
+    assert re.match(r"^00[0-4]", entry.source)
+    assert entry.buggy_code != entry.fixed_code
+    for code, obj in ((entry.buggy_code, entry.buggy), (entry.fixed_code, entry.fixed)):
+        assert re.search(rf"^(def|class) {obj.__name__}\b", textwrap.dedent(code), flags=re.MULTILINE)
+        compile(textwrap.dedent(code), entry_id, "exec")
+
+
+@pytest.mark.parametrize("entry_id", gallery.ids())
+def test_every_entry_runs_fast_and_deterministically(entry_id):
+    entry = gallery.get(entry_id)
+    start = time.perf_counter()
+    first = entry.run()
+    assert time.perf_counter() - start < 1.0
+    second = entry.run()
+    kind = Trajectory if entry.kind == "trajectory" else GradcheckReport
+    assert isinstance(first.buggy, kind) and isinstance(first.fixed, kind)
+    assert first.summary == second.summary and first.buggy is not second.buggy
+
+
+# -- linreg-divergent-updater ------------------------------------------------
+
+def updater_setup():
+    entry = gallery.get("linreg-divergent-updater")
+    problem = entry.comparison.build_problem()
+    return entry, problem, problem.X[:, 0], problem.y
+
+
+def test_the_buggy_updater_scores_every_sample_against_the_last_ones_prediction():
+    _, problem, x, y = updater_setup()
+    m, b, lr, n = 0.7, -0.3, 0.1, len(x)
+    p = m * x[-1] + b
+    want = (m + lr * 2 / n * np.sum(x * (y - p)), b + lr * 2 / n * np.sum(y - p))
+    np.testing.assert_allclose(gallery.linreg.gradient_updater(m, b, x, y, lr), want, rtol=1e-12)
+    step = gallery.linreg.gradient_updater_fixed(m, b, x, y, lr)
+    np.testing.assert_allclose(step, np.array([m, b]) - lr * problem.grad(np.array([m, b])), rtol=1e-12)
+
+
+def test_divergent_updater_falls_then_rises_while_m_and_b_drift_apart():
+    entry, problem, x, y = updater_setup()
+    result = entry.run()
+    buggy = result.buggy
+    losses, m, b = buggy.losses, buggy.params[:, 0], buggy.params[:, 1]
+    k = int(np.argmin(losses))
+    assert losses[0] >= 5 * losses[k]                 # first it falls by several times...
+    assert buggy.final_loss >= 10 * losses[k]         # ...then it grows
+    assert np.all(np.diff(losses[k + 50:]) > 0)
+    m_ls, b_ls = np.linalg.lstsq(problem.X, problem.y, rcond=None)[0]
+    assert m[-1] > m_ls and b[-1] < 0
+    # Without bound: over the last hundred steps m still rises and b still falls, by the same amount
+    # every step, and nothing overflows, so the runner has nothing to report.
+    dm, db = np.diff(m[-100:]), np.diff(b[-100:])
+    assert np.all(dm > 0) and np.all(db < 0)
+    np.testing.assert_allclose(dm, dm[-1], rtol=1e-6)
+    assert not buggy.diverged
+    np.testing.assert_allclose(buggy.params[1], gallery.linreg.gradient_updater(0.0, 0.0, x, y, 0.1), rtol=1e-12)
+    np.testing.assert_allclose(result.fixed.final_params, [m_ls, b_ls], atol=1e-6)
+
+
+def test_divergent_updater_comparison_repeats_the_fixed_run():
+    entry = gallery.get("linreg-divergent-updater")
+    (gd,) = entry.comparison.run()
+    np.testing.assert_allclose(gd.final_params, entry.run().fixed.final_params, rtol=1e-10)
+
+
+# -- linreg-lr-too-large ---------------------------------------------------------
+
+def test_lr_runs_sit_just_either_side_of_2_over_L_and_behave_accordingly():
+    entry = gallery.get("linreg-lr-too-large")
+    problem = entry.comparison.build_problem()
+    L = np.linalg.eigvalsh(2 / len(problem.y) * problem.X.T @ problem.X).max()
+    result = entry.run()
+    above, below = result.buggy.optimizer.hp["lr"], result.fixed.optimizer.hp["lr"]
+    assert 2 / L < above <= 1.05 * 2 / L and 0.95 * 2 / L <= below < 2 / L
+    assert result.buggy.diverged
+    text = bound_text(result.buggy.optimizer, problem.lipschitz)
+    assert text in explain_divergence(result.buggy, problem) and text in result.summary
+    assert not result.fixed.diverged
+    assert result.fixed.distance_to(np.linalg.lstsq(problem.X, problem.y, rcond=None)[0]) < 1e-6
+
+
+def test_lr_comparison_repeats_both_runs():
+    entry = gallery.get("linreg-lr-too-large")
+    result = entry.run()
+    below, above = entry.comparison.run()
+    assert above.diverged_at == result.buggy.diverged_at and not below.diverged
+    np.testing.assert_array_equal(below.final_params, result.fixed.final_params)
