@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from playground import gallery
+from playground import gallery, problems
 from playground.gradcheck import GradcheckReport
 from playground.runner import Trajectory
 from playground.stability import bound_text, explain_divergence
@@ -132,3 +132,33 @@ def test_lr_comparison_repeats_both_runs():
     below, above = entry.comparison.run()
     assert above.diverged_at == result.buggy.diverged_at and not below.diverged
     np.testing.assert_array_equal(below.final_params, result.fixed.final_params)
+
+
+# -- sgd-no-accumulation -----------------------------------------------------
+
+def test_one_pass_of_per_sample_steps_is_not_the_batch_step_but_the_accumulated_pass_is():
+    entry = gallery.get("sgd-no-accumulation")
+    data = problems.sin_dataset(seed=entry.comparison.settings["seed"])  # seed 004's genData
+    X, y, alpha = data.X, data.y, 0.005
+    theta0 = np.ones(2)
+    batch_step = theta0 - alpha * X.T @ (X @ theta0 - y)
+    result = entry.run()
+    np.testing.assert_array_equal(result.buggy.params[0], theta0)
+    theta = theta0.copy()
+    for i in range(len(y)):
+        theta = theta - alpha * (X[i] @ theta - y[i]) * X[i]
+    np.testing.assert_allclose(result.buggy.params[1], theta, rtol=1e-12)
+    assert np.abs(result.buggy.params[1] - batch_step).max() > 0.1
+    np.testing.assert_allclose(result.fixed.params[1], batch_step, rtol=1e-13, atol=1e-15)
+    # Pass after pass, the accumulated loop is the seed's batch gradientDescent.
+    theta = theta0.copy()
+    for _ in range(result.fixed.final_step):
+        theta = theta - alpha * X.T @ (X @ theta - y)
+    np.testing.assert_allclose(result.fixed.final_params, theta, rtol=1e-12)
+
+
+def test_sgd_comparison_repeats_the_batch_and_the_accumulated_runs():
+    entry = gallery.get("sgd-no-accumulation")
+    fixed = entry.run().fixed
+    for traj in entry.comparison.run():
+        np.testing.assert_allclose(traj.final_params, fixed.final_params, rtol=1e-12)

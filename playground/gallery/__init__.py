@@ -19,9 +19,10 @@ from __future__ import annotations
 
 from .entry import Check, Entry, GradientEntry, Result, TrajectoryEntry
 from .linreg import DIVERGENT_UPDATER, LR_TOO_LARGE
+from .sgd import SGD_NO_ACCUMULATION
 
 _CATALOGUE: tuple[Entry, ...] = (
-    DIVERGENT_UPDATER, LR_TOO_LARGE,
+    DIVERGENT_UPDATER, LR_TOO_LARGE, SGD_NO_ACCUMULATION,
 )
 _BY_ID = {e.id: e for e in _CATALOGUE}
 
