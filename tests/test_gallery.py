@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+import optimizers
 from playground import gallery, problems
 from playground.gradcheck import GradcheckReport
 from playground.runner import Trajectory
@@ -162,3 +163,32 @@ def test_sgd_comparison_repeats_the_batch_and_the_accumulated_runs():
     fixed = entry.run().fixed
     for traj in entry.comparison.run():
         np.testing.assert_allclose(traj.final_params, fixed.final_params, rtol=1e-12)
+
+
+# -- adam-t0-bias-correction ---------------------------------------------------
+
+def test_adam_with_t_from_0_is_non_finite_on_step_1_and_the_runner_says_so():
+    result = gallery.get("adam-t0-bias-correction").run()
+    assert result.buggy.diverged_at == 1
+    assert "non-finite" in result.buggy.diverged_reason
+    assert result.buggy.diverged_reason in result.summary
+
+
+def test_adam_with_t_from_1_first_moves_each_coordinate_by_lr_against_the_gradient():
+    entry = gallery.get("adam-t0-bias-correction")
+    problem = entry.comparison.build_problem()
+    result = entry.run()
+    lr = result.fixed.optimizer.hp["lr"]
+    start = problem.init_params()
+    move = result.fixed.params[1] - start
+    np.testing.assert_allclose(move, -lr * np.sign(problem.grad(start)), rtol=1e-6)
+    assert not result.fixed.diverged and result.fixed.final_loss < 1e-3 * problem.loss(start)
+
+
+def test_adam_entries_stay_out_of_the_registry_and_the_fix_is_torchs_adam():
+    entry = gallery.get("adam-t0-bias-correction")
+    registered = {optimizers.get(name) for name in optimizers.available()}
+    result = entry.run()
+    assert type(result.buggy.optimizer) not in registered and type(result.fixed.optimizer) not in registered
+    (torch_adam,) = entry.comparison.run()
+    np.testing.assert_allclose(result.fixed.params, torch_adam.params, rtol=1e-12, atol=1e-14)

@@ -17,12 +17,13 @@ entry's are :class:`~playground.gradcheck.GradcheckReport` objects and its
 """
 from __future__ import annotations
 
+from .adam import ADAM_T0
 from .entry import Check, Entry, GradientEntry, Result, TrajectoryEntry
 from .linreg import DIVERGENT_UPDATER, LR_TOO_LARGE
 from .sgd import SGD_NO_ACCUMULATION
 
 _CATALOGUE: tuple[Entry, ...] = (
-    DIVERGENT_UPDATER, LR_TOO_LARGE, SGD_NO_ACCUMULATION,
+    DIVERGENT_UPDATER, LR_TOO_LARGE, SGD_NO_ACCUMULATION, ADAM_T0,
 )
 _BY_ID = {e.id: e for e in _CATALOGUE}
 
