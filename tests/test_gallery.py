@@ -192,3 +192,25 @@ def test_adam_entries_stay_out_of_the_registry_and_the_fix_is_torchs_adam():
     assert type(result.buggy.optimizer) not in registered and type(result.fixed.optimizer) not in registered
     (torch_adam,) = entry.comparison.run()
     np.testing.assert_allclose(result.fixed.params, torch_adam.params, rtol=1e-12, atol=1e-14)
+
+
+# -- symmetric-init ----------------------------------------------------------
+
+def hidden_units(traj, layer):
+    """Each recorded step's units of hidden ``layer``: rows of [W | b], shape (steps, units, fan_in + 1)."""
+    return np.concatenate([traj.params[f"W{layer}"], traj.params[f"b{layer}"][..., None]], axis=-1)
+
+
+def test_symmetric_hidden_units_stay_identical_and_random_ones_do_not():
+    entry = gallery.get("symmetric-init")
+    result = entry.run()
+    net = entry.comparison.build_problem()
+    for layer in range(1, net.n_layers):
+        same = hidden_units(result.buggy, layer)
+        assert same.shape[0] == len(result.buggy.steps) > 100
+        assert np.abs(same - same[:, :1]).max() <= 1e-12 * np.abs(same).max()
+        assert np.abs(same[-1] - same[0]).max() > 0.01  # they did train, in lockstep
+        different = hidden_units(result.fixed, layer)
+        assert np.abs(different[-1] - different[-1, :1]).max() > 0.1
+    # XOR needs two different hidden units: only the random start learns it.
+    assert result.fixed.final_loss < 0.01 < 0.1 < result.buggy.final_loss

@@ -21,9 +21,11 @@ from .adam import ADAM_T0
 from .entry import Check, Entry, GradientEntry, Result, TrajectoryEntry
 from .linreg import DIVERGENT_UPDATER, LR_TOO_LARGE
 from .sgd import SGD_NO_ACCUMULATION
+from .symmetric import SYMMETRIC_INIT
 
 _CATALOGUE: tuple[Entry, ...] = (
     DIVERGENT_UPDATER, LR_TOO_LARGE, SGD_NO_ACCUMULATION, ADAM_T0,
+    SYMMETRIC_INIT,
 )
 _BY_ID = {e.id: e for e in _CATALOGUE}
 
