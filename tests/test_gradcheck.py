@@ -253,6 +253,43 @@ def test_a_smooth_loss_never_looks_kinked():
     assert gradcheck(net.loss, net.with_bug("b1", bug), net.params).blocks["b1"].kind == "mismatch"
 
 
+@pytest.mark.parametrize("method", ["central", "random"])
+@pytest.mark.parametrize("eps", [1e-2, 1e-1, 3e-1])
+def test_a_large_eps_on_a_smooth_loss_is_not_blamed_on_kinks(method, eps):
+    # Truncation error makes entries mismatch, and the one-sided slopes differ by
+    # a lot at these steps; but the difference grows with the step: no kink.
+    net = Net("tanh")
+    report = gradcheck(net.loss, net.grad, net.params, method=method, eps=eps)
+    assert report.verdict != "correct"
+    assert "kink" not in kinds(report).values()
+
+
+@pytest.mark.parametrize("method", ["central", "forward"])
+def test_a_tiny_eps_is_diagnosed_as_round_off(method):
+    net = Net("tanh")
+    report = gradcheck(net.loss, net.grad, net.params, method=method, eps=1e-11)
+    assert report.verdict == "wrong"
+    assert set(kinds(report).values()) <= {"round-off", "ok"}
+    assert "method='complex'" in report.blocks["W1"].diagnosis
+
+
+def test_numeric_derivative_divides_by_the_step_actually_taken():
+    # Near 1.2e5, x + 1e-6 is off from the exact sum by up to ~1e-11; dividing by
+    # 2 * eps would make this exactly linear loss look "suspicious".
+    x = np.array([123456.789])
+    report = gradcheck(lambda x: x[..., 0], lambda x: np.ones(1), x)
+    assert report.rel_error < 1e-12
+
+
+def test_a_block_of_one_entry_only_shows_a_recognisable_factor():
+    net = Net("tanh")
+    doubled = gradcheck(net.loss, net.with_bug("b3", lambda g: 2 * g), net.params).blocks["b3"]
+    assert doubled.kind == "scaled" and "(one entry only)" in doubled.diagnosis
+    # One number is always "a constant ratio" of another: 1.37 is no evidence of a factor.
+    shifted = gradcheck(net.loss, net.with_bug("b3", lambda g: g + 0.37 * np.abs(g)), net.params).blocks["b3"]
+    assert shifted.kind == "mismatch"
+
+
 # --- thresholds ---------------------------------------------------------------------------
 
 def test_thresholds_are_arguments():
