@@ -1,6 +1,5 @@
 """The gallery: every seed bug of the catalogue, buggy and fixed, with the effect its user saw."""
 import re
-import textwrap
 import time
 from pathlib import Path
 
@@ -9,7 +8,7 @@ import pytest
 
 import optimizers
 from playground import gallery, problems
-from playground.gradcheck import GradcheckReport
+from playground.gradcheck import GradcheckReport, gradcheck
 from playground.runner import Trajectory
 from playground.stability import bound_text, explain_divergence
 
@@ -49,9 +48,10 @@ def test_every_entry_describes_itself_and_shows_two_different_pieces_of_code(ent
     assert entry.title and entry.explanation and entry.setup_note
     assert re.match(r"^00[0-4]", entry.source)
     assert entry.buggy_code != entry.fixed_code
-    for code, obj in ((entry.buggy_code, entry.buggy), (entry.fixed_code, entry.fixed)):
-        assert re.search(rf"^(def|class) {obj.__name__}\b", textwrap.dedent(code), flags=re.MULTILINE)
-        compile(textwrap.dedent(code), entry_id, "exec")
+    for code, objs in ((entry.buggy_code, entry.buggy), (entry.fixed_code, entry.fixed)):
+        for obj in objs if isinstance(objs, tuple) else (objs,):
+            assert re.search(rf"^(def|class) {obj.__name__}\b", code, flags=re.MULTILINE)
+        compile(code, entry_id, "exec")
 
 
 @pytest.mark.parametrize("entry_id", gallery.ids())
@@ -214,3 +214,85 @@ def test_symmetric_hidden_units_stay_identical_and_random_ones_do_not():
         assert np.abs(different[-1] - different[-1, :1]).max() > 0.1
     # XOR needs two different hidden units: only the random start learns it.
     assert result.fixed.final_loss < 0.01 < 0.1 < result.buggy.final_loss
+
+
+# -- the gradient bugs -------------------------------------------------------------
+
+# entry id -> {block: words its diagnosis must contain, or None when no pattern is expected}.
+# Every block not listed must pass.
+GRADIENT_BUGS = {
+    "sigmoid-derivative-of-z": {"W3": None},
+    "scaled-gradients": {"W2": "analytic = 2 × numeric", "b1": "analytic = 4 × numeric"},
+    "mse-missing-factor": {b: "analytic = 2 × numeric (2 = m/2, a missing 2/m?)"
+                           for b in ("W1", "b1", "W2", "b2", "W3", "b3")},
+    "ce-delta-times-sigmoid-prime": {"W1": None, "W2": None},
+    "l2-regularization-scale": {"theta1": None, "theta2": None},
+}
+
+
+def test_gradient_bugs_are_the_catalogues_gradient_entries():
+    assert set(GRADIENT_BUGS) == {e.id for e in gallery.entries() if e.kind == "gradcheck"}
+
+
+@pytest.mark.parametrize("entry_id", GRADIENT_BUGS)
+def test_buggy_gradient_is_wrong_in_exactly_the_affected_blocks_and_the_fix_is_correct(entry_id):
+    expected = GRADIENT_BUGS[entry_id]
+    result = gallery.get(entry_id).run()
+    assert result.buggy.verdict == "wrong"
+    assert {name for name, b in result.buggy.blocks.items() if b.verdict != "correct"} == set(expected)
+    for name, words in expected.items():
+        block = result.buggy.blocks[name]
+        assert block.verdict == "wrong"
+        if words is None:
+            assert block.kind == "mismatch", block.diagnosis  # no clean factor is claimed
+        else:
+            assert words in block.diagnosis
+    assert result.fixed.verdict == "correct", result.fixed.summary()
+    assert result.fixed.blocks.keys() == result.buggy.blocks.keys()
+
+
+def test_scaled_gradients_checks_the_articles_47_parameter_network():
+    entry = gallery.get("scaled-gradients")
+    shapes = {k: np.shape(v) for k, v in entry.buggy_check.params.items()}
+    assert shapes == {"W1": (5, 4), "b1": (5,), "W2": (3, 5), "b2": (3,), "W3": (1, 3), "b3": (1,)}
+    assert entry.buggy_check.eps == 1e-7 and entry.buggy_check.method == "central"
+    blocks = entry.run().buggy.blocks
+    assert blocks["W2"].factor == pytest.approx(2, rel=1e-6) and blocks["b1"].factor == pytest.approx(4, rel=1e-6)
+
+
+def test_sigmoid_of_z_checks_only_w3_because_the_seeds_backprop_returns_only_dw3():
+    entry = gallery.get("sigmoid-derivative-of-z")
+    for check in (entry.buggy_check, entry.fixed_check):
+        assert set(check.params) == {"W3"} and set(check.grad(check.params)) == {"W3"}
+    result = entry.run()
+    # The fixed gradient is the numeric one, and the buggy one misses it by no constant factor.
+    np.testing.assert_allclose(result.fixed.analytic["W3"], result.buggy.numeric["W3"], rtol=1e-6)
+    ratio = result.buggy.analytic["W3"] / result.buggy.numeric["W3"]
+    assert np.ptp(ratio) > 0.1 * np.abs(ratio).max()
+
+
+def test_l2_penalty_is_the_only_mismatch_and_the_wrong_axis_scales_cost_and_gradient_alike():
+    l2 = gallery.l2
+    X, y, theta = l2.data()
+
+    def cost(J, lamb, theta=theta):
+        a3 = l2.forward_prop2(X, theta["theta1"], theta["theta2"])[2]
+        return J(y, a3.T, theta["theta1"], theta["theta2"], lamb)
+
+    def grads(backward, lamb, theta=theta):
+        cache = l2.forward_prop2(X, theta["theta1"], theta["theta2"])
+        return dict(zip(("theta1", "theta2"), backward(y, *cache, theta["theta1"], theta["theta2"], lamb)))
+
+    # Without the penalty the question's cost and gradient agree with each other...
+    report = gradcheck(lambda p: cost(l2.J2, 0.0, p), lambda p: grads(l2.backward_prop2, 0.0, p), theta)
+    assert report.verdict == "correct"
+    # ...because both divide by the class count instead of the sample count: n_samples / 10 too large.
+    n, classes = y.shape
+    assert cost(l2.J2, 0.0) == pytest.approx(n / classes * cost(l2.J2_fixed, 0.0), rel=1e-12)
+    bad, good = grads(l2.backward_prop2, 0.0), grads(l2.backward_prop2_fixed, 0.0)
+    for name in bad:
+        np.testing.assert_allclose(bad[name], n / classes * good[name], rtol=1e-12)
+    # (lamb/2*m) is (lamb/2)*m, over every entry including the bias columns.
+    lamb = 0.1
+    squares = sum(np.sum(t ** 2) for t in theta.values())
+    assert cost(l2.J2, lamb) - cost(l2.J2, 0.0) == pytest.approx(lamb / 2 * classes * squares, rel=1e-12)

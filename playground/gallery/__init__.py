@@ -18,14 +18,19 @@ entry's are :class:`~playground.gradcheck.GradcheckReport` objects and its
 from __future__ import annotations
 
 from .adam import ADAM_T0
+from .ce_delta import CE_DELTA
 from .entry import Check, Entry, GradientEntry, Result, TrajectoryEntry
+from .l2 import L2_REGULARIZATION_SCALE
 from .linreg import DIVERGENT_UPDATER, LR_TOO_LARGE
+from .mse import MSE_MISSING_FACTOR
+from .relu_nets import SCALED_GRADIENTS, SIGMOID_DERIVATIVE_OF_Z
 from .sgd import SGD_NO_ACCUMULATION
 from .symmetric import SYMMETRIC_INIT
 
+# The order of the table in SEED_BUGS.md.
 _CATALOGUE: tuple[Entry, ...] = (
-    DIVERGENT_UPDATER, LR_TOO_LARGE, SGD_NO_ACCUMULATION, ADAM_T0,
-    SYMMETRIC_INIT,
+    DIVERGENT_UPDATER, LR_TOO_LARGE, SGD_NO_ACCUMULATION, ADAM_T0, SIGMOID_DERIVATIVE_OF_Z, SCALED_GRADIENTS,
+    MSE_MISSING_FACTOR, CE_DELTA, L2_REGULARIZATION_SCALE, SYMMETRIC_INIT,
 )
 _BY_ID = {e.id: e for e in _CATALOGUE}
 

@@ -9,7 +9,8 @@ Two kinds:
   two :class:`~playground.gradcheck.GradcheckReport` objects, and
   ``buggy_check``/``fixed_check`` are the setups for the Gradient check page.
 
-``buggy`` and ``fixed`` are the code itself (a function or a class), written the
+``buggy`` and ``fixed`` are the code itself (a function or a class, or a tuple
+of them when the bug spans several, e.g. a cost and its backprop), written the
 way the seed wrote it; ``buggy_code``/``fixed_code`` are their source, for
 showing side by side.
 """
@@ -17,7 +18,7 @@ from __future__ import annotations
 
 import inspect
 from dataclasses import dataclass
-from typing import Any, Callable, Optional, Union
+from typing import Any, Callable, Optional, Tuple, Union
 
 from optimizers.tree import Tree
 
@@ -26,6 +27,7 @@ from ..gradcheck import GradcheckReport, gradcheck
 from ..runner import Trajectory
 
 Outcome = Union[Trajectory, GradcheckReport]
+Code = Union[Callable[..., Any], Tuple[Callable[..., Any], ...]]
 
 
 @dataclass(frozen=True)
@@ -73,19 +75,19 @@ class Entry:
     title: str
     source: str
     explanation: str
-    buggy: Callable[..., Any]
-    fixed: Callable[..., Any]
+    buggy: Code
+    fixed: Code
     setup_note: str
 
     kind = ""
 
     @property
     def buggy_code(self) -> str:
-        return inspect.getsource(self.buggy)
+        return _source(self.buggy)
 
     @property
     def fixed_code(self) -> str:
-        return inspect.getsource(self.fixed)
+        return _source(self.fixed)
 
     def run(self) -> Result:
         """Run the buggy and the fixed code; deterministic, and computed afresh on every call."""
@@ -123,11 +125,16 @@ class GradientEntry(Entry):
 
     def run(self) -> Result:
         buggy, fixed = self.buggy_check.run(), self.fixed_check.run()
-        return Result(buggy, fixed, f"buggy {_verdict_line(buggy)}\nfixed {_verdict_line(fixed)}")
+        return Result(buggy, fixed, _report_lines("buggy", buggy) + "\n" + _report_lines("fixed", fixed))
 
 
-def _verdict_line(report: GradcheckReport) -> str:
-    """``wrong (rel error 0.33): W2 2 × numeric ...; b1 ...`` naming only the flagged blocks."""
-    head = f"gradient: {report.verdict} (rel error {report.rel_error:.2g})"
-    flagged = [f"{b.name}: {b.diagnosis}" for b in report.blocks.values() if b.verdict != "correct"]
-    return "; ".join([head] + flagged)
+def _source(code: Code) -> str:
+    parts = code if isinstance(code, tuple) else (code,)
+    return "\n\n".join(inspect.getsource(part) for part in parts)
+
+
+def _report_lines(label: str, report: GradcheckReport) -> str:
+    """The verdict, then one line per flagged block with its diagnosis."""
+    lines = [f"{label} gradient: {report.verdict} (rel error {report.rel_error:.2g})"]
+    lines += [f"  {b.name}: {b.diagnosis}" for b in report.blocks.values() if b.verdict != "correct"]
+    return "\n".join(lines)

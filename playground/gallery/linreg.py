@@ -135,8 +135,8 @@ def _run_lr() -> Result:
     text = bound_text(fixed.optimizer, problem.lipschitz)
     summary = (
         f"The bound: {text} (L = {problem.lipschitz:.3g}, the largest eigenvalue of the Hessian (2/N) XᵀX).\n"
-        f"lr = {buggy.optimizer.hp['lr']:.4g}: {explain_divergence(buggy, problem)}.\n"
-        f"lr = {fixed.optimizer.hp['lr']:.4g}: converges; after {fixed.final_step} steps it is "
+        f"Just above: {explain_divergence(buggy, problem)}.\n"
+        f"Just below: lr = {fixed.optimizer.hp['lr']:g} converges; after {fixed.final_step} steps it is "
         f"{fixed.distance_to(problem.optimum):.2g} from the least-squares solution."
     )
     return Result(buggy, fixed, summary)
