@@ -14,6 +14,12 @@ and its ``comparison`` repeats the setup on the Compare page; a gradient
 entry's are :class:`~playground.gradcheck.GradcheckReport` objects and its
 ``buggy_check``/``fixed_check`` hold the arguments of the check. See
 :mod:`playground.gallery.entry`.
+
+The buggy and fixed code of each entry is written the way its seed wrote it
+(its names, its comments, no type hints), so that a learner recognises it; the
+two versions of an entry are deliberately whole copies that differ only where
+the bug is, for reading side by side. Everything around them (data, checks,
+summaries) follows the project's own style.
 """
 from __future__ import annotations
 

@@ -12,7 +12,6 @@ from functools import partial
 import numpy as np
 
 from .. import problems
-from ..problems import MLP
 from ..problems.mlp import XOR_X, XOR_Y
 from .activations import sigmoid
 from .activations import sigmoid_prime as dsigmoid
@@ -49,16 +48,12 @@ def backward_fixed(X, y, params):
     return {"W1": de2 / n_examples, "W2": de3 / n_examples}
 
 
-def _network() -> MLP:
-    return problems.mlp([2, 2, 1], hidden="sigmoid", output="sigmoid", loss="bce", X=XOR_X, y=XOR_Y)
-
-
 def _loss(net, weights):
     return net.loss({"W1": weights["W1"], "b1": np.zeros(2), "W2": weights["W2"], "b2": np.zeros(1)})
 
 
 def _check(grad) -> Check:
-    net = _network()
+    net = problems.mlp([2, 2, 1], hidden="sigmoid", output="sigmoid", loss="bce", X=XOR_X, y=XOR_Y)
     # Weights from N(0, 1): large enough that the samples' outputs, and so their
     # factors σ'(z3), differ visibly (near 0 every σ'(z3) is close to 1/4).
     rng = np.random.default_rng(SEED)

@@ -36,7 +36,8 @@ class SeedStep(Problem):
             raise ValueError(f"Invalid lr: {lr!r}. Allowed range: (0, inf)")
         super().__init__(problem.template)
         self.problem, self.step, self.lr = problem, step, lr
-        # What the app draws (optimum, window, labels) is the wrapped problem's.
+        # What the app draws (optimum, window, labels) is the wrapped problem's. Not
+        # its lipschitz: the step is not GD on this loss, so no stability bound applies.
         for attr in ("name", "title", "n_samples", "optimum", "minima", "bounds", "axis_labels", "settings"):
             setattr(self, attr, getattr(problem, attr))
 

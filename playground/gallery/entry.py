@@ -42,7 +42,7 @@ class Result:
     summary: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Check:
     """One gradient check, ready to run here or to hand to the Gradient check page.
 
@@ -59,16 +59,18 @@ class Check:
     n_samples: Optional[int] = None
 
     def run(self) -> GradcheckReport:
+        """The check, computed afresh."""
         return gradcheck(self.f, self.grad, self.params, method=self.method, eps=self.eps, n_samples=self.n_samples)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Entry:
     """A seed bug: where it comes from, why it happens, and its buggy and fixed code.
 
     ``source`` names the seed document (``"004, gradient_updater"``);
     ``setup_note`` says what the setup for the app's pages holds and what it
-    cannot hold.
+    cannot hold; ``kind`` is "trajectory" or "gradcheck", the kind of outcome
+    ``run()`` returns.
     """
 
     id: str
@@ -79,7 +81,7 @@ class Entry:
     fixed: Code
     setup_note: str
 
-    kind = ""
+    kind = ""  # set by each subclass
 
     @property
     def buggy_code(self) -> str:
@@ -97,7 +99,7 @@ class Entry:
         return f"{type(self).__name__}({self.id!r}: {self.title})"
 
 
-@dataclass(frozen=True, repr=False)
+@dataclass(frozen=True, eq=False, repr=False)
 class TrajectoryEntry(Entry):
     """An entry whose bug shows in training; ``compute()`` makes both trajectories through the runner.
 
@@ -114,7 +116,7 @@ class TrajectoryEntry(Entry):
         return self.compute()
 
 
-@dataclass(frozen=True, repr=False)
+@dataclass(frozen=True, eq=False, repr=False)
 class GradientEntry(Entry):
     """An entry whose bug is in a gradient: the same check run on the buggy and on the fixed gradient."""
 

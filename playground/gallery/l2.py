@@ -87,7 +87,7 @@ def backward_prop2_fixed(y_vectors, a1, a2, a3, theta1, theta2, lamb):
     return grad1, grad2
 
 
-def data():
+def data() -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]]:
     """The question's setup, small: X with its bias column, one-hot targets (one row per sample), theta."""
     rng = np.random.default_rng(SEED)
     # a bias column of ones, then the features

@@ -51,12 +51,8 @@ def gradient_updater_fixed(mcurr, bcurr, x, y, learning_rate):
     return mcurr, bcurr
 
 
-def _updater_problem() -> LeastSquares:
-    return problems.linear_regression(**UPDATER_DATA)
-
-
 def _run_updater() -> Result:
-    problem = _updater_problem()
+    problem = problems.linear_regression(**UPDATER_DATA)
     x, y = problem.X[:, 0], problem.y
 
     def as_step(updater):
@@ -116,13 +112,13 @@ DIVERGENT_UPDATER = TrajectoryEntry(
 LR_STEPS = 1000
 
 
-def step_size_within_the_bound(problem):
+def step_size_within_the_bound(problem: LeastSquares) -> optimizers.GD:
     # just below the bound: 2% under it
     bound = lr_bound(optimizers.GD(), problem.lipschitz)  # 2 / L
     return optimizers.GD(lr=0.98 * bound)
 
 
-def step_size_past_the_bound(problem):
+def step_size_past_the_bound(problem: LeastSquares) -> optimizers.GD:
     # just past the bound: 2% over it
     bound = lr_bound(optimizers.GD(), problem.lipschitz)  # 2 / L
     return optimizers.GD(lr=1.02 * bound)

@@ -19,7 +19,7 @@ from .activations import sigmoid
 from .entry import Check, GradientEntry
 
 
-def forward_propagation(X, parameters):
+def forward_propagation(X: np.ndarray, parameters: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     """The cache of a forward pass: ``Z1, A1, ..., ZL, AL`` (ReLU hidden layers, sigmoid output)."""
     L = len(parameters) // 2
     cache = {"A0": X}
