@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import optimizers
-from playground import gallery, problems
+from playground import gallery, problems, run
 from playground.gradcheck import GradcheckReport, gradcheck
 from playground.runner import Trajectory
 from playground.stability import bound_text, explain_divergence
@@ -64,6 +64,25 @@ def test_every_entry_runs_fast_and_deterministically(entry_id):
     kind = Trajectory if entry.kind == "trajectory" else GradcheckReport
     assert isinstance(first.buggy, kind) and isinstance(first.fixed, kind)
     assert first.summary == second.summary and first.buggy is not second.buggy
+
+
+@pytest.mark.parametrize("entry_id", [e.id for e in gallery.entries() if e.kind == "trajectory"])
+def test_trajectory_entries_comparison_is_valid_and_on_the_same_problem(entry_id):
+    entry = gallery.get(entry_id)
+    problem = entry.comparison.validate()
+    result = entry.run()
+    assert result.buggy.problem == result.fixed.problem == problem.name == entry.comparison.problem
+
+
+def test_seed_code_is_driven_on_the_full_data_only():
+    problem = problems.linear_regression(n=10)
+    seed_step = gallery.drive.SeedStep(problem, lambda theta: theta - 0.1 * problem.grad(theta), 0.1)
+    np.testing.assert_allclose(run(seed_step, optimizers.GD(lr=0.1), 5).final_params,
+                               run(problem, optimizers.GD(lr=0.1), 5).final_params, rtol=1e-12)
+    with pytest.raises(ValueError, match="full data"):
+        run(seed_step, optimizers.GD(lr=0.1), 5, batch_size=2)
+    with pytest.raises(ValueError, match=r"Invalid lr: 0\. Allowed range: \(0, inf\)"):
+        gallery.drive.SeedStep(problem, lambda theta: theta, 0)
 
 
 # -- linreg-divergent-updater ------------------------------------------------
