@@ -21,7 +21,7 @@ def catalogue_ids(text):
     return re.findall(r"^\|\s*`([a-z0-9-]+)`\s*\|", text, flags=re.MULTILINE)
 
 
-@pytest.mark.skipif(not CATALOGUE.exists(), reason="the catalogue is not next to this checkout")
+@pytest.mark.skipif(not CATALOGUE.exists(), reason="the catalogue is not on this machine")
 def test_ids_are_the_catalogue_in_its_order():
     assert gallery.ids() == catalogue_ids(CATALOGUE.read_text())
 
