@@ -12,7 +12,7 @@ from playground.cli import main
 from playground.cli.common import ProgressLine, format_table
 
 ROOT = Path(__file__).resolve().parents[1]
-COMMANDS = ["compare", "sweep"]
+COMMANDS = ["compare", "gallery", "gradcheck", "sweep"]
 
 
 def test_help_lists_every_command(capsys):

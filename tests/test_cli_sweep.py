@@ -60,8 +60,8 @@ def test_momenta_may_be_a_list(tmp_path):
 
 def test_hp_fixes_the_other_hyperparameters_of_every_run(tmp_path):
     plain, nesterov = tmp_path / "plain.csv", tmp_path / "nesterov.csv"
-    common = ["sweep", "--opt", "momentum", "--lr-min", "0.001", "--lr-max", "0.05", "--lr-num", "3", "--momenta", "0.9",
-              "--steps", "30"]
+    common = ["sweep", "--opt", "momentum", "--lr-min", "0.001", "--lr-max", "0.05", "--lr-num", "3",
+              "--momenta", "0.9", "--steps", "30"]
     assert main([*common, "--csv", str(plain)]) == 0
     assert main([*common, "--hp", "nesterov=true", "--csv", str(nesterov)]) == 0
     a, b = rows_of(plain), rows_of(nesterov)

@@ -19,7 +19,7 @@ import os
 import sys
 from typing import Sequence
 
-from . import compare, sweep
+from . import compare, gallery, gradcheck, sweep
 
 PROG = "playground"
 
@@ -30,7 +30,7 @@ def build_parser() -> argparse.ArgumentParser:
                                "and map where learning rates diverge, from the command line.",
         epilog=f"'{PROG} COMMAND --help' describes each command.")
     subparsers = parser.add_subparsers(title="commands", metavar="COMMAND", required=True)
-    for command in (compare, sweep):
+    for command in (compare, gradcheck, gallery, sweep):
         command.register(subparsers)
     return parser
 

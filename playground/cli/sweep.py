@@ -47,7 +47,8 @@ def register(subparsers: Any) -> None:
                    help=f"optimizer(s) to sweep, one of {', '.join(optimizers.available())} (default: momentum)")
     p.add_argument("--lr-min", type=float, help="smallest learning rate (default: 1e-4, or 0.01 x 2/L)")
     p.add_argument("--lr-max", type=float, help="largest learning rate (default: 1, or 2 x 2/L)")
-    p.add_argument("--lr-num", type=int, default=40, help="learning rates, log-spaced from --lr-min to --lr-max (default: 40)")
+    p.add_argument("--lr-num", type=int, default=40,
+                   help="learning rates, log-spaced from --lr-min to --lr-max (default: 40)")
     p.add_argument("--lr-scale", choices=("absolute", "lipschitz"), default="absolute",
                    help="'lipschitz': --lr-min/--lr-max are multiples of 2/L, the largest stable GD step "
                         "(problems with a constant curvature L only; default: absolute)")

@@ -1,0 +1,85 @@
+"""``playground gallery``: the seed bugs, listed, or one of them run buggy and fixed.
+
+::
+
+    playground gallery                              # id, title and source of every entry
+    playground gallery run linreg-lr-too-large --png figures/
+    playground gallery run mse-missing-factor --code
+
+A training bug prints the buggy and the fixed run side by side (and with
+``--png`` draws their loss curves); a gradient bug prints both gradient
+checks. Either way the summary computed from the two outcomes follows, as in
+the app.
+"""
+from __future__ import annotations
+
+import argparse
+import textwrap
+from pathlib import Path
+from typing import Any
+
+from .. import gallery, plots
+from ..runner import Trajectory
+from .common import format_table, write_png
+from .gradcheck import report_text
+
+
+def register(subparsers: Any) -> None:
+    p = subparsers.add_parser(
+        "gallery", help="the seed bugs: list them, or run one buggy and fixed",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Bugs from real gradient-descent code, each with its buggy and fixed version.\n"
+                    "Without a command, list them.",
+        epilog="examples:\n  playground gallery\n  playground gallery run linreg-lr-too-large --png figures/\n"
+               "  playground gallery run mse-missing-factor --code")
+    commands = p.add_subparsers(title="commands", metavar="COMMAND")
+    listing = commands.add_parser("list", help="id, title and source of every entry (the default)",
+                                  description="List the entries: id, kind, title and source.")
+    listing.set_defaults(run=list_entries)
+    one = commands.add_parser(
+        "run", help="run one entry, buggy and fixed",
+        description="Run one entry's buggy and fixed code and show what differs: the two runs for a\n"
+                    "training bug, the two gradient checks for a gradient bug.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="example:\n  playground gallery run linreg-divergent-updater --png figures/")
+    one.add_argument("id", metavar="ID", help=f"the entry, one of {', '.join(gallery.ids())}")
+    one.add_argument("--png", metavar="DIR", help="write DIR/ID-loss.png, the loss curves of a training bug")
+    one.add_argument("--code", action="store_true", help="print the buggy and the fixed code too")
+    one.set_defaults(run=run_entry)
+    p.set_defaults(run=list_entries)
+
+
+def list_entries(args: argparse.Namespace) -> int:
+    print(format_table([{"id": e.id, "kind": e.kind, "title": e.title, "source": e.source}
+                        for e in gallery.entries()]))
+    return 0
+
+
+def run_entry(args: argparse.Namespace) -> int:
+    entry = gallery.get(args.id)
+    if args.png and entry.kind != "trajectory":
+        raise ValueError(f"--png draws a training bug's loss curves; {entry.id!r} is a gradient bug, "
+                         "whose outcome is the two reports this command prints")
+    print(f"{entry.title}\n(seed {entry.source}; {entry.id})\n")
+    print(textwrap.fill(entry.explanation, width=100))
+    if args.code:
+        for version, code in (("buggy", entry.buggy_code), ("fixed", entry.fixed_code)):
+            print(f"\n--- {version} code ---\n{code.rstrip()}")
+    result = entry.run()
+    print()
+    if isinstance(result.buggy, Trajectory):
+        print(format_table([_run_row("buggy", result.buggy), _run_row("fixed", result.fixed)]))
+        if args.png:
+            write_png(Path(args.png) / f"{entry.id}-loss.png",
+                      plots.loss_curves([result.buggy, result.fixed], title=entry.title))
+    else:
+        print(report_text(f"{entry.id} (buggy)", result.buggy))
+        print()
+        print(report_text(f"{entry.id} (fixed)", result.fixed))
+    print(f"\n{result.summary}")
+    return 0
+
+
+def _run_row(version: str, t: Trajectory) -> dict[str, Any]:
+    return {"version": version, "run": t.label, "steps": t.final_step, "final loss": t.final_loss,
+            "status": f"diverged at step {t.diverged_at}: {t.diverged_reason}" if t.diverged else "ok"}

@@ -1,0 +1,224 @@
+"""``playground gradcheck``: check a gradient against numeric derivatives, from a preset or your own module.
+
+::
+
+    playground gradcheck xor                                 # a problem's backprop at init_params(0)
+    playground gradcheck relu-net --at random --seed 3       # ... at a seeded random point
+    playground gradcheck mse-missing-factor [--fixed]        # a gallery gradient bug, buggy or fixed
+    playground gradcheck --path . --loss mymod:loss --grad mymod:grad --params params.npz
+
+The exit code is 1 when the verdict is "wrong", so the command can sit in a
+test suite. A user's module is imported by name from the directories given
+with ``--path`` (then the usual ``sys.path``); typed text is never evaluated.
+"""
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import re
+import sys
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Iterator, Sequence
+
+import numpy as np
+
+from optimizers.tree import Tree, tree_map
+
+from .. import gallery, problems
+from ..gradcheck import METHODS, GradcheckReport, gradcheck
+from .common import ProgressLine, parse_problem
+
+#: ``module.sub:function`` or ``module:Class.method``: names only, so nothing typed is ever evaluated.
+_REF = re.compile(r"^(?P<module>[A-Za-z_]\w*(\.[A-Za-z_]\w*)*):(?P<attr>[A-Za-z_]\w*(\.[A-Za-z_]\w*)*)$")
+
+
+@dataclass(frozen=True, eq=False)
+class Target:
+    """What to check: the loss, the gradient under test, where, and how to name it."""
+
+    name: str
+    f: Callable[[Tree], Any]
+    grad: Callable[[Tree], Tree]
+    params: Tree
+    method: str = "central"
+    eps: float | None = None
+    n_samples: int | None = None
+    batched: bool = False
+
+
+def register(subparsers: Any) -> None:
+    p = subparsers.add_parser(
+        "gradcheck", help="check a gradient against numeric derivatives; exit code 1 when it is wrong",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Compare an analytic gradient with numeric derivatives, block by block, and say\n"
+                    "where they differ and how (a factor, a sign, a transpose, a kink...). Check a\n"
+                    "problem's backprop, a gradient bug from the gallery, or your own loss and\n"
+                    "gradient. Exit code 1 when the verdict is 'wrong'.",
+        epilog="examples:\n"
+               "  playground gradcheck xor\n"
+               "  playground gradcheck sin-mlp:width=8 --at random --seed 3 --method complex\n"
+               "  playground gradcheck mse-missing-factor --fixed\n"
+               "  playground gradcheck --path . --loss mymod:loss --grad mymod:grad --params params.npz\n"
+               "  playground gradcheck --path src --loss net:loss --grad net:grad --params-from net:init --json")
+    p.add_argument("preset", nargs="?", metavar="PRESET",
+                   help=f"a problem (with settings, e.g. mlp:width=8), one of {', '.join(problems.available())}; "
+                        f"or a gallery gradient bug, one of {', '.join(gradient_entries())}")
+    p.add_argument("--set", dest="settings", metavar="KEY=VALUE", action="append", default=[],
+                   help="one setting of a problem preset (repeatable)")
+    p.add_argument("--at", choices=("init", "random"), default="init",
+                   help="a problem preset's point: init_params(seed), or standard normal entries drawn from "
+                        "the seed (default: init)")
+    p.add_argument("--seed", type=int, default=0, help="seed of the point (default: 0)")
+    p.add_argument("--fixed", action="store_true", help="a gallery entry: check the fixed gradient, not the buggy one")
+    own = p.add_argument_group("your own loss and gradient")
+    own.add_argument("--loss", metavar="MODULE:FUNCTION", help="f(params) -> the loss, a real number")
+    own.add_argument("--grad", metavar="MODULE:FUNCTION", help="grad(params) -> the gradient, shaped like params")
+    own.add_argument("--params", metavar="FILE", help="the point: a .npz (one block per name) or .npy file")
+    own.add_argument("--params-from", metavar="MODULE:FUNCTION", help="the point: returned by FUNCTION()")
+    own.add_argument("--path", metavar="DIR", action="append", default=[],
+                     help="directory to import your module from, e.g. --path . (repeatable; searched first)")
+    own.add_argument("--batched", action="store_true",
+                     help="f accepts a leading batch axis on every block and returns one loss per row "
+                          "(checked once; makes the full check far faster)")
+    own.add_argument("--n-samples", type=int, help="samples the loss averages over, so that factors such as "
+                                                   "1/m and 2/m are named in the diagnosis")
+    p.add_argument("--method", choices=METHODS, help="central, forward or complex-step differences per entry, "
+                                                     "or random directions (default: central)")
+    p.add_argument("--eps", type=float, help="the step (default: the method's own)")
+    p.add_argument("--json", action="store_true", help="print the report as JSON")
+    p.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    with search_path(args.path):
+        target = own_target(args) if (args.loss or args.grad) else preset_target(args)
+        with ProgressLine("gradcheck") as progress:
+            progress.status(f"checking {target.name}")
+            report = gradcheck(target.f, target.grad, target.params, method=args.method or target.method,
+                               eps=args.eps if args.eps is not None else target.eps, n_samples=target.n_samples,
+                               batched=target.batched)
+    print(json.dumps(report_dict(target.name, report), indent=2) if args.json else report_text(target.name, report))
+    return 1 if report.verdict == "wrong" else 0
+
+
+# -- targets -------------------------------------------------------------------
+def gradient_entries() -> list[str]:
+    """The gallery entries whose bug is in a gradient."""
+    return [e.id for e in gallery.entries() if e.kind == "gradcheck"]
+
+
+def preset_target(args: argparse.Namespace) -> Target:
+    if not args.preset:
+        raise ValueError("nothing to check: give a preset (e.g. playground gradcheck xor) or --loss and --grad")
+    name = args.preset.partition(":")[0]
+    if name in gallery.ids():
+        entry = gallery.get(name)
+        if entry.kind != "gradcheck":
+            raise ValueError(f"gallery entry {name!r} is a training bug, not a gradient bug: "
+                             f"run it with 'playground gallery run {name}'")
+        if args.settings or args.at != "init":
+            raise ValueError(f"gallery entry {name!r} checks its own point: --set and --at apply to problem presets")
+        check = entry.fixed_check if args.fixed else entry.buggy_check
+        return Target(f"{name} ({'fixed' if args.fixed else 'buggy'})", check.f, check.grad, check.params,
+                      check.method, check.eps, check.n_samples)
+    if args.fixed:
+        raise ValueError(f"--fixed applies to gallery entries ({', '.join(gradient_entries())}), "
+                         f"not to the problem {name!r}")
+    name, settings = parse_problem(args.preset, args.settings)
+    problem = problems.create(name, **settings)
+    params = problem.init_params(args.seed)
+    if args.at == "random":
+        rng = np.random.default_rng(args.seed)
+        params = tree_map(lambda p: rng.standard_normal(np.shape(p)), params)
+    # Problems take a leading batch axis, so the check sends its points in batches.
+    return Target(f"{name} at {'init_params' if args.at == 'init' else 'a random point'}, seed {args.seed}",
+                  problem.loss, problem.grad, params, n_samples=problem.n_samples, batched=True)
+
+
+def own_target(args: argparse.Namespace) -> Target:
+    if args.preset:
+        raise ValueError(f"give a preset ({args.preset!r}) or --loss and --grad, not both")
+    if not (args.loss and args.grad):
+        raise ValueError(f"--{'grad' if args.loss else 'loss'} is missing: your own check needs both --loss and --grad")
+    if bool(args.params) == bool(args.params_from):
+        raise ValueError("give the point to check at with --params FILE or --params-from MODULE:FUNCTION (one of them)")
+    f, grad = load_callable("--loss", args.loss), load_callable("--grad", args.grad)
+    params = load_params(args.params) if args.params else load_callable("--params-from", args.params_from)()
+    return Target(f"{args.loss} against {args.grad}", f, grad, params, n_samples=args.n_samples,
+                  batched=args.batched)
+
+
+@contextmanager
+def search_path(dirs: Sequence[str]) -> Iterator[None]:
+    """``dirs`` searched first for imports while the check runs (the user's module may import its siblings)."""
+    for d in dirs:
+        if not Path(d).is_dir():
+            raise ValueError(f"Invalid --path {d!r}: not a directory")
+    added = [str(Path(d).resolve()) for d in dirs]
+    sys.path[:0] = added
+    try:
+        yield
+    finally:
+        for d in added:
+            sys.path.remove(d)
+
+
+def load_callable(option: str, ref: str) -> Callable[..., Any]:
+    """The function ``module:name`` refers to, imported by name; a bad reference is a ValueError."""
+    m = _REF.match(ref)
+    if m is None:
+        raise ValueError(f"Invalid {option} {ref!r}: write MODULE:FUNCTION, e.g. mymod:loss")
+    module_name = m["module"]
+    try:
+        obj = importlib.import_module(module_name)
+    except ModuleNotFoundError as exc:
+        if exc.name is None or not (module_name == exc.name or module_name.startswith(exc.name + ".")):
+            raise  # the module itself was found and failed to import one of its own dependencies
+        raise ValueError(f"Invalid {option} {ref!r}: no module named {exc.name!r} "
+                         "(add its directory with --path, e.g. --path .)") from None
+    for part in m["attr"].split("."):
+        if not hasattr(obj, part):
+            raise ValueError(f"Invalid {option} {ref!r}: {module_name} has no {m['attr']!r}")
+        obj = getattr(obj, part)
+    if not callable(obj):
+        raise ValueError(f"Invalid {option} {ref!r}: {m['attr']} is a {type(obj).__name__}, not a function")
+    return obj
+
+
+def load_params(path: str) -> Tree:
+    """A .npy file as one array, a .npz file as a dict of its arrays (one array saved unnamed: that array)."""
+    suffix = Path(path).suffix
+    if suffix not in (".npz", ".npy"):
+        raise ValueError(f"Invalid --params {path!r}: expected a .npz or .npy file (numpy.savez / numpy.save)")
+    with open(path, "rb") as fh:  # a missing file is an OSError, reported by main
+        try:
+            data = np.load(fh, allow_pickle=False)  # never unpickle: a file can carry code
+            if suffix == ".npy":
+                return data
+            params = {k: data[k] for k in data.files}
+        except ValueError as exc:
+            raise ValueError(f"Invalid --params {path!r}: {exc}") from None
+    return params["arr_0"] if list(params) == ["arr_0"] else params
+
+
+# -- output --------------------------------------------------------------------
+def report_text(name: str, report: GradcheckReport) -> str:
+    """What was checked, then the report's own summary: the verdict, one aligned line per block, diagnoses."""
+    return f"{name}\n{report.summary()}"
+
+
+def report_dict(name: str, report: GradcheckReport) -> dict[str, Any]:
+    """The report as plain JSON types."""
+    return {
+        "target": name, "verdict": report.verdict, "rel_error": report.rel_error, "method": report.method,
+        "eps": report.eps, "n_evals": report.n_evals, "notes": list(report.notes),
+        "blocks": [{
+            "block": b.name, "shape": list(b.shape), "rel_error": b.rel_error, "verdict": b.verdict,
+            "kind": b.kind, "diagnosis": b.diagnosis, "factor": b.factor,
+            "worst": [{"where": b.where(e), "index": list(e.index), "analytic": e.analytic, "numeric": e.numeric}
+                      for e in b.worst],
+        } for b in report.blocks.values()],
+    }
