@@ -43,6 +43,36 @@ def best_times(runs: dict, repeats: int) -> dict:
     return best
 
 
+def benchmark_problem():
+    """The MLP of the module docstring, its loss, its gradient and the point checked."""
+    pb = problems.mlp(sizes=[4, 32, 32, 1], hidden="relu", output="sigmoid", loss="bce", n=64, seed=0)
+    return pb, pb.loss, pb.grad, pb.init_params(0)
+
+
+def check_times(f, grad, params, repeats: int) -> dict:
+    """Best times of the per-entry loop, the full batched check and the random check, interleaved."""
+    return best_times({
+        "loop": lambda: gradcheck(f, grad, params),
+        "batched": lambda: gradcheck(f, grad, params, batched=True),
+        "random": lambda: gradcheck(f, grad, params, method="random", batched=True),
+    }, repeats)
+
+
+def rows(repeats: int = 7) -> list[dict]:
+    """The two ratios for ``benchmarks/run.py``: loop / full batched check, and full check / random check."""
+    pb, f, grad, params = benchmark_problem()
+    t = check_times(f, grad, params, repeats)
+    full, rand = t["loop"] / t["batched"], t["batched"] / t["random"]
+    return [
+        {"benchmark": f"gradcheck per-entry loop / full vectorised check: {pb.dim}-parameter MLP",
+         "ratio": full, "goal": f">= {GOAL:g}x", "met": full >= GOAL,
+         "detail": f"{t['loop'] * 1e3:.0f} vs {t['batched'] * 1e3:.0f} ms"},
+        {"benchmark": f"gradcheck full vectorised check / random directions (4 per block): {pb.dim}-parameter MLP",
+         "ratio": rand, "goal": f">= {GOAL:g}x", "met": rand >= GOAL,
+         "detail": f"{t['batched'] * 1e3:.1f} vs {t['random'] * 1e3:.1f} ms"},
+    ]
+
+
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--repeats", type=int, default=7, help="runs of each check; the best counts (default 7)")
@@ -50,9 +80,7 @@ def main(argv: list[str] | None = None) -> None:
                     help="also time the batched check at these chunk sizes (none: skip)")
     args = ap.parse_args(argv)
 
-    pb = problems.mlp(sizes=[4, 32, 32, 1], hidden="relu", output="sigmoid", loss="bce", n=64, seed=0)
-    params = pb.init_params(0)
-    f, grad = pb.loss, pb.grad
+    pb, f, grad, params = benchmark_problem()
     default_chunk = Evaluator(f, params, batched=True).batch_size
 
     # First runs, untimed: the reports, and the page faults each check costs
@@ -65,11 +93,7 @@ def main(argv: list[str] | None = None) -> None:
     loop, batched, rand = (faults[k][0] for k in ("loop", "batched", "random"))
     diff = max(float(np.max(np.abs(batched.numeric[k] - loop.numeric[k]))) for k in params)
 
-    t = best_times({
-        "loop": lambda: gradcheck(f, grad, params),
-        "batched": lambda: gradcheck(f, grad, params, batched=True),
-        "random": lambda: gradcheck(f, grad, params, method="random", batched=True),
-    }, args.repeats)
+    t = check_times(f, grad, params, args.repeats)
 
     print(f"problem: {pb.title}, {pb.n_samples} samples: {pb.dim} parameters, float64")
     print(f"machine: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f}, numpy {np.__version__}, "

@@ -21,6 +21,7 @@ from typing import Callable
 import numpy as np
 
 # The script's own directory is on sys.path, so the bench_* modules import by name.
+import bench_gradcheck
 import bench_runner
 import bench_sweep
 
@@ -28,6 +29,7 @@ SUITES: list[tuple[str, Callable[[], list[dict]]]] = [
     ("runner speed", bench_runner.rows),
     ("runner memory", bench_runner.memory_rows),
     ("sweep", bench_sweep.rows),
+    ("gradcheck", bench_gradcheck.rows),
 ]
 
 
