@@ -1,6 +1,7 @@
 """The ``playground`` command as a whole: help, exit codes, the progress line, and the installed entry points."""
 import io
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -9,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from playground.cli import main
-from playground.cli.common import ProgressLine, format_table
+from playground.cli.common import ProgressLine, format_table, notice
 
 ROOT = Path(__file__).resolve().parents[1]
 COMMANDS = ["compare", "gallery", "gradcheck", "sweep"]
@@ -45,6 +46,22 @@ class FakeTerminal(io.StringIO):
     def isatty(self):
         return self.tty
 
+    def screen(self):
+        """The lines a terminal would show: carriage return, erase-to-end-of-line and newline applied."""
+        lines, col = [""], 0
+        for token in re.split(r"(\r|\n|\x1b\[K)", self.getvalue()):
+            if token == "\r":
+                col = 0
+            elif token == "\n":
+                lines.append("")
+                col = 0
+            elif token == "\x1b[K":
+                lines[-1] = lines[-1][:col]
+            else:
+                lines[-1] = lines[-1][:col] + token + lines[-1][col + len(token):]
+                col += len(token)
+        return lines
+
 
 def test_progress_line_rewrites_itself_on_a_terminal_after_a_short_delay_and_is_erased():
     now = [0.0]
@@ -54,15 +71,25 @@ def test_progress_line_rewrites_itself_on_a_terminal_after_a_short_delay_and_is_
         assert term.getvalue() == ""
         now[0] = 1.0
         progress(450, 1000)
+        assert term.screen() == ["compare: 45% (450/1000 steps)"]
         now[0] = 1.01
         progress(460, 1000)  # within a tenth of a second of the last line: skipped
+        assert term.screen() == ["compare: 45% (450/1000 steps)"]
         now[0] = 2.0
         progress(1000, 1000)
-    text = term.getvalue()
-    assert text.count("\r") >= 4 and "\n" not in text
-    shown = [part.strip() for part in text.split("\r") if part.strip()]
-    assert shown == ["compare: 45% (450/1000 steps)", "compare: 100% (1000/1000 steps)"]
-    assert text.endswith(" " * len("compare: 100% (1000/1000 steps)") + "\r")  # erased
+        assert term.screen() == ["compare: 100% (1000/1000 steps)"]
+    assert term.screen() == [""]  # erased, the cursor at the start of the line
+
+
+def test_a_notice_replaces_the_progress_line_which_comes_back_below_it():
+    now = [1.0]
+    term = FakeTerminal()
+    with ProgressLine("compare", stream=term, delay=0, clock=lambda: now[0]) as progress:
+        progress.status("computing the loss over the plane of the runs")
+        notice("wrote loss.png", stream=term)
+        progress.status("writing out.gif")
+        assert term.screen() == ["wrote loss.png", "compare: writing out.gif"]
+    assert term.screen() == ["wrote loss.png", ""]
 
 
 def test_progress_line_is_silent_when_stderr_is_not_a_terminal():
@@ -72,7 +99,8 @@ def test_progress_line_is_silent_when_stderr_is_not_a_terminal():
         now[0] = 5.0
         progress(1, 2)
         progress.status("writing map.png")
-    assert log.getvalue() == ""
+        notice("wrote map.png", stream=log)
+    assert log.getvalue() == "wrote map.png\n"
 
 
 def test_tables_align_numbers_right_and_show_missing_values_as_a_dash():

@@ -63,13 +63,18 @@ def _cell(value: Any) -> str:
 
 
 # -- progress ------------------------------------------------------------------
+#: Carriage return, then erase to the end of the line: the cursor sits at the start of an empty line.
+ERASE_LINE = "\r\033[K"
+
+
 class ProgressLine:
     """A line on stderr that rewrites itself as work advances: ``compare: 45% (1350/3000 steps)``.
 
-    Silent when the stream is not a terminal (logs and pipes get no carriage
-    returns), and for the first ``delay`` seconds, so quick commands print
+    Silent when the stream is not a terminal (logs and pipes get no control
+    characters), and for the first ``delay`` seconds, so quick commands print
     nothing; anything that runs over a second shows the line. Use as a
-    context manager: leaving it erases the line.
+    context manager: leaving it erases the line. :func:`notice` erases it too,
+    before its message, and the next report draws it again.
     """
 
     def __init__(self, label: str, unit: str = "steps", stream: TextIO | None = None, delay: float = 0.5,
@@ -78,16 +83,16 @@ class ProgressLine:
         self.stream = sys.stderr if stream is None else stream
         self.enabled = self.stream.isatty()
         self.start = clock()
-        self.width = 0
+        self.shown = False
         self.last = -math.inf
 
     def __enter__(self) -> "ProgressLine":
         return self
 
     def __exit__(self, *exc: object) -> None:
-        if self.width:
-            self._write(" " * self.width + "\r")
-            self.width = 0
+        if self.shown:
+            self._write(ERASE_LINE)
+            self.shown = False
 
     def __call__(self, done: int, total: int) -> None:
         """Report ``done`` of ``total``; written at most ten times a second."""
@@ -99,15 +104,20 @@ class ProgressLine:
 
     def status(self, text: str) -> None:
         """Show ``text`` after the label now, e.g. ``writing out.gif``."""
-        if not self.enabled:
-            return
-        line = f"{self.label}: {text}"
-        self._write("\r" + line.ljust(self.width) + "\r")
-        self.width = max(self.width, len(line))
+        if self.enabled:
+            self._write(f"{ERASE_LINE}{self.label}: {text}")
+            self.shown = True
 
     def _write(self, text: str) -> None:
         self.stream.write(text)
         self.stream.flush()
+
+
+def notice(message: str, stream: TextIO | None = None) -> None:
+    """One line of news on stderr (``wrote out.gif``); on a terminal it first erases a progress line."""
+    stream = sys.stderr if stream is None else stream
+    stream.write((ERASE_LINE if stream.isatty() else "") + message + "\n")
+    stream.flush()
 
 
 # -- files ---------------------------------------------------------------------
@@ -126,5 +136,5 @@ def write_file(path: str | Path, write: Callable[[Path], Any]) -> Path:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     write(path)
-    print(f"wrote {path}", file=sys.stderr)
+    notice(f"wrote {path}")
     return path

@@ -79,12 +79,13 @@ def run(args: argparse.Namespace) -> int:
         write_text(args.save_config, cmp.to_json() + "\n")
     with ProgressLine("compare") as progress:
         trajectories = cmp.run(progress=progress, record=args.record)
-        print(f"{problem.title} ({_settings_text(cmp)}), {cmp.steps} steps, seed {cmp.seed}")
-        rows = results_table(problem, trajectories, cmp.tol)
-        for row in rows:
-            row["wall time (s)"] = round(row["wall time (s)"], 3)  # noise beyond milliseconds
-        print(format_table(rows, COLUMNS))
-        sys.stdout.flush()  # the table first, while the figures are drawn
+    print(f"{problem.title}: {_settings_text(cmp)}, {cmp.steps} steps, seed {cmp.seed}")
+    rows = results_table(problem, trajectories, cmp.tol)
+    for row in rows:
+        row["wall time (s)"] = round(row["wall time (s)"], 3)  # noise beyond milliseconds
+    print(format_table(rows, COLUMNS))
+    sys.stdout.flush()  # the table first, while the figures are drawn
+    with ProgressLine("compare") as progress:
         write_outputs(args, problem, trajectories, progress)
     return 0
 
