@@ -117,6 +117,7 @@ def test_a_random_point_and_the_random_direction_method(capsys):
     (["--loss", "math:sin", "--grad", "math:cos", "--params", "missing.npz"], "No such file or directory"),
     (["--path", "no/such/dir", "xor"], "Invalid --path 'no/such/dir': not a directory"),
     (["xor", "--fixed"], "--fixed applies to gallery entries"),
+    (["xor", "--params", "p.npz"], "--params applies to your own --loss and --grad, not to the preset 'xor'"),
     (["linreg-lr-too-large"], "training bug.*playground gallery run linreg-lr-too-large"),
     (["mse-missing-factor", "--at", "random"], "checks its own point"),
     (["nope"], "Unknown problem 'nope'"),

@@ -113,6 +113,10 @@ def gradient_entries() -> list[str]:
 def preset_target(args: argparse.Namespace) -> Target:
     if not args.preset:
         raise ValueError("nothing to check: give a preset (e.g. playground gradcheck xor) or --loss and --grad")
+    own = [o for o, given in (("--params", args.params), ("--params-from", args.params_from),
+                              ("--batched", args.batched), ("--n-samples", args.n_samples)) if given]
+    if own:
+        raise ValueError(f"{own[0]} applies to your own --loss and --grad, not to the preset {args.preset!r}")
     name = args.preset.partition(":")[0]
     if name in gallery.ids():
         entry = gallery.get(name)
