@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field, replace
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any, Callable, Iterable, Mapping, Sequence
 
 import numpy as np
 
@@ -30,6 +30,12 @@ from .runner import Trajectory, run
 from .stability import explain_divergence
 
 MAX_RUNS = 6
+#: Snapshots kept per run, unless the runs' parameters would then fill more than RECORD_ENTRIES numbers.
+RECORD = 1000
+RECORD_ENTRIES = 20_000_000  # 160 MB of float64
+#: What one gradient call costs beyond its arithmetic (optimizer step, checks, records), counted in
+#: multiply-adds: the runner's ~50 µs per step on small problems.
+CALL_OVERHEAD = 100_000
 #: Run options that are not optimizer hyperparameters.
 RUN_KEYS = ("batch_size", "accumulate")
 
@@ -49,18 +55,21 @@ def parse_spec(text: str, specs: Sequence[HyperParam], owner: str) -> dict[str, 
     return out
 
 
-def non_defaults(specs: Sequence[HyperParam], values: Mapping[str, Any]) -> dict[str, Any]:
-    """The ``values`` that differ from their declared defaults, in declaration order.
+def non_defaults(specs: Sequence[HyperParam], values: Mapping[str, Any], keep: Iterable[str] = ()) -> dict[str, Any]:
+    """The ``values`` that differ from their declared defaults, or are named in ``keep``, in declaration order.
 
     A form shows every setting; a config keeps only the ones that were
     changed, so URLs stay short and a run's label names only what sets it
-    apart. Values are not validated here: :meth:`Comparison.validate` does
-    that, naming the run a bad value belongs to.
+    apart. ``keep`` names settings a loaded config spelled out, so editing
+    it gives back that config exactly. Values are not validated here:
+    :meth:`Comparison.validate` does that, naming the run a bad value belongs to.
     """
     def plain(v: Any) -> Any:
         return tuple(v) if isinstance(v, list) else v
 
-    return {s.name: values[s.name] for s in specs if s.name in values and plain(values[s.name]) != plain(s.default)}
+    keep = set(keep)
+    return {s.name: values[s.name] for s in specs
+            if s.name in values and (s.name in keep or plain(values[s.name]) != plain(s.default))}
 
 
 def format_spec(name: str, values: Mapping[str, Any], specs: Sequence[HyperParam]) -> str:
@@ -168,9 +177,33 @@ class Comparison:
     def build_problem(self) -> Problem:
         return problems.create(self.problem, **self.settings)
 
-    def run(self, progress: Callable[[int, int], None] | None = None, record: int = 1000) -> list[Trajectory]:
-        """Run every spec from the same start and data order; ``progress(done, total)`` counts steps."""
+    def record_for(self, problem: Problem) -> int:
+        """Snapshots per run: :data:`RECORD`, fewer for a big network, so every run's fit in :data:`RECORD_ENTRIES`."""
+        return max(2, min(RECORD, RECORD_ENTRIES // (len(self.runs) * problem.dim)))
+
+    def work(self, problem: Problem) -> int:
+        """Roughly the multiply-adds the runs take, to decide before running whether they are worth the wait.
+
+        Per gradient call: samples x parameters, plus :data:`CALL_OVERHEAD`
+        for the bookkeeping around it; a step makes ``accumulate`` calls on
+        mini-batches, one on the full batch. Summed over steps and runs. Numpy
+        does about 2e9 multiply-adds a second on one core of a laptop.
+        """
+        def per_step(r: RunSpec) -> int:
+            if r.batch_size is None:
+                return CALL_OVERHEAD + problem.n_samples * problem.dim
+            return r.accumulate * (CALL_OVERHEAD + min(r.batch_size, problem.n_samples) * problem.dim)
+
+        return sum(self.steps * per_step(r) for r in self.runs)
+
+    def run(self, progress: Callable[[int, int], None] | None = None,
+            record: int | None = None) -> list[Trajectory]:
+        """Run every spec from the same start and data order; ``progress(done, total)`` counts steps.
+
+        ``record`` is the snapshots kept per run, :meth:`record_for` by default.
+        """
         problem = self.validate()
+        record = self.record_for(problem) if record is None else record
         out = []
         total = self.steps * len(self.runs)
         for i, r in enumerate(self.runs):

@@ -1,0 +1,20 @@
+"""The app's pages: one place that knows their scripts, titles and URLs."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class PageInfo:
+    """A page script (relative to ``streamlit_app.py``), its menu title, icon and URL path."""
+
+    script: str
+    title: str
+    icon: str
+    url_path: str
+
+
+COMPARE = PageInfo("app/compare_page.py", "Compare", ":material/stacked_line_chart:", "compare")
+
+#: Menu order; the first is the default page, served at the app's root URL.
+ALL = (COMPARE,)
