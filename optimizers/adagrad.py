@@ -1,12 +1,14 @@
 """AdaGrad (``torch.optim.Adagrad``)."""
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 
 from .base import Optimizer, nonzero
 from .hyperparams import HyperParam
 from .registry import register
-from .sgd import WEIGHT_DECAY
+from .sgd import LR, WEIGHT_DECAY
 
 
 @register("adagrad")
@@ -23,7 +25,7 @@ class AdaGrad(Optimizer):
 
     title = "AdaGrad"
     hyperparams = (
-        HyperParam("lr", 1e-2, "step size", low=0.0, low_open=True, log=True, widget_high=10.0),
+        replace(LR, default=1e-2),
         HyperParam("lr_decay", 0.0, "learning-rate decay per step", low=0.0, widget_high=1.0),
         WEIGHT_DECAY,
         HyperParam("initial_accumulator_value", 0.0, "starting value of the squared-gradient sum", low=0.0,
@@ -41,7 +43,8 @@ class AdaGrad(Optimizer):
     )
 
     def init_buffer(self, name, p):
-        return np.full_like(p, self.hp["initial_accumulator_value"])
+        # Shaped for p, so a per-run value fills run r's slice rather than broadcasting along the last axis.
+        return np.full_like(p, self._hp_for(p)["initial_accumulator_value"])
 
     def update(self, p, g, bufs, t, hp):
         if nonzero(hp["weight_decay"]):

@@ -3,15 +3,15 @@ from __future__ import annotations
 
 import numpy as np
 
-from .base import Optimizer, nonzero
+from .base import Optimizer, lerp, nonzero
 from .hyperparams import HyperParam
 from .registry import register
 from .sgd import LR, WEIGHT_DECAY
 
 
-def _adam_hyperparams(lr: float, weight_decay: HyperParam) -> tuple[HyperParam, ...]:
+def _adam_hyperparams(weight_decay: HyperParam) -> tuple[HyperParam, ...]:
     return (
-        HyperParam("lr", lr, LR.meaning, low=0.0, low_open=True, log=True, widget_high=LR.widget_high),
+        LR,
         HyperParam("betas", (0.9, 0.999), "decay rates (beta1, beta2) of the moment estimates",
                    low=0.0, high=1.0, high_open=True, kind="pair"),
         HyperParam("eps", 1e-8, "added to the denominator for stability", low=0.0, low_open=True, log=True),
@@ -33,14 +33,13 @@ class _AdamBase(Optimizer):
                 p = p * (1 - lr * wd)
             else:
                 g = g + wd * p
-        # torch writes the first moment as a lerp toward g; for weights below
-        # 1/2 that is exactly m + (1 - beta1) * (g - m).
-        m = bufs["exp_avg"] + (1 - b1) * (g - bufs["exp_avg"])
+        m = lerp(bufs["exp_avg"], g, 1 - b1)  # as torch writes it; rounds unlike b1*m + (1-b1)*g
         v = b2 * bufs["exp_avg_sq"] + (1 - b2) * g * g
         vmax = np.maximum(bufs["max_exp_avg_sq"], v) if hp["amsgrad"] else bufs["max_exp_avg_sq"]
-        # Bias correction: t counts from 1, so 1 - beta**t is never 0.
+        # Bias correction: t counts from 1, so 1 - beta**t is never 0. torch takes
+        # the root with ** 0.5, which can round differently from sqrt.
         step_size = lr / (1 - b1 ** t)
-        denom = np.sqrt(vmax if hp["amsgrad"] else v) / np.sqrt(1 - b2 ** t) + eps
+        denom = np.sqrt(vmax if hp["amsgrad"] else v) / (1 - b2 ** t) ** 0.5 + eps
         return p - step_size * m / denom, {"exp_avg": m, "exp_avg_sq": v, "max_exp_avg_sq": vmax}
 
 
@@ -61,7 +60,7 @@ class Adam(_AdamBase):
     """
 
     title = "Adam"
-    hyperparams = _adam_hyperparams(1e-3, WEIGHT_DECAY)
+    hyperparams = _adam_hyperparams(WEIGHT_DECAY)
     latex = (
         r"\begin{aligned}"
         r"g_t &\leftarrow g_t + \lambda\,\theta_{t-1}\\"
@@ -89,7 +88,7 @@ class AdamW(_AdamBase):
     title = "AdamW"
     decoupled = True
     hyperparams = _adam_hyperparams(
-        1e-3, HyperParam("weight_decay", 1e-2, "decoupled weight decay", low=0.0, widget_high=1.0)
+        HyperParam("weight_decay", 1e-2, "decoupled weight decay", low=0.0, widget_high=1.0)
     )
     latex = (
         r"\begin{aligned}"

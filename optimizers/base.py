@@ -58,11 +58,20 @@ class Optimizer:
         args = ", ".join(f"{k}={_show(v)}" for k, v in self.hp.items())
         return f"{type(self).__name__}({args})"
 
+    def _key(self) -> tuple[Any, ...]:
+        # The repr abbreviates per-run arrays, so equality compares the values themselves.
+        def freeze(v: Any) -> Any:
+            if isinstance(v, np.ndarray):
+                return tuple(v.tolist())
+            return tuple(freeze(x) for x in v) if isinstance(v, tuple) else v
+
+        return (type(self),) + tuple((k, freeze(v)) for k, v in self.hp.items())
+
     def __eq__(self, other: object) -> bool:
-        return type(self) is type(other) and repr(self) == repr(other)
+        return isinstance(other, Optimizer) and self._key() == other._key()
 
     def __hash__(self) -> int:
-        return hash(repr(self))
+        return hash(self._key())
 
     def init_buffer(self, name: str, p: np.ndarray) -> np.ndarray:
         """Initial value of buffer ``name`` for parameter block ``p`` (zeros by default)."""
@@ -128,6 +137,19 @@ def nonzero(value: Any) -> bool:
     Plain floats skip np.any, which costs microseconds on every step.
     """
     return bool(np.any(value)) if isinstance(value, np.ndarray) else value != 0
+
+
+def lerp(start: np.ndarray, end: np.ndarray, weight: Any) -> np.ndarray:
+    """``start + weight * (end - start)``, rounded as ``torch.lerp`` rounds it.
+
+    torch switches formula at weight 1/2 (so that weight 1 gives ``end``
+    exactly); moving averages written with lerp in torch.optim need the same
+    switch here to agree to the last bit.
+    """
+    diff = end - start
+    if np.ndim(weight) == 0:  # the usual scalar weight: compute one branch only
+        return start + weight * diff if abs(weight) < 0.5 else end - diff * (1 - weight)
+    return np.where(np.abs(weight) < 0.5, start + weight * diff, end - diff * (1 - weight))
 
 
 def _show(v: Any) -> str:

@@ -9,6 +9,7 @@ builds optimizers (runner, CLI, app) goes through :func:`available` and
 """
 from __future__ import annotations
 
+import warnings
 from importlib.metadata import entry_points
 from typing import Any, Callable, TypeVar
 
@@ -43,16 +44,14 @@ def _load_plugins() -> None:
         return
     _plugins_loaded = True
     for ep in entry_points(group=ENTRY_POINT_GROUP):
-        if ep.name in _REGISTRY:
-            continue
         try:
             cls = ep.load()
+            taken = _REGISTRY.get(ep.name, cls)
+            if taken is not cls:  # e.g. a plugin named "adam": the built-in stays, and the author learns why
+                raise ValueError(f"the name is taken by {taken.__module__}.{taken.__qualname__}")
+            register(ep.name)(cls)
         except Exception as exc:  # a broken plugin must not take the playground down
-            import warnings
-
-            warnings.warn(f"optimizer plugin {ep.name!r} ({ep.value}) failed to load: {exc}", stacklevel=2)
-            continue
-        register(ep.name)(cls)
+            warnings.warn(f"optimizer plugin {ep.name!r} ({ep.value}) was not loaded: {exc}", stacklevel=3)
 
 
 def available() -> list[str]:

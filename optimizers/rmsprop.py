@@ -1,12 +1,14 @@
 """RMSProp (``torch.optim.RMSprop``)."""
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 
-from .base import Optimizer, nonzero
+from .base import Optimizer, lerp, nonzero
 from .hyperparams import HyperParam
 from .registry import register
-from .sgd import WEIGHT_DECAY
+from .sgd import LR, WEIGHT_DECAY
 
 
 @register("rmsprop")
@@ -24,7 +26,7 @@ class RMSProp(Optimizer):
 
     title = "RMSProp"
     hyperparams = (
-        HyperParam("lr", 1e-2, "step size", low=0.0, low_open=True, log=True, widget_high=10.0),
+        replace(LR, default=1e-2),
         HyperParam("alpha", 0.99, "smoothing constant of the squared-gradient average", low=0.0, high=1.0),
         HyperParam("eps", 1e-8, "added to the denominator for stability", low=0.0, low_open=True, log=True),
         HyperParam("momentum", 0.0, "momentum factor", low=0.0, widget_high=0.999),
@@ -51,14 +53,12 @@ class RMSProp(Optimizer):
         v = alpha * bufs["square_avg"] + (1 - alpha) * g * g
         a = bufs["grad_avg"]
         if hp["centered"]:
-            a = alpha * a + (1 - alpha) * g
+            a = lerp(a, g, 1 - alpha)  # as torch writes it, to round the same
             avg = np.sqrt(v - a * a) + hp["eps"]
         else:
             avg = np.sqrt(v) + hp["eps"]
-        b = bufs["momentum_buffer"]
-        if nonzero(mu):
-            b = mu * b + g / avg
-            p = p - hp["lr"] * b
-        else:
-            p = p - hp["lr"] * g / avg
+        # With momentum 0 the buffer is just g / avg, in a vectorised sweep and a lone run alike.
+        b = mu * bufs["momentum_buffer"] + g / avg
+        # torch rounds its momentum-free step as lr * g / avg; lr * b would differ in the last bit.
+        p = p - hp["lr"] * b if nonzero(mu) else p - hp["lr"] * g / avg
         return p, {"square_avg": v, "grad_avg": a, "momentum_buffer": b}

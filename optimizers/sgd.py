@@ -1,6 +1,7 @@
 """Gradient descent, heavy-ball momentum and Nesterov momentum (``torch.optim.SGD``)."""
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -43,6 +44,7 @@ class Momentum(Optimizer):
         g_t = grad + weight_decay * theta_{t-1}
         b_1 = g_1;   b_t = momentum * b_{t-1} + (1 - dampening) * g_t   (t > 1)
         d_t = g_t + momentum * b_t   if nesterov,   else  d_t = b_t
+        d_t = g_t                    if momentum = 0 (no buffer, so dampening has no effect)
         theta_t = theta_{t-1} - lr * d_t
     """
 
@@ -65,18 +67,23 @@ class Momentum(Optimizer):
     )
 
     def check_hyperparams(self, hp: dict[str, Any]) -> None:
-        if hp["nesterov"] and (np.any(hp["momentum"] <= 0) or np.any(hp["dampening"] != 0)):
-            raise ValueError(
-                "Invalid nesterov=True: Nesterov momentum needs momentum > 0 and dampening = 0, "
-                f"got momentum={hp['momentum']!r}, dampening={hp['dampening']!r}"
-            )
+        # torch rejects these too: "Nesterov momentum requires a momentum and zero dampening".
+        if hp["nesterov"] and np.any(hp["momentum"] <= 0):
+            raise ValueError(f"Invalid momentum: {hp['momentum']} with nesterov=True. Allowed range: (0, inf)")
+        if hp["nesterov"] and np.any(hp["dampening"] != 0):
+            raise ValueError(f"Invalid dampening: {hp['dampening']} with nesterov=True. Allowed: 0")
 
     def update(self, p, g, bufs, t, hp):
         mu, wd = hp["momentum"], hp["weight_decay"]
         if nonzero(wd):
             g = g + wd * p
-        b = g if t == 1 else mu * bufs["velocity"] + (1 - hp["dampening"]) * g
+        # A copy, as torch clones: the caller may reuse its gradient array in place.
+        b = g.copy() if t == 1 else mu * bufs["velocity"] + (1 - hp["dampening"]) * g
         d = g + mu * b if hp["nesterov"] else b
+        # torch bypasses the buffer, and so dampening, when momentum is 0. (A float
+        # is tested first: np.any would cost microseconds on every step.)
+        if isinstance(mu, np.ndarray) or mu == 0:
+            d = np.where(mu == 0, g, d)
         return p - hp["lr"] * d, {"velocity": b}
 
 
@@ -92,7 +99,4 @@ class Nesterov(Momentum):
     """
 
     title = "Nesterov"
-    hyperparams = tuple(
-        HyperParam("nesterov", True, "use Nesterov's look-ahead gradient", kind="bool") if h.name == "nesterov" else h
-        for h in Momentum.hyperparams
-    )
+    hyperparams = tuple(replace(h, default=True) if h.name == "nesterov" else h for h in Momentum.hyperparams)

@@ -89,11 +89,19 @@ def flatten(tree: Tree) -> np.ndarray:
 
 
 def unflatten(vec: np.ndarray, like: Tree) -> Tree:
-    """Inverse of :func:`flatten`, shaped like ``like``."""
+    """Inverse of :func:`flatten`, shaped like ``like``.
+
+    ``vec`` may carry leading axes, ``(..., size(like))``: each block then gets
+    the same leading axes, ``(..., *shape)``, which is how R parameter sets are
+    handed to a loss that accepts a batch axis. Blocks are views into ``vec``
+    where numpy can make them.
+    """
+    vec = np.asarray(vec)
+    lead = vec.shape[:-1]
     out, i = {}, 0
     for k, x in zip(names(like), leaves(like)):
         n = np.size(x)
-        out[k] = np.reshape(vec[i:i + n], np.shape(x))
+        out[k] = np.reshape(vec[..., i:i + n], lead + np.shape(x))
         i += n
     return out if is_dict(like) else out[""]
 

@@ -118,6 +118,15 @@ def _check_int(name: str, value: Any, low: int, high: int | None = None) -> int:
     return int(value)
 
 
+def check_settings(problem: Problem, steps: Any, batch_size: Any, accumulate: Any, shuffle: bool, seed: Any,
+                   record: Any) -> dict[str, Any]:
+    """The settings of a run (or of every run of a sweep), checked: ValueError names a bad value and its range."""
+    return dict(steps=_check_int("steps", steps, 1),
+                batch_size=None if batch_size is None else _check_int("batch_size", batch_size, 1, problem.n_samples),
+                accumulate=_check_int("accumulate", accumulate, 1), shuffle=shuffle,
+                seed=_check_int("seed", seed, 0), record=_check_int("record", record, 2))
+
+
 def run(problem: Problem, optimizer: Optimizer | str, steps: int, batch_size: int | None = None,
         accumulate: int = 1, shuffle: bool = True, seed: int = 0, params0: Tree | None = None,
         record: int = 1000, label: str | None = None, progress: Progress | None = None) -> Trajectory:
@@ -140,19 +149,14 @@ def run(problem: Problem, optimizer: Optimizer | str, steps: int, batch_size: in
     opt = optimizers.create(optimizer) if isinstance(optimizer, str) else optimizer
     if not isinstance(opt, Optimizer):
         raise ValueError(f"Invalid optimizer: {optimizer!r}. Pass an optimizer name or an Optimizer instance")
-    steps = _check_int("steps", steps, 1)
-    if batch_size is not None:
-        batch_size = _check_int("batch_size", batch_size, 1, problem.n_samples)
-    accumulate = _check_int("accumulate", accumulate, 1)
-    record = _check_int("record", record, 2)
-    seed = _check_int("seed", seed, 0)
+    config = check_settings(problem, steps, batch_size, accumulate, shuffle, seed, record)
+    steps, batch_size, accumulate = config["steps"], config["batch_size"], config["accumulate"]
+    seed, record = config["seed"], config["record"]
     p = problem.init_params(seed) if params0 is None else as_float_tree(params0, "params0")
     if problem.batch_size_of(p) is not None:
         raise ValueError("params0 has a leading batch axis; run() drives one run (use the sweep engine for many)")
     label = label or opt.name
 
-    config = dict(steps=steps, batch_size=batch_size, accumulate=accumulate, shuffle=shuffle, seed=seed,
-                  record=record)
     rec_steps = record_schedule(steps, record)
     rec_iter = iter(rec_steps.tolist())
     next_rec = next(rec_iter)
@@ -165,7 +169,7 @@ def run(problem: Problem, optimizer: Optimizer | str, steps: int, batch_size: in
     diverged_at = reason = None
     every = max(1, steps // 100)
     with np.errstate(all="ignore"):
-        bound = BLOWUP_FACTOR * max(1.0, abs(float(problem._loss(p, None))))
+        bound = blowup_bound(problem._loss(p, None))
 
     t0 = time.perf_counter()
     with np.errstate(all="ignore"):
@@ -178,10 +182,11 @@ def run(problem: Problem, optimizer: Optimizer | str, steps: int, batch_size: in
             # Full batch, the full-data loss comes free with the gradient; with
             # mini-batches it costs a pass over the data, so only when recorded.
             loss = probe if full_batch and k < steps else problem._loss(p, None) if keep else None
-            check = probe if loss is None else loss
-            # The common case, finite and bounded, is tested inline: this runs every step.
-            ok = math.isfinite(check) and check <= bound and all_finite(p)
-            reason = None if ok else _divergence(k, p, check, bound)
+            # Divergence is judged on the loss of the data this step uses (the
+            # full data after the last step), never on whether k is recorded,
+            # so diverged_at does not depend on ``record``.
+            check = probe if k < steps else loss
+            reason = None if healthy(check, p, bound) else _divergence(k, p, check, bound)
             if reason is not None:
                 diverged_at = k
                 loss = problem._loss(p, None) if loss is None else loss
@@ -209,6 +214,30 @@ def run(problem: Problem, optimizer: Optimizer | str, steps: int, batch_size: in
                       params=params if is_dict(p) else params[""], losses=losses[:n_rec],
                       final_params=p, diverged_at=diverged_at, diverged_reason=reason, wall_time=wall,
                       config=config)
+
+
+def blowup_bound(initial_loss: Any) -> float:
+    """The loss above which a run counts as diverged: ``BLOWUP_FACTOR`` x max(1, |initial loss|)."""
+    return BLOWUP_FACTOR * max(1.0, abs(float(initial_loss)))
+
+
+def healthy(loss: Any, params: Tree, bound: float) -> bool | np.ndarray:
+    """The divergence rule: whether the params are finite and the loss is finite and at most ``bound``.
+
+    For one run ``loss`` is a number and the answer one bool. For R runs at
+    once (the sweep) ``loss`` has shape (R,), every block of ``params`` a
+    leading axis R, and the answer is one bool per run. Call it under
+    ``np.errstate(all="ignore")``: the values tested may be on their way to
+    overflow.
+    """
+    if type(loss) is np.ndarray and loss.ndim:
+        ok = np.isfinite(loss) & (loss <= bound)
+        for x in leaves(params):
+            # Row sums, as in all_finite: any inf or nan in a run makes its sum non-finite.
+            ok &= np.isfinite(x.reshape(len(loss), -1).sum(axis=1))
+        return ok
+    # The one-run case is tested inline: the runner calls this every step.
+    return math.isfinite(loss) and loss <= bound and all_finite(params)
 
 
 def _divergence(k: int, p: Tree, loss: Any, bound: float) -> str | None:

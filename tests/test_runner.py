@@ -184,3 +184,10 @@ def test_params0_of_the_wrong_structure_names_the_block():
         run(net, "gd", 5, params0={k: v for k, v in p.items() if k != "b2"})
     with pytest.raises(ValueError, match="Unknown optimizer 'sgdd'"):
         run(net, "sgdd", 5)
+
+
+def test_where_a_mini_batch_run_diverges_does_not_depend_on_what_is_recorded():
+    # Seed 3 at lr=1.2 is a case where the full-data loss crosses the bound a
+    # step before the batch loss does, so a recorded step used to move it.
+    at = {run(LIN, optimizers.GD(lr=1.2), 400, batch_size=8, seed=3, record=r).diverged_at for r in (2, 7, 50, 1000)}
+    assert len(at) == 1 and None not in at

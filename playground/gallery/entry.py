@@ -1,0 +1,142 @@
+"""What a gallery entry is: a seed bug's buggy and fixed code, how to run both, and how to repeat it.
+
+Two kinds:
+
+- :class:`TrajectoryEntry`: the bug shows in training. ``run()`` returns two
+  :class:`~playground.runner.Trajectory` objects made by the runner, and
+  ``comparison`` is the setup for the Compare page.
+- :class:`GradientEntry`: the bug is in a hand-written gradient. ``run()`` returns
+  two :class:`~playground.gradcheck.GradcheckReport` objects, and
+  ``buggy_check``/``fixed_check`` are the setups for the Gradient check page.
+
+``buggy`` and ``fixed`` are the code itself (a function or a class, or a tuple
+of them when the bug spans several, e.g. a cost and its backprop), written the
+way the seed wrote it; ``buggy_code``/``fixed_code`` are their source, for
+showing side by side.
+"""
+from __future__ import annotations
+
+import inspect
+from dataclasses import dataclass
+from typing import Any, Callable, Optional, Tuple, Union
+
+from optimizers.tree import Tree
+
+from ..comparison import Comparison
+from ..gradcheck import GradcheckReport, gradcheck
+from ..runner import Trajectory
+
+Outcome = Union[Trajectory, GradcheckReport]
+Code = Union[Callable[..., Any], Tuple[Callable[..., Any], ...]]
+
+
+@dataclass(frozen=True)
+class Result:
+    """One run of an entry: the buggy and the fixed outcome, and what they show in a few sentences.
+
+    ``summary`` is computed from the two outcomes, never written in advance.
+    """
+
+    buggy: Outcome
+    fixed: Outcome
+    summary: str
+
+
+@dataclass(frozen=True, eq=False)
+class Check:
+    """One gradient check, ready to run here or to hand to the Gradient check page.
+
+    The arguments of :func:`playground.gradcheck.gradcheck`: ``f(params)`` is the
+    loss, ``grad(params)`` the gradient under test, ``n_samples`` lets the
+    diagnosis name factors such as 1/m.
+    """
+
+    f: Callable[[Tree], float]
+    grad: Callable[[Tree], Tree]
+    params: Tree
+    method: str = "central"
+    eps: Optional[float] = None
+    n_samples: Optional[int] = None
+
+    def run(self) -> GradcheckReport:
+        """The check, computed afresh."""
+        return gradcheck(self.f, self.grad, self.params, method=self.method, eps=self.eps, n_samples=self.n_samples)
+
+
+@dataclass(frozen=True, eq=False)
+class Entry:
+    """A seed bug: where it comes from, why it happens, and its buggy and fixed code.
+
+    ``source`` names the seed document (``"004, gradient_updater"``);
+    ``setup_note`` says what the setup for the app's pages holds and what it
+    cannot hold; ``kind`` is "trajectory" or "gradcheck", the kind of outcome
+    ``run()`` returns.
+    """
+
+    id: str
+    title: str
+    source: str
+    explanation: str
+    buggy: Code
+    fixed: Code
+    setup_note: str
+
+    kind = ""  # set by each subclass
+
+    @property
+    def buggy_code(self) -> str:
+        return _source(self.buggy)
+
+    @property
+    def fixed_code(self) -> str:
+        return _source(self.fixed)
+
+    def run(self) -> Result:
+        """Run the buggy and the fixed code; deterministic, and computed afresh on every call."""
+        raise NotImplementedError
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.id!r}: {self.title})"
+
+
+@dataclass(frozen=True, eq=False, repr=False)
+class TrajectoryEntry(Entry):
+    """An entry whose bug shows in training; ``compute()`` makes both trajectories through the runner.
+
+    ``comparison`` repeats the fixed run (and the buggy one, when it is a setting
+    the Compare page has) with the registered optimizers.
+    """
+
+    compute: Callable[[], Result]
+    comparison: Comparison
+
+    kind = "trajectory"
+
+    def run(self) -> Result:
+        return self.compute()
+
+
+@dataclass(frozen=True, eq=False, repr=False)
+class GradientEntry(Entry):
+    """An entry whose bug is in a gradient: the same check run on the buggy and on the fixed gradient."""
+
+    buggy_check: Check
+    fixed_check: Check
+
+    kind = "gradcheck"
+
+    def run(self) -> Result:
+        buggy, fixed = self.buggy_check.run(), self.fixed_check.run()
+        return Result(buggy, fixed, _report_lines("buggy", buggy) + "\n" + _report_lines("fixed", fixed))
+
+
+def _source(code: Code) -> str:
+    parts = code if isinstance(code, tuple) else (code,)
+    return "\n\n".join(inspect.getsource(part) for part in parts)
+
+
+def _report_lines(label: str, report: GradcheckReport) -> str:
+    """The verdict, then one line per flagged block with its diagnosis."""
+    lines = [f"{label} gradient: {report.verdict} (rel error {report.rel_error:.2g})"]
+    lines += [f"  {b.name}: {b.diagnosis}" for b in report.blocks.values() if b.verdict != "correct"]
+    return "\n".join(lines)

@@ -1,0 +1,389 @@
+"""Sweeps: a grid of configurations on one problem, all runs of a family in one vectorised pass.
+
+::
+
+    result = sweep(problem, "momentum", lrs=np.geomspace(1e-3, 1.0, 50), momenta=np.linspace(0, 0.95, 50))
+    result.final_losses, result.diverged_at        # one entry per configuration
+    result.grid(result.diverged_at)                 # the same, shaped (lr, momentum)
+    fig = stability_map(result)                     # playground.stability_map
+    text = result.to_csv()
+
+The configurations are the grid optimizer x lr x momentum, where "momentum"
+is the optimizer's ``momentum`` or, for Adam-type optimizers, beta1 (the
+first entry of ``betas``). Each optimizer family runs as one batch: the
+parameters carry a leading axis of R runs (the problems' batch axis) and the
+optimizer holds one lr and momentum per run (hyperparameters broadcast over
+that axis), so one ``step`` advances every run.
+
+Every run equals a separate :func:`~playground.runner.run` of its
+configuration to round-off: the same start ``problem.init_params(seed)``, the
+same mini-batches (the runner's :func:`~playground.runner.batch_schedule`
+from the same seed, shared by all runs), and the same divergence rule
+(:func:`~playground.runner.healthy`). A run that diverges is dropped from the
+batch at that step, so it never computes again: it cannot raise warnings or
+touch the other runs, and the remaining runs get cheaper.
+"""
+from __future__ import annotations
+
+import copy
+import csv
+import io
+import time
+from dataclasses import dataclass
+from typing import Any, Callable, Mapping, Sequence
+
+import numpy as np
+
+import optimizers
+from optimizers import HyperParam, Optimizer, State
+from optimizers.tree import Tree, tree_map
+
+from .comparison import RunSpec
+from .problems import Problem
+from .runner import (Progress, Trajectory, _accumulated, batch_schedule, blowup_bound, check_settings, healthy,
+                     record_schedule, run)
+
+#: Every value of a momentum axis. It stays below 1, as beta1 must: at momentum 1 the velocity never
+#: decays and no learning rate is stable, so the map would hold nothing to see.
+MOMENTUM_AXIS = HyperParam("momentum", 0.9, "momentum, or beta1 of an optimizer with betas", low=0.0, high=1.0,
+                           high_open=True)
+
+
+@dataclass(frozen=True)
+class Config:
+    """One configuration: an optimizer, its lr, and its momentum (or beta1); None if it has neither."""
+
+    optimizer: str
+    lr: float
+    momentum: float | None
+
+
+@dataclass(frozen=True, eq=False)
+class SweepResult:
+    """What a sweep produced, one entry per configuration.
+
+    ``configs`` lists the configurations in grid order (optimizer, then lr,
+    then momentum, the last varying fastest); ``final_losses``,
+    ``diverged_at`` and the rows of ``losses`` follow it. ``final_losses`` is
+    the full-data loss after the last step, NaN for a run that diverged;
+    ``diverged_at`` the step at which a run diverged, -1 for none;
+    ``losses[i]`` the full-data loss of run i at the recorded ``steps``, NaN
+    from its divergence on. ``momenta`` is None when only lr was swept; then
+    ``Config.momentum`` holds the fixed value in effect. ``lipschitz`` and
+    ``min_loss`` (the loss at the known optimum) come from the problem, for
+    the stability map.
+    """
+
+    problem: str
+    optimizers: tuple[str, ...]
+    lrs: np.ndarray
+    momenta: np.ndarray | None
+    configs: tuple[Config, ...]
+    final_losses: np.ndarray
+    diverged_at: np.ndarray
+    steps: np.ndarray
+    losses: np.ndarray
+    fixed_hyperparams: Mapping[str, Any]
+    settings: dict[str, Any]
+    lipschitz: float | None
+    min_loss: float | None
+    wall_time: float
+
+    def __repr__(self) -> str:
+        return (f"SweepResult({', '.join(self.optimizers)} on {self.problem}: {len(self)} configurations, "
+                f"{int(self.diverged.sum())} diverged)")
+
+    def __len__(self) -> int:
+        return len(self.configs)
+
+    @property
+    def diverged(self) -> np.ndarray:
+        """One bool per configuration."""
+        return self.diverged_at >= 0
+
+    @property
+    def momentum_label(self) -> str:
+        """What the momentum column holds: ``momentum``, ``beta1``, or ``momentum/beta1`` for a mix."""
+        names = {"momentum": "momentum", "betas": "beta1", None: None}
+        labels = dict.fromkeys(names[momentum_hyperparam(n)] for n in self.optimizers)
+        return "/".join(label for label in labels if label) or "momentum"
+
+    def grid(self, values: np.ndarray, optimizer: str | None = None) -> np.ndarray:
+        """Per-configuration ``values`` of one optimizer family, shaped (lr,) or (lr, momentum).
+
+        ``optimizer`` may be left out when the sweep has one family.
+        ``grid(np.arange(len(result)))`` gives the configuration index of each cell.
+        """
+        if optimizer is None and len(self.optimizers) == 1:
+            optimizer = self.optimizers[0]
+        if optimizer not in self.optimizers:
+            raise ValueError(f"Invalid optimizer {optimizer!r}: this sweep ran {', '.join(self.optimizers)}")
+        shape = (len(self.optimizers), len(self.lrs)) + (() if self.momenta is None else (len(self.momenta),))
+        return np.asarray(values).reshape(shape + np.shape(values)[1:])[self.optimizers.index(optimizer)]
+
+    def build(self, optimizer: str, lr: Any, momentum: Any = None) -> Optimizer:
+        """Optimizer ``optimizer`` with this sweep's fixed hyperparameters and the given lr and momentum.
+
+        Floats give one configuration; arrays give one per run, as the sweep
+        uses them and as :func:`~playground.stability.lr_bound` reads them.
+        ``momentum=None`` leaves momentum (or beta1) at its fixed or default value.
+        """
+        return _build(optimizer, lr, momentum, self.fixed_hyperparams)
+
+    def spec(self, i: int) -> RunSpec:
+        """Configuration ``i`` as the :class:`~playground.comparison.RunSpec` of a separate run."""
+        c = self.configs[i]
+        momentum = None if self.momenta is None else c.momentum
+        return RunSpec(c.optimizer, _hyperparams(c.optimizer, c.lr, momentum, self.fixed_hyperparams),
+                       self.settings["batch_size"], self.settings["accumulate"])
+
+    def rerun(self, problem: Problem, i: int, record: int | None = None,
+              progress: Progress | None = None) -> Trajectory:
+        """Configuration ``i`` as a separate :func:`~playground.runner.run`, with its parameter trajectory.
+
+        ``record`` (how many snapshots to keep) defaults to the sweep's own.
+        """
+        spec = self.spec(i)
+        s = self.settings
+        return run(problem, spec.build(), s["steps"], batch_size=spec.batch_size, accumulate=spec.accumulate,
+                   shuffle=s["shuffle"], seed=s["seed"], record=record or s["record"], label=spec.label,
+                   progress=progress)
+
+    def to_csv(self) -> str:
+        """One row per configuration: optimizer, lr, momentum (or beta1), final loss, diverged at.
+
+        Numbers are written exactly (repr); a diverged run has no final loss,
+        and a run that did not diverge, or a family with no momentum, leaves
+        that cell empty.
+        """
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(["optimizer", "lr", self.momentum_label, "final_loss", "diverged_at"])
+        for c, loss, k in zip(self.configs, self.final_losses.tolist(), self.diverged_at.tolist()):
+            writer.writerow([c.optimizer, repr(c.lr), "" if c.momentum is None else repr(c.momentum),
+                             "" if k >= 0 else repr(loss), k if k >= 0 else ""])
+        return out.getvalue()
+
+
+def momentum_hyperparam(optimizer: str) -> str | None:
+    """The hyperparameter a momentum axis sets on ``optimizer``: ``"momentum"``, ``"betas"`` (beta1), or None."""
+    declared = {h.name for h in optimizers.get(optimizer).hyperparams}
+    return next((name for name in ("momentum", "betas") if name in declared), None)
+
+
+def sweep(problem: Problem, optimizer: str | Sequence[str], lrs: Sequence[float] | np.ndarray,
+          momenta: Sequence[float] | np.ndarray | None = None, steps: int = 500, batch_size: int | None = None,
+          accumulate: int = 1, shuffle: bool = True, seed: int = 0,
+          fixed_hyperparams: Mapping[str, Any] | None = None, record: int = 100,
+          progress: Progress | None = None) -> SweepResult:
+    """Run every configuration of the grid ``optimizer`` x ``lrs`` x ``momenta`` on ``problem``.
+
+    - ``optimizer``: a registered name, or several (one batched run each).
+    - ``lrs``, ``momenta``: the axes; each is sorted and duplicates dropped.
+      ``momenta=None`` sweeps lr only. Momentum values lie in [0, 1) and set
+      ``momentum``, or beta1 for optimizers with ``betas``.
+    - ``fixed_hyperparams``: the other hyperparameters, the same for every
+      configuration (each family must accept them); with a beta1 axis, a
+      fixed ``betas`` supplies beta2.
+    - ``steps``, ``batch_size``, ``accumulate``, ``shuffle``, ``seed``: as in
+      :func:`~playground.runner.run`, shared by every run.
+    - ``record`` bounds the loss curves to that many evenly spaced steps.
+    - ``progress(done, total)`` counts steps over all families.
+
+    Bad arguments raise ValueError, naming the value and its range, before any work starts.
+    """
+    names = _optimizer_names(optimizer)
+    lrs = _axis("lrs", lrs)
+    momenta = None if momenta is None else _axis("momenta", momenta)
+    fixed = _fixed(fixed_hyperparams, momenta is not None)
+    settings = check_settings(problem, steps, batch_size, accumulate, shuffle, seed, record)
+    in_effect = {name: _check_family(name, lrs, momenta, fixed) for name in names}
+
+    mom_values = [None] if momenta is None else momenta.tolist()
+    configs = tuple(Config(name, lr, in_effect[name] if m is None else m)
+                    for name in names for lr in lrs.tolist() for m in mom_values)
+    lr_runs = np.repeat(lrs, len(mom_values))
+    mom_runs = None if momenta is None else np.tile(momenta, len(lrs))
+
+    rec_steps = record_schedule(settings["steps"], settings["record"])
+    batched = [_build(name, lr_runs, mom_runs, fixed) for name in names]
+    total = settings["steps"] * len(names)
+    t0 = time.perf_counter()
+    parts = [_run_batch(problem, opt, len(lr_runs), settings, rec_steps,
+                        _ticker(progress, g * settings["steps"], total))
+             for g, opt in enumerate(batched)]
+    wall = time.perf_counter() - t0
+    if progress is not None:
+        progress(total, total)
+
+    optimum = problem.optimum
+    return SweepResult(
+        problem=problem.name, optimizers=names, lrs=lrs, momenta=momenta, configs=configs,
+        final_losses=np.concatenate([p[0] for p in parts]), diverged_at=np.concatenate([p[1] for p in parts]),
+        steps=rec_steps, losses=np.concatenate([p[2] for p in parts]), fixed_hyperparams=fixed, settings=settings,
+        lipschitz=problem.lipschitz, min_loss=None if optimum is None else float(problem.loss(optimum)),
+        wall_time=wall)
+
+
+def _run_batch(problem: Problem, opt: Optimizer, n_runs: int, settings: dict[str, Any], rec_steps: np.ndarray,
+               tick: Callable[[int], None]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Final losses, divergence steps and loss curves of the ``n_runs`` runs whose hyperparameters ``opt`` holds.
+
+    The loop is the runner's, step for step, on parameters with a leading
+    axis: ``alive`` maps the rows still in the batch to their run.
+    """
+    steps, batch_size, seed = settings["steps"], settings["batch_size"], settings["seed"]
+    p0 = problem.init_params(seed)
+    with np.errstate(all="ignore"):
+        bound = blowup_bound(problem._loss(p0, None))
+    p = tree_map(lambda x: np.repeat(x[None], n_runs, axis=0), p0)
+    state = opt.init(p)
+    alive = np.arange(n_runs)
+    final = np.full(n_runs, np.nan)
+    diverged_at = np.full(n_runs, -1)
+    curves = np.full((n_runs, len(rec_steps)), np.nan)
+    rec = {int(s): j for j, s in enumerate(rec_steps)}
+    batches = batch_schedule(problem.n_samples, batch_size, settings["shuffle"], np.random.default_rng(seed))
+    full_batch = batch_size is None
+    with np.errstate(all="ignore"):
+        for k in range(steps + 1):
+            if k < steps:
+                probe, g = (problem._value_and_grad(p, None) if full_batch
+                            else _accumulated(problem, p, batches, settings["accumulate"]))
+            j = rec.get(k)
+            # As in the runner: the full-data loss comes free with a full-batch
+            # gradient; with mini-batches it is computed only when recorded.
+            loss = probe if full_batch and k < steps else problem._loss(p, None) if j is not None else None
+            ok = healthy(probe if k < steps else loss, p, bound)  # the runner's rule
+            if j is not None:
+                curves[alive[ok], j] = loss[ok]
+            if not ok.all():
+                diverged_at[alive[~ok]] = k
+                alive = alive[ok]
+                if not alive.size:
+                    break
+                p, g, state, opt = _keep(p, ok), _keep(g, ok), _keep_state(state, ok), _keep_runs(opt, ok)
+            if k == steps:
+                final[alive] = loss[ok]
+                break
+            p, state = opt.step(p, g, state)
+            tick(k + 1)
+    return final, diverged_at, curves
+
+
+def _keep(tree: Tree, ok: np.ndarray) -> Tree:
+    return tree_map(lambda x: x[ok], tree)
+
+
+def _keep_state(state: State, ok: np.ndarray) -> State:
+    return State(state.t, {b: _keep(tree, ok) for b, tree in state.buffers.items()})
+
+
+def _keep_runs(opt: Optimizer, ok: np.ndarray) -> Optimizer:
+    """``opt`` with its per-run hyperparameters cut down to the runs in ``ok``.
+
+    A copy, not a new instance: the values were validated when the sweep
+    built the optimizer, and validating them again is a Python loop per value.
+    """
+    def cut(v: Any) -> Any:
+        if isinstance(v, np.ndarray):
+            return v[ok]
+        return tuple(cut(x) for x in v) if isinstance(v, tuple) else v
+
+    kept = copy.copy(opt)
+    kept.hp = {k: cut(v) for k, v in opt.hp.items()}
+    return kept
+
+
+def _ticker(progress: Progress | None, start: int, total: int) -> Callable[[int], None]:
+    """``tick(steps done in this family)``: calls ``progress(done, total)`` about a hundred times per sweep.
+
+    ``start`` is the steps of the families before this one; the sweep itself
+    reports ``(total, total)`` at the end.
+    """
+    every = max(1, total // 100)
+
+    def tick(step: int) -> None:
+        done = start + step
+        if progress is not None and done % every == 0 and done < total:
+            progress(done, total)
+
+    return tick
+
+
+# -- arguments ---------------------------------------------------------------
+def _build(optimizer: str, lr: Any, momentum: Any, fixed: Mapping[str, Any]) -> Optimizer:
+    return optimizers.create(optimizer, **_hyperparams(optimizer, lr, momentum, fixed))
+
+
+def _hyperparams(optimizer: str, lr: Any, momentum: Any, fixed: Mapping[str, Any]) -> dict[str, Any]:
+    """Keyword arguments of ``optimizer`` for one configuration (floats) or many (arrays)."""
+    hp = dict(fixed, lr=lr)
+    if momentum is None:
+        return hp
+    if momentum_hyperparam(optimizer) == "betas":
+        beta2 = hp.get("betas", _default(optimizer, "betas"))[1]
+        hp["betas"] = (momentum, beta2)
+    else:
+        hp["momentum"] = momentum
+    return hp
+
+
+def _default(optimizer: str, name: str) -> Any:
+    return next(h.default for h in optimizers.get(optimizer).hyperparams if h.name == name)
+
+
+def _optimizer_names(optimizer: str | Sequence[str]) -> tuple[str, ...]:
+    names = (optimizer,) if isinstance(optimizer, str) else tuple(optimizer)
+    if not names:
+        raise ValueError("Invalid optimizer: an empty list. Name at least one, e.g. 'gd'")
+    for name in names:
+        optimizers.get(name)  # unknown names are refused, listing the available ones
+    repeated = sorted({n for n in names if names.count(n) > 1})
+    if repeated:
+        raise ValueError(f"Invalid optimizer list: {repeated[0]!r} appears more than once")
+    return names
+
+
+def _axis(name: str, values: Any) -> np.ndarray:
+    """A grid axis as a sorted float array without duplicates; each value is checked by the optimizers."""
+    arr = np.atleast_1d(np.asarray(values))
+    if arr.dtype.kind not in "iuf" or arr.ndim != 1:
+        raise ValueError(f"Invalid {name}: {values!r}. Expected a 1-D list of numbers")
+    if arr.size == 0:
+        raise ValueError(f"Invalid {name}: the grid axis is empty. A sweep needs at least one value")
+    return np.unique(arr.astype(np.float64))
+
+
+def _fixed(fixed: Mapping[str, Any] | None, momentum_axis: bool) -> dict[str, Any]:
+    fixed = dict(fixed or {})
+    swept = ["lr"] + (["momentum"] if momentum_axis else [])
+    clash = next((k for k in swept if k in fixed), None)
+    if clash is not None:
+        raise ValueError(f"Invalid fixed_hyperparams: {clash!r} is swept, so it cannot also be fixed")
+    return fixed
+
+
+def _check_family(name: str, lrs: np.ndarray, momenta: np.ndarray | None, fixed: Mapping[str, Any]) -> float | None:
+    """Check every axis value against ``name``'s own rules; return the momentum (or beta1) in effect.
+
+    One optimizer per value, built with the optimizer's own validation, so a
+    bad value is named alone with its range, cross-field rules included
+    (Nesterov needs momentum > 0).
+    """
+    axis = momentum_hyperparam(name)
+    if momenta is not None:
+        if axis is None:
+            able = [n for n in optimizers.available() if momentum_hyperparam(n)]
+            raise ValueError(f"Invalid momenta for optimizer {name!r}: it has no momentum or betas. "
+                             f"Pass momenta=None, or use one of: {', '.join(able)}")
+        MOMENTUM_AXIS.validate(momenta)
+    first_m = None if momenta is None else momenta[0]
+    base = _build(name, lrs[0], first_m, fixed)
+    for lr in lrs[1:]:
+        _build(name, lr, first_m, fixed)
+    for m in [] if momenta is None else momenta[1:]:
+        _build(name, lrs[0], m, fixed)
+    if axis is None:
+        return None
+    return float(base.hp["betas"][0] if axis == "betas" else base.hp["momentum"])

@@ -1,0 +1,433 @@
+"""The built-in optimizers: equations, purity, trees, per-run hyperparameters, validation.
+
+Expected values are computed here from the documented equations (the torch.optim
+ones), written the plain textbook way, never by calling the implementation.
+"""
+from __future__ import annotations
+
+import copy
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+from numpy.testing import assert_allclose
+
+import optimizers
+from optimizers import AdaGrad, Adam, AdamW, GD, Momentum, Nesterov, RMSProp
+
+BUILTINS = ["gd", "momentum", "nesterov", "adam", "adamw", "rmsprop", "adagrad"]
+
+# One configuration per option that changes the update, so every code path is stepped.
+CONFIGS = [
+    ("gd", {"lr": 0.1}),
+    ("momentum", {"lr": 0.05}),
+    ("momentum", {"lr": 0.05, "momentum": 0.5, "dampening": 0.3, "weight_decay": 0.1}),
+    ("momentum", {"lr": 0.05, "momentum": 0.0, "dampening": 0.3}),
+    ("momentum", {"lr": 0.05, "nesterov": True, "weight_decay": 0.01}),
+    ("nesterov", {"lr": 0.05}),
+    ("adam", {"lr": 0.01}),
+    ("adam", {"lr": 0.01, "betas": (0.3, 0.7), "weight_decay": 0.1, "amsgrad": True}),
+    ("adamw", {"lr": 0.01}),
+    ("adamw", {"lr": 0.01, "weight_decay": 0.5, "amsgrad": True}),
+    ("rmsprop", {"lr": 0.01}),
+    ("rmsprop", {"lr": 0.01, "centered": True, "momentum": 0.9, "weight_decay": 0.1}),
+    ("adagrad", {"lr": 0.1}),
+    ("adagrad", {"lr": 0.1, "lr_decay": 0.1, "initial_accumulator_value": 0.5, "weight_decay": 0.1}),
+]
+CONFIG_IDS = [f"{n}-{i}" for i, (n, _) in enumerate(CONFIGS)]
+
+P0 = np.array([1.5, -0.75, 0.25, -2.0, 3.0])
+G1 = np.array([0.5, -2.0, 1e-3, 4.0, -0.25])
+G2 = np.array([-1.0, -0.5, 2.0, 0.125, 3.0])
+
+
+def close(actual, expected):
+    assert_allclose(actual, expected, rtol=1e-13, atol=1e-15)
+
+
+def two_steps(opt, p0=P0, g1=G1, g2=G2):
+    s = opt.init(p0)
+    p1, s = opt.step(p0, g1, s)
+    p2, s = opt.step(p1, g2, s)
+    return p1, p2
+
+
+# --- one and two steps against the documented equations ---------------------------------------
+
+def test_gd_moves_against_the_gradient_by_lr_times_the_gradient():
+    p1, p2 = two_steps(GD(lr=0.1))
+    close(p1, P0 - 0.1 * G1)
+    close(p2, P0 - 0.1 * G1 - 0.1 * G2)
+
+
+@pytest.mark.parametrize("wd", [0.0, 0.1])
+@pytest.mark.parametrize("dampening", [0.0, 0.3])
+def test_momentum_first_step_starts_the_buffer_at_the_undamped_gradient(dampening, wd):
+    lr, mu = 0.05, 0.9
+    p1, p2 = two_steps(Momentum(lr=lr, momentum=mu, dampening=dampening, weight_decay=wd))
+    g1 = G1 + wd * P0
+    b1 = g1  # torch: the buffer starts at g_1 itself, not (1 - dampening) * g_1
+    close(p1, P0 - lr * b1)
+    g2 = G2 + wd * p1
+    b2 = mu * b1 + (1 - dampening) * g2
+    close(p2, p1 - lr * b2)
+
+
+@pytest.mark.parametrize("wd", [0.0, 0.1])
+def test_nesterov_steps_along_gradient_plus_momentum_times_buffer(wd):
+    lr, mu = 0.05, 0.8
+    for opt in (Nesterov(lr=lr, momentum=mu, weight_decay=wd), Momentum(lr=lr, momentum=mu, nesterov=True,
+                                                                         weight_decay=wd)):
+        p1, p2 = two_steps(opt)
+        g1 = G1 + wd * P0
+        b1 = g1
+        close(p1, P0 - lr * (g1 + mu * b1))
+        g2 = G2 + wd * p1
+        b2 = mu * b1 + g2
+        close(p2, p1 - lr * (g2 + mu * b2))
+
+
+def test_momentum_zero_is_plain_gradient_descent_whatever_the_dampening():
+    # torch.optim.SGD keeps no buffer when momentum is 0, so dampening cannot shrink the steps.
+    p1, p2 = two_steps(Momentum(lr=0.05, momentum=0.0, dampening=0.7))
+    close(p1, P0 - 0.05 * G1)
+    close(p2, p1 - 0.05 * G2)
+
+
+@pytest.mark.parametrize("wd", [0.0, 0.1])
+@pytest.mark.parametrize("betas", [(0.9, 0.999), (0.3, 0.7)])
+def test_adam_bias_correction_at_t1_and_t2(betas, wd):
+    lr, eps = 0.01, 1e-8
+    b1, b2 = betas
+    p1, p2 = two_steps(Adam(lr=lr, betas=betas, eps=eps, weight_decay=wd))
+    g1 = G1 + wd * P0
+    m1, v1 = (1 - b1) * g1, (1 - b2) * g1 ** 2
+    close(p1, P0 - lr * (m1 / (1 - b1)) / (np.sqrt(v1 / (1 - b2)) + eps))
+    g2 = G2 + wd * p1
+    m2, v2 = b1 * m1 + (1 - b1) * g2, b2 * v1 + (1 - b2) * g2 ** 2
+    close(p2, p1 - lr * (m2 / (1 - b1 ** 2)) / (np.sqrt(v2 / (1 - b2 ** 2)) + eps))
+
+
+def test_adam_first_step_moves_every_entry_by_about_lr():
+    # What bias correction is for: m_hat = g and v_hat = g^2 at t = 1, so the
+    # first step is lr * sign(g) whatever the betas (without it, ~3.16 * lr).
+    for betas in [(0.9, 0.999), (0.5, 0.9), (0.0, 0.0)]:
+        p1, _ = two_steps(Adam(lr=0.01, betas=betas))
+        assert_allclose(np.abs(p1 - P0), 0.01, rtol=1e-4)  # the smallest |g| is 1e-3, eps 1e-8
+        assert np.all(np.sign(P0 - p1) == np.sign(G1))
+
+
+def test_amsgrad_normalises_by_the_largest_second_moment_so_far():
+    lr, (b1, b2), eps = 0.01, (0.9, 0.999), 1e-8
+    g1, g2 = np.array([10.0, -8.0]), np.array([0.1, 0.2])  # v shrinks at t = 2
+    p0 = np.array([1.0, 2.0])
+    p1, p2 = two_steps(Adam(lr=lr, amsgrad=True), p0, g1, g2)
+    m1, v1 = (1 - b1) * g1, (1 - b2) * g1 ** 2
+    m2, v2 = b1 * m1 + (1 - b1) * g2, b2 * v1 + (1 - b2) * g2 ** 2
+    assert np.all(v2 < v1)
+    close(p2, p1 - lr * (m2 / (1 - b1 ** 2)) / (np.sqrt(np.maximum(v1, v2) / (1 - b2 ** 2)) + eps))
+    _, p2_plain = two_steps(Adam(lr=lr), p0, g1, g2)
+    assert np.all(np.abs(p2 - p1) < np.abs(p2_plain - p1))
+
+
+def test_adamw_decays_the_weights_outside_the_moments():
+    lr, wd, (b1, b2), eps = 0.01, 0.5, (0.9, 0.999), 1e-8
+    p1, p2 = two_steps(AdamW(lr=lr, weight_decay=wd))
+    m1, v1 = (1 - b1) * G1, (1 - b2) * G1 ** 2
+    close(p1, P0 * (1 - lr * wd) - lr * (m1 / (1 - b1)) / (np.sqrt(v1 / (1 - b2)) + eps))
+    m2, v2 = b1 * m1 + (1 - b1) * G2, b2 * v1 + (1 - b2) * G2 ** 2
+    close(p2, p1 * (1 - lr * wd) - lr * (m2 / (1 - b1 ** 2)) / (np.sqrt(v2 / (1 - b2 ** 2)) + eps))
+    # and its L2 cousin differs: Adam folds weight decay into the gradient instead
+    assert not np.allclose(two_steps(Adam(lr=lr, weight_decay=wd))[1], p2)
+
+
+@pytest.mark.parametrize("wd", [0.0, 0.1])
+@pytest.mark.parametrize("mu", [0.0, 0.9])
+@pytest.mark.parametrize("centered", [False, True])
+def test_rmsprop_two_steps(centered, mu, wd):
+    lr, alpha, eps = 0.01, 0.9, 1e-8
+    p1, p2 = two_steps(RMSProp(lr=lr, alpha=alpha, eps=eps, momentum=mu, centered=centered, weight_decay=wd))
+
+    def denom(v, gbar):
+        return np.sqrt(v - gbar ** 2 if centered else v) + eps
+
+    g1 = G1 + wd * P0
+    v1, gbar1 = (1 - alpha) * g1 ** 2, (1 - alpha) * g1
+    b1 = g1 / denom(v1, gbar1)
+    close(p1, P0 - lr * b1)
+    g2 = G2 + wd * p1
+    v2, gbar2 = alpha * v1 + (1 - alpha) * g2 ** 2, alpha * gbar1 + (1 - alpha) * g2
+    b2 = mu * b1 + g2 / denom(v2, gbar2)
+    close(p2, p1 - lr * b2)
+
+
+@pytest.mark.parametrize("wd", [0.0, 0.1])
+@pytest.mark.parametrize("s0", [0.0, 0.3])
+@pytest.mark.parametrize("lr_decay", [0.0, 0.5])
+def test_adagrad_two_steps_with_lr_decay(lr_decay, s0, wd):
+    lr, eps = 0.1, 1e-10
+    p1, p2 = two_steps(AdaGrad(lr=lr, lr_decay=lr_decay, initial_accumulator_value=s0, weight_decay=wd))
+    g1 = G1 + wd * P0
+    s1 = s0 + g1 ** 2
+    close(p1, P0 - lr * g1 / (np.sqrt(s1) + eps))  # no decay yet at t = 1
+    g2 = G2 + wd * p1
+    s2 = s1 + g2 ** 2
+    close(p2, p1 - lr / (1 + lr_decay) * g2 / (np.sqrt(s2) + eps))
+
+
+# --- purity, determinism and trees ------------------------------------------------------------
+
+finite = st.floats(-1e3, 1e3, allow_nan=False, allow_infinity=False, width=64)
+shapes = hnp.array_shapes(min_dims=0, max_dims=3, min_side=1, max_side=4)
+
+
+@st.composite
+def params_and_grads(draw):
+    """An array or a dict of arrays, with a gradient of the same structure (several steps' worth)."""
+    blocks = draw(st.one_of(st.just([""]), st.lists(st.sampled_from("wbuv"), min_size=1, max_size=3, unique=True)))
+    tree = {k: draw(shapes) for k in blocks}
+
+    def draw_tree():
+        out = {k: draw(hnp.arrays(np.float64, s, elements=finite)) for k, s in tree.items()}
+        return out[""] if blocks == [""] else out
+
+    return draw_tree(), [draw_tree() for _ in range(3)]
+
+
+def run(opt, p, grads):
+    s = opt.init(p)
+    for g in grads:
+        p, s = opt.step(p, g, s)
+    return p, s
+
+
+def leaves(tree):
+    return [tree[k] for k in sorted(tree)] if isinstance(tree, dict) else [tree]
+
+
+def same_tree(a, b):
+    assert isinstance(a, dict) == isinstance(b, dict)
+    if isinstance(a, dict):
+        assert list(a) == list(b)
+    return all(np.array_equal(x, y, equal_nan=True) for x, y in zip(leaves(a), leaves(b)))
+
+
+def same_state(a, b):
+    return a.t == b.t and a.buffers.keys() == b.buffers.keys() and all(
+        same_tree(a.buffers[k], b.buffers[k]) for k in a.buffers)
+
+
+@pytest.mark.parametrize("name, hp", CONFIGS, ids=CONFIG_IDS)
+@settings(max_examples=30, deadline=None)
+@given(data=params_and_grads())
+def test_step_is_pure_and_deterministic(name, hp, data):
+    p0, grads = data
+    opt = optimizers.create(name, **hp)
+    with np.errstate(all="ignore"):
+        p, s = run(opt, p0, grads[:2])
+        snapshot = copy.deepcopy((p0, grads, p, s))
+        p_next, s_next = opt.step(p, grads[2], s)
+        again = opt.step(p, grads[2], s)  # the same inputs, after a first call
+        rerun = run(optimizers.create(name, **hp), p0, grads)  # a fresh optimizer, from the start
+
+    assert same_tree(p0, snapshot[0]) and all(same_tree(g, h) for g, h in zip(grads, snapshot[1]))
+    assert same_tree(p, snapshot[2]) and same_state(s, snapshot[3]), "step mutated its params or state"
+    assert same_tree(again[0], p_next) and same_state(again[1], s_next)
+    assert same_tree(rerun[0], p_next) and same_state(rerun[1], s_next)
+    assert (s.t, s_next.t) == (2, 3)
+
+
+@pytest.mark.parametrize("name, hp", CONFIGS, ids=CONFIG_IDS)
+def test_results_do_not_share_memory_with_the_caller(name, hp):
+    # Runners reuse gradient buffers and users edit params in place: neither may reach into the new state.
+    opt = optimizers.create(name, **hp)
+    p, g = P0.copy(), G1.copy()
+    p1, s1 = opt.step(p, g, opt.init(p))
+    kept = copy.deepcopy((p1, s1))
+    p[:] = 123.0
+    g[:] = -456.0
+    assert same_tree(p1, kept[0]) and same_state(s1, kept[1])
+
+
+def test_init_starts_the_step_count_at_zero():
+    for name in BUILTINS:
+        opt = optimizers.create(name)
+        s = opt.init({"w": np.ones((2, 3)), "b": np.zeros(3)})
+        assert s.t == 0
+        assert s.buffers.keys() == set(opt.buffers)
+
+
+@pytest.mark.parametrize("name, hp", CONFIGS, ids=CONFIG_IDS)
+@settings(max_examples=20, deadline=None)
+@given(data=st.data())
+def test_dict_params_step_each_block_like_a_lone_array(name, hp, data):
+    blocks = {k: data.draw(shapes, label=k) for k in ("w", "b")}
+
+    def draw():
+        return {k: data.draw(hnp.arrays(np.float64, s, elements=finite)) for k, s in blocks.items()}
+
+    p0, grads = draw(), [draw() for _ in range(3)]
+    opt = optimizers.create(name, **hp)
+    with np.errstate(all="ignore"):
+        together, state = run(opt, p0, grads)
+        for k in blocks:
+            alone, alone_state = run(opt, p0[k], [g[k] for g in grads])
+            assert np.array_equal(together[k], alone, equal_nan=True)
+            for b in opt.buffers:
+                assert np.array_equal(state.buffers[b][k], alone_state.buffers[b], equal_nan=True)
+
+
+# --- per-run (vectorised) hyperparameters -----------------------------------------------------
+
+R = 3
+PER_RUN = [
+    ("gd", {"lr": [0.1, 0.01, 0.3]}),
+    ("momentum", {"lr": [0.05, 0.01, 0.1], "momentum": [0.0, 0.5, 0.9], "dampening": [0.5, 0.0, 0.1],
+                  "weight_decay": [0.0, 0.1, 0.01]}),
+    ("nesterov", {"lr": [0.05, 0.01, 0.1], "momentum": [0.5, 0.9, 0.99], "weight_decay": [0.0, 0.1, 0.01]}),
+    ("adam", {"lr": [0.01, 0.1, 0.001], "betas": ([0.9, 0.3, 0.0], [0.999, 0.7, 0.5]), "eps": [1e-8, 1e-3, 1e-6],
+              "weight_decay": [0.0, 0.1, 0.01]}),
+    ("adam", {"lr": [0.01, 0.1, 0.001], "betas": ([0.9, 0.3, 0.0], [0.999, 0.7, 0.5]), "amsgrad": True}),
+    ("adamw", {"lr": [0.01, 0.1, 0.001], "betas": ([0.9, 0.3, 0.5], [0.999, 0.7, 0.5]),
+               "weight_decay": [0.0, 0.5, 0.01]}),
+    ("rmsprop", {"lr": [0.01, 0.1, 0.001], "alpha": [0.99, 0.5, 0.0], "eps": [1e-8, 1e-3, 1e-6],
+                 "momentum": [0.0, 0.9, 0.5], "weight_decay": [0.0, 0.1, 0.01]}),
+    ("rmsprop", {"lr": [0.01, 0.1, 0.001], "alpha": [0.99, 0.5, 0.3], "centered": True}),
+    ("adagrad", {"lr": [0.1, 0.5, 0.01], "lr_decay": [0.0, 0.1, 0.5], "weight_decay": [0.0, 0.1, 0.01],
+                 "initial_accumulator_value": [0.0, 0.1, 1.0], "eps": [1e-10, 1e-3, 1e-6]}),
+]
+
+
+def as_arrays(hp):
+    return {k: tuple(np.array(x) for x in v) if isinstance(v, tuple) else np.array(v) if isinstance(v, list) else v
+            for k, v in hp.items()}
+
+
+def run_r(hp, r):
+    return {k: tuple(x[r] for x in v) if isinstance(v, tuple) else v[r] if isinstance(v, list) else v
+            for k, v in hp.items()}
+
+
+@pytest.mark.parametrize("name, hp", PER_RUN, ids=[f"{n}-{i}" for i, (n, _) in enumerate(PER_RUN)])
+def test_per_run_hyperparameters_equal_separate_runs(name, hp):
+    rng = np.random.default_rng(7)
+    # A (R, R) block: a per-run value broadcast along the wrong axis would fit silently.
+    shapes_ = {"w": (R, R), "b": (R, 2, 4)}
+    p0 = {k: rng.normal(size=s) for k, s in shapes_.items()}
+    grads = [{k: rng.normal(size=s) for k, s in shapes_.items()} for _ in range(5)]
+    together, state = run(optimizers.create(name, **as_arrays(hp)), p0, grads)
+    for r in range(R):
+        opt = optimizers.create(name, **run_r(hp, r))
+        alone, alone_state = run(opt, {k: v[r] for k, v in p0.items()}, [{k: v[r] for k, v in g.items()}
+                                                                         for g in grads])
+        for k in shapes_:
+            close(together[k][r], alone[k])
+            for b in opt.buffers:
+                close(state.buffers[b][k][r], alone_state.buffers[b][k])
+
+
+def test_per_run_values_must_match_the_leading_axis():
+    opt = Adam(lr=np.array([0.1, 0.01]))
+    p = np.zeros((3, 4))
+    with pytest.raises(ValueError, match=r"2 values.*\(3, 4\)"):
+        opt.step(p, p, opt.init(p))
+
+
+def test_per_run_learning_rates_are_part_of_equality():
+    a = Adam(lr=np.array([0.1, 0.01]))
+    assert a == Adam(lr=np.array([0.1, 0.01])) and hash(a) == hash(Adam(lr=np.array([0.1, 0.01])))
+    assert a != Adam(lr=np.array([0.2, 0.02]))
+    assert Adam(lr=0.1) != AdamW(lr=0.1, weight_decay=0.0)
+
+
+# --- validation -------------------------------------------------------------------------------
+
+ALL_LR = [(n, {"lr": v}, "lr", "(0, inf)") for n in BUILTINS for v in (0.0, -0.1, np.inf, np.nan)]
+BAD = ALL_LR + [
+    (n, {"betas": b}, label, "[0, 1)")
+    for n in ("adam", "adamw")
+    for b, label in [((1.0, 0.999), "betas[0]"), ((-0.1, 0.999), "betas[0]"), ((0.9, 1.0), "betas[1]"),
+                     ((0.9, 1.5), "betas[1]")]
+] + [
+    (n, {"eps": v}, "eps", "(0, inf)") for n in ("adam", "adamw", "rmsprop", "adagrad") for v in (0.0, -1e-8)
+] + [
+    (n, {"momentum": -0.1}, "momentum", "[0, inf)") for n in ("momentum", "nesterov", "rmsprop")
+] + [
+    (n, {"weight_decay": -0.1}, "weight_decay", "[0, inf)")
+    for n in ("momentum", "nesterov", "adam", "adamw", "rmsprop", "adagrad")
+] + [
+    ("momentum", {"dampening": 1.5}, "dampening", "[0, 1]"),
+    ("rmsprop", {"alpha": -0.1}, "alpha", "[0, 1]"),
+    ("adagrad", {"lr_decay": -0.1}, "lr_decay", "[0, inf)"),
+    ("adagrad", {"initial_accumulator_value": -0.1}, "initial_accumulator_value", "[0, inf)"),
+    # torch: "Nesterov momentum requires a momentum and zero dampening"
+    ("momentum", {"nesterov": True, "dampening": 0.1}, "dampening", "Allowed: 0"),
+    ("nesterov", {"dampening": 0.5}, "dampening", "Allowed: 0"),
+    ("momentum", {"nesterov": True, "momentum": 0.0}, "momentum", "(0, inf)"),
+    ("momentum", {"nesterov": "yes"}, "nesterov", "True or False"),
+    ("adam", {"amsgrad": 1}, "amsgrad", "True or False"),
+    ("adam", {"betas": 0.9}, "betas", "[0, 1)"),
+    ("gd", {"lr": np.array([0.1, -0.1])}, "lr", "(0, inf)"),
+    ("adam", {"betas": (np.array([0.9, 1.0]), np.array([0.9, 0.9]))}, "betas[0]", "[0, 1)"),
+]
+
+
+@pytest.mark.parametrize("name, hp, param, allowed", BAD, ids=[f"{n}-{h}" for n, h, _, _ in BAD])
+def test_bad_hyperparameters_are_rejected_naming_the_parameter_and_range(name, hp, param, allowed):
+    with pytest.raises(ValueError) as err:
+        optimizers.create(name, **hp)
+    message = str(err.value)
+    assert param in message and allowed in message, message
+
+
+@pytest.mark.parametrize("name, hp", [("adam", {"learning_rate": 0.1}), ("gd", {"momentum": 0.9}),
+                                      ("rmsprop", {"beta": 0.9})])
+def test_unknown_keywords_are_rejected_listing_the_valid_ones(name, hp):
+    with pytest.raises(ValueError) as err:
+        optimizers.create(name, **hp)
+    message = str(err.value)
+    assert repr(next(iter(hp))) in message and "lr" in message, message
+
+
+@pytest.mark.parametrize("name", BUILTINS)
+def test_every_declared_default_passes_its_own_validation(name):
+    cls = optimizers.get(name)
+    assert [h.name for h in cls.hyperparams] == list(dict.fromkeys(h.name for h in cls.hyperparams))
+    for h in cls.hyperparams:
+        assert h.validate(h.default) == h.default, h.name
+        assert h.meaning
+    assert cls().hp == {h.name: h.default for h in cls.hyperparams}
+
+
+# --- mismatched params and grad ---------------------------------------------------------------
+
+@pytest.mark.parametrize("name", BUILTINS)
+def test_grad_of_another_shape_is_refused_naming_both_shapes(name):
+    opt = optimizers.create(name)
+    p = np.zeros((2, 3))
+    with pytest.raises(ValueError, match=r"grad has shape \(3, 2\) but params has shape \(2, 3\)"):
+        opt.step(p, np.zeros((3, 2)), opt.init(p))
+
+
+@pytest.mark.parametrize("name", BUILTINS)
+def test_grad_dict_with_other_keys_is_refused_naming_the_keys(name):
+    opt = optimizers.create(name)
+    p = {"w": np.zeros(3), "b": np.zeros(1)}
+    with pytest.raises(ValueError, match=r"missing \['b'\], unexpected \['bias'\]"):
+        opt.step(p, {"w": np.zeros(3), "bias": np.zeros(1)}, opt.init(p))
+    with pytest.raises(ValueError, match=r"grad\['b'\] has shape \(2,\) but params\['b'\] has shape \(1,\)"):
+        opt.step(p, {"w": np.zeros(3), "b": np.zeros(2)}, opt.init(p))
+    with pytest.raises(ValueError, match="params is a dict but grad is an array"):
+        opt.step(p, np.zeros(4), opt.init(p))
+
+
+# --- documentation ----------------------------------------------------------------------------
+
+@pytest.mark.parametrize("name", BUILTINS)
+def test_each_optimizer_documents_its_equations(name):
+    cls = optimizers.get(name)
+    assert "Equations::" in cls.__doc__
+    assert cls.latex.strip() and r"\gamma" in cls.latex  # the learning rate, gamma as in torch's docs
+    assert cls.title and cls.name == name
