@@ -16,13 +16,20 @@ from typing import Any
 
 import streamlit as st
 
-from playground import export, player, plots, projection
+from playground import export, gallery, player, plots, projection, stability_map
+from playground.checks import CheckSetup
 from playground.comparison import Comparison, results_table
+from playground.gradcheck import GradcheckReport
 from playground.projection import LossSurface
 from playground.runner import Trajectory
+from playground.sweep import SweepResult
+from playground.sweep_setup import SweepSetup
 
 #: Every cache keeps this many configs; an MLP comparison's entries are a few MB.
 ENTRIES = 32
+#: Multiply-adds a page computes without asking (Comparison.work, SweepSetup.work,
+#: projection.plane_work): about five seconds of numpy on this project's 2-core machine.
+WORK_LIMIT = 1e10
 
 
 @st.cache_resource(show_spinner=False, max_entries=ENTRIES)
@@ -84,3 +91,51 @@ def landscape_png(config: str) -> bytes:
 def trajectories_csv(config: str) -> str:
     """:func:`~playground.export.trajectories_csv` of the runs."""
     return export.trajectories_csv(Comparison.from_json(config).build_problem(), trajectories(config))
+
+
+@st.cache_data(show_spinner="Checking the gradient…", max_entries=ENTRIES)
+def gradcheck_report(setup: CheckSetup) -> GradcheckReport:
+    """:meth:`~playground.checks.CheckSetup.run`: the gradient check."""
+    return setup.run()
+
+
+@st.cache_data(show_spinner=False, max_entries=ENTRIES)
+def eps_sweep_png(setup: CheckSetup) -> bytes:
+    """The error of every method against eps at the setup's point, with the setup's eps marked, as PNG."""
+    return plots.to_png(plots.eps_sweep(setup.sweep(), setup.step))
+
+
+@st.cache_resource(show_spinner="Running the buggy and the fixed code…", max_entries=ENTRIES)
+def gallery_result(entry_id: str) -> gallery.Result:
+    """The entry's buggy and fixed outcome (:meth:`~playground.gallery.Entry.run`), shared like :func:`trajectories`."""
+    return gallery.get(entry_id).run()
+
+
+@st.cache_data(show_spinner=False, max_entries=ENTRIES)
+def gallery_player(entry_id: str) -> tuple[str, bytes, bytes] | str:
+    """A trajectory entry's player, landscape PNG and loss-curve PNG, buggy run first; or why there is no picture."""
+    entry = gallery.get(entry_id)
+    runs = [gallery_result(entry_id).buggy, gallery_result(entry_id).fixed]
+    try:
+        surface, paths = projection.run_plane(entry.comparison.build_problem(), runs)
+    except ValueError as exc:
+        return str(exc)
+    fig, ax = plots.surface_figure(surface)
+    html = player.player_html(fig, ax, player.runs_from_trajectories(runs, paths))
+    landscape = plots.to_png(plots.surface_figure(surface, runs, paths)[0])
+    return html, landscape, plots.to_png(plots.loss_curves(runs, figsize=(6.4, 4.6)))
+
+
+@st.cache_data(show_spinner=False, max_entries=ENTRIES)
+def sweep(setup: SweepSetup) -> SweepResult:
+    """:meth:`~playground.sweep_setup.SweepSetup.run`, with a progress bar while it runs."""
+    bar = st.progress(0.0, text="Sweeping…")
+    result = setup.run(progress=lambda done, total: bar.progress(done / total, text=f"Sweeping… step {done} of {total}"))
+    bar.empty()
+    return result
+
+
+@st.cache_data(show_spinner=False, max_entries=ENTRIES)
+def stability_map_png(setup: SweepSetup) -> bytes:
+    """The sweep's stability map (:func:`playground.stability_map.stability_map`) as PNG."""
+    return plots.to_png(stability_map.stability_map(sweep(setup)))

@@ -1,9 +1,8 @@
 """The Compare page's sidebar form, and where its comparison comes from and goes to.
 
-The comparison shown is ``st.session_state["comparison"]``, the last valid
-one: read from the link on a session's first visit, replaced by a loaded
-JSON config or a gallery button (:func:`load`), and by every valid edit of
-the form (:func:`publish`, which also writes it to the URL).
+The comparison shown is :data:`STATE`'s, the last valid one: read from the
+link on a session's first visit, replaced by a loaded JSON config or a
+gallery button, and by every valid edit of the form.
 """
 from __future__ import annotations
 
@@ -17,52 +16,14 @@ from playground.comparison import MAX_RUNS, Comparison, RunSpec, non_defaults
 from playground.problems import Problem
 
 from . import widgets
+from .state import PageState
 
-KEY = "comparison"
 PREFIX = "cmp."
-URL_ERROR = "cmp_url_error"
+STATE = PageState("comparison", PREFIX, Comparison, Comparison.from_query, Comparison.to_query)
 #: Optimizers given to runs added with the "runs" input, in turn.
 NEW_RUNS = ("gd", "momentum", "adam", "nesterov", "rmsprop", "adagrad")
 BATCH_MODES = ("full batch", "mini-batch", "per-sample")
 MAX_STEPS = 20_000
-
-
-def current() -> Comparison:
-    """The comparison to show: the session's, else the link's, else the default."""
-    if KEY not in st.session_state:
-        st.session_state[KEY] = _from_url()
-    return st.session_state[KEY]
-
-
-def load(cmp: Comparison) -> None:
-    """Show ``cmp`` from the next run on: every input restarts from its values."""
-    st.session_state[KEY] = cmp
-    widgets.clear(PREFIX)
-
-
-def publish(cmp: Comparison) -> None:
-    """Remember ``cmp`` as the session's comparison and put it in the URL (only if the URL differs)."""
-    st.session_state[KEY] = cmp
-    query = cmp.to_query()
-    wanted = {k: v if isinstance(v, list) else [v] for k, v in query.items()}
-    if {k: st.query_params.get_all(k) for k in st.query_params} != wanted:
-        st.query_params.from_dict(query)
-
-
-def url_error() -> str | None:
-    """Why the link's comparison could not be shown, once, or None."""
-    return st.session_state.pop(URL_ERROR, None)
-
-
-def _from_url() -> Comparison:
-    query = {k: st.query_params.get_all(k) for k in st.query_params}
-    if not query.keys() & {"problem", "run", "steps", "seed", "shuffle", "tol"}:
-        return Comparison()
-    try:
-        return Comparison.from_query(query)
-    except ValueError as exc:
-        st.session_state[URL_ERROR] = str(exc)
-        return Comparison()
 
 
 @st.cache_resource(show_spinner=False, max_entries=16)
@@ -184,7 +145,7 @@ def share(cmp: Comparison | None) -> None:
 
 def _load_text(text: str) -> None:
     try:
-        load(Comparison.from_json(text))
+        STATE.load(Comparison.from_json(text))
     except ValueError as exc:  # UnicodeDecodeError included: both say what is wrong with the text
         st.session_state["io.error"] = str(exc)
 

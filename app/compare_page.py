@@ -10,19 +10,16 @@ import optimizers
 from app import cached, compare_form
 from playground import projection, stability
 
-#: Multiply-adds the page runs without asking: about five seconds of numpy on this project's machine.
-WORK_LIMIT = 1e10
-
 st.title("Compare optimizers")
 st.markdown("Same problem, same start, same data order: only the optimizer differs. "
             "Edit the runs in the sidebar; the link in your address bar reproduces what you see.")
 
-shown = compare_form.current()
+shown = compare_form.STATE.current()
 with st.sidebar:
     cmp, problem, error = compare_form.edit(shown)
     compare_form.share(cmp)
 
-link_error = compare_form.url_error()
+link_error = compare_form.STATE.link_error()
 if link_error:
     st.error(f"The link's comparison could not be loaded, so this is the default one. {link_error}")
 if error:
@@ -30,12 +27,12 @@ if error:
     st.info("Change the setting named above in the sidebar; the results come back as soon as it is valid.")
     st.stop()
 
-compare_form.publish(cmp)
+compare_form.STATE.publish(cmp)
 config = cmp.to_json()
 work = cmp.work(problem)
-if work > WORK_LIMIT:
+if work > cached.WORK_LIMIT:
     st.warning(f"This comparison would take too long here: about {work:.1e} multiply-adds for {len(cmp.runs)} "
-               f"runs of {cmp.steps} steps on {problem.dim} parameters, and the page runs up to {WORK_LIMIT:.0e} "
+               f"runs of {cmp.steps} steps on {problem.dim} parameters, and the page runs up to {cached.WORK_LIMIT:.0e} "
                "(a few seconds). Reduce the steps or the runs, the number of samples, the batch size or "
                "accumulate, or the network's width or depth.", icon=":material/hourglass_top:")
     st.stop()
@@ -58,7 +55,7 @@ for row in rows:
 left, right = st.columns(2, gap="medium")
 with left:
     st.subheader("Trajectories")
-    plane = (cached.plane(config) if projection.plane_work(problem) <= WORK_LIMIT else
+    plane = (cached.plane(config) if projection.plane_work(problem) <= cached.WORK_LIMIT else
              f"the loss over the picture's grid would take about {projection.plane_work(problem):.1e} "
              "multiply-adds; use fewer samples or a smaller network to see it")
     if isinstance(plane, str):

@@ -15,6 +15,9 @@ class PageInfo:
 
 
 COMPARE = PageInfo("app/compare_page.py", "Compare", ":material/stacked_line_chart:", "compare")
+GRADCHECK = PageInfo("app/gradcheck_page.py", "Gradient check", ":material/rule:", "gradient-check")
+GALLERY = PageInfo("app/gallery_page.py", "Bug gallery", ":material/bug_report:", "gallery")
+SWEEP = PageInfo("app/sweep_page.py", "Sweep", ":material/grid_on:", "sweep")
 
 #: Menu order; the first is the default page, served at the app's root URL.
-ALL = (COMPARE,)
+ALL = (COMPARE, GRADCHECK, GALLERY, SWEEP)

@@ -38,7 +38,8 @@ def select(label: str, options: Sequence[Any], key: str, value: Any, *,
 
 
 def number(label: str, key: str, value: int | float, *, low: float | None = None, high: float | None = None,
-           step: int | float | None = None, help: str | None = None, fmt: str | None = None) -> Any:
+           step: int | float | None = None, help: str | None = None, fmt: str | None = None,
+           label_visibility: str = "visible") -> Any:
     """A number input starting at ``value``; ints stay ints.
 
     ``low``/``high`` bound the widget only where the current value lies
@@ -51,8 +52,9 @@ def number(label: str, key: str, value: int | float, *, low: float | None = None
     cast = int if integer else float
     lo = cast(low) if low is not None and current >= low else None
     hi = cast(high) if high is not None and current <= high else None
-    return st.number_input(label, min_value=lo, max_value=hi, step=step if step is not None else cast(1 if integer else 0.01),
-                           key=key, help=help, format=fmt or ("%d" if integer else "%g"))
+    return st.number_input(label, min_value=lo, max_value=hi, step=cast(1 if integer else 0.01) if step is None else step,
+                           key=key, help=help, format=fmt or ("%d" if integer else "%g"),
+                           label_visibility=label_visibility)
 
 
 def declared(hp: HyperParam, key: str, value: Any) -> Any:
@@ -65,12 +67,14 @@ def declared(hp: HyperParam, key: str, value: Any) -> Any:
         return select(hp.name, list(hp.choices), key, value, help=help_text)
     high = hp.high if hp.high is not None else hp.widget_high
     if hp.kind == "pair":
-        left, right = st.columns(2)
+        # One label over both inputs: "betas", then [0] and [1] side by side, as torch indexes them.
+        st.markdown(hp.name, help=help_text)
         values = []
-        for i, (column, v) in enumerate(zip((left, right), value)):
+        for i, (column, v) in enumerate(zip(st.columns(2), value)):
             with column:
                 values.append(number(f"{hp.name}[{i}]", f"{key}.{i}", float(v), low=hp.low, high=high,
-                                     step=_step(hp, max(abs(float(x)) for x in hp.default)), help=help_text))
+                                     step=_step(hp, max(abs(float(x)) for x in hp.default)),
+                                     label_visibility="collapsed"))
         return tuple(values)
     if hp.kind == "int":
         return number(hp.name, key, int(value), low=hp.low, high=high, step=1, help=help_text)

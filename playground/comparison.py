@@ -271,17 +271,17 @@ class Comparison:
     def from_query(cls, query: Mapping[str, str | Sequence[str]]) -> "Comparison":
         """Inverse of :meth:`to_query`; missing keys take the defaults."""
         base = cls()
-        text = _one(query.get("problem")) or base.problem
+        text = query_value(query, "problem") or base.problem
         name, _, body = text.partition(":")
         settings = parse_spec(body, problems.spec(name).settings, f"problem {name!r}")
         runs = query.get("run")
         runs = [runs] if isinstance(runs, str) else list(runs or [])
         cmp = cls(
             name, settings, tuple(RunSpec.parse(r) for r in runs) if runs else base.runs,
-            steps=_int("steps", _one(query.get("steps")), base.steps),
-            seed=_int("seed", _one(query.get("seed")), base.seed),
-            shuffle=(_one(query.get("shuffle")) or "true").lower() != "false",
-            tol=float(_one(query.get("tol")) or base.tol),
+            steps=query_number(query, "steps", int, base.steps),
+            seed=query_number(query, "seed", int, base.seed),
+            shuffle=(query_value(query, "shuffle") or "true").lower() != "false",
+            tol=query_number(query, "tol", float, base.tol),
         )
         cmp.validate()
         return cmp
@@ -303,19 +303,23 @@ def _plain(values: dict[str, Any]) -> dict[str, Any]:
     return {k: list(v) if isinstance(v, tuple) else v for k, v in values.items()}
 
 
-def _one(value: str | Sequence[str] | None) -> str | None:
+def query_value(query: Mapping[str, str | Sequence[str]], key: str) -> str | None:
+    """The value of URL parameter ``key``: the last one when it is repeated, None when absent."""
+    value = query.get(key)
     if value is None or isinstance(value, str):
         return value
     return value[-1] if value else None
 
 
-def _int(name: str, text: str | None, default: int) -> int:
+def query_number(query: Mapping[str, str | Sequence[str]], key: str, kind: type, default: Any) -> Any:
+    """URL parameter ``key`` read as ``kind`` (int or float), ``default`` when absent; ValueError names a bad one."""
+    text = query_value(query, key)
     if text is None:
         return default
     try:
-        return int(text)
+        return kind(text)
     except ValueError:
-        raise ValueError(f"Invalid {name}: {text!r}. Expected a whole number") from None
+        raise ValueError(f"Invalid {key}: {text!r}. Expected a {'whole ' if kind is int else ''}number") from None
 
 
 def results_table(problem: Problem, trajectories: Sequence[Trajectory], tol: float = 1e-6) -> list[dict[str, Any]]:

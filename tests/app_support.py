@@ -39,3 +39,13 @@ def library_rows(cmp: Comparison) -> list[dict[str, Any]]:
 
 def untimed(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [{k: v for k, v in row.items() if k not in TIMED} for row in rows]
+
+
+def goto(at: AppTest, page: str, query: dict[str, Any] | None = None) -> AppTest:
+    """Open ``page`` (a script path such as ``app/gradcheck_page.py``) as the browser does: its own query only.
+
+    The browser clears the query string when the user changes page; AppTest keeps it unless told.
+    """
+    at.query_params.clear()
+    at.query_params.update(query or {})
+    return at.switch_page(page).run()
