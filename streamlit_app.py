@@ -9,7 +9,7 @@ from app import pages
 
 st.set_page_config(page_title="optimizer-playground", page_icon=":material/insights:", layout="wide")
 navigation = st.navigation([
-    st.Page(p.script, title=p.title, icon=p.icon, url_path=p.url_path, default=i == 0)
+    st.Page(p.script, title=p.title, icon=p.icon, default=i == 0)
     for i, p in enumerate(pages.ALL)
 ])
 navigation.run()

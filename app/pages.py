@@ -6,18 +6,21 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class PageInfo:
-    """A page script (relative to ``streamlit_app.py``), its menu title, icon and URL path."""
+    """A page script (relative to ``streamlit_app.py``), its menu title and icon.
+
+    A page's URL path is its script's name (``/gradient_check``): Streamlit
+    infers it so, and AppTest can then open a link to the page directly.
+    """
 
     script: str
     title: str
     icon: str
-    url_path: str
 
 
-COMPARE = PageInfo("app/compare_page.py", "Compare", ":material/stacked_line_chart:", "compare")
-GRADCHECK = PageInfo("app/gradcheck_page.py", "Gradient check", ":material/rule:", "gradient-check")
-GALLERY = PageInfo("app/gallery_page.py", "Bug gallery", ":material/bug_report:", "gallery")
-SWEEP = PageInfo("app/sweep_page.py", "Sweep", ":material/grid_on:", "sweep")
+COMPARE = PageInfo("app/compare.py", "Compare", ":material/stacked_line_chart:")
+GRADCHECK = PageInfo("app/gradient_check.py", "Gradient check", ":material/rule:")
+GALLERY = PageInfo("app/bug_gallery.py", "Bug gallery", ":material/bug_report:")
+SWEEP = PageInfo("app/sweep.py", "Sweep", ":material/grid_on:")
 
 #: Menu order; the first is the default page, served at the app's root URL.
 ALL = (COMPARE, GRADCHECK, GALLERY, SWEEP)

@@ -42,10 +42,17 @@ def untimed(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def goto(at: AppTest, page: str, query: dict[str, Any] | None = None) -> AppTest:
-    """Open ``page`` (a script path such as ``app/gradcheck_page.py``) as the browser does: its own query only.
+    """Open ``page`` (a script path such as ``app/gradient_check.py``) as the browser does: its own query only.
 
     The browser clears the query string when the user changes page; AppTest keeps it unless told.
     """
     at.query_params.clear()
     at.query_params.update(query or {})
+    return at.switch_page(page).run()
+
+
+def open_page(page: str, query: dict[str, Any]) -> AppTest:
+    """A new session opened on a link to ``page`` with ``query``, as a shared link is opened."""
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.query_params.update(query)
     return at.switch_page(page).run()
