@@ -32,9 +32,9 @@ config = cmp.to_json()
 work = cmp.work(problem)
 if work > cached.WORK_LIMIT:
     st.warning(f"This comparison would take too long here: about {work:.1e} multiply-adds for {len(cmp.runs)} "
-               f"runs of {cmp.steps} steps on {problem.dim} parameters, and the page runs up to {cached.WORK_LIMIT:.0e} "
-               "(a few seconds). Reduce the steps or the runs, the number of samples, the batch size or "
-               "accumulate, or the network's width or depth.", icon=":material/hourglass_top:")
+               f"runs of {cmp.steps} steps on {problem.dim} parameters, and the page runs up to "
+               f"{cached.WORK_LIMIT:.0e} (a few seconds). Reduce the steps or the runs, the number of samples, the "
+               "batch size or accumulate, or the network's width or depth.", icon=":material/hourglass_top:")
     st.stop()
 
 facts = [f"**{problem.title}**", f"{problem.dim} parameters"]
@@ -46,7 +46,6 @@ if problem.lipschitz is not None:
 formula = getattr(problem, "formula", None)
 st.caption(" · ".join(facts) + (f" · ${formula}$" if formula else ""))
 
-trajectories = cached.trajectories(config)
 rows = cached.results(config)
 for row in rows:
     if row["status"] != "ok":
@@ -55,14 +54,18 @@ for row in rows:
 left, right = st.columns(2, gap="medium")
 with left:
     st.subheader("Trajectories")
-    plane = (cached.plane(config) if projection.plane_work(problem) <= cached.WORK_LIMIT else
-             f"the loss over the picture's grid would take about {projection.plane_work(problem):.1e} "
-             "multiply-adds; use fewer samples or a smaller network to see it")
-    if isinstance(plane, str):
+    grid_work = projection.plane_work(problem)
+    plane = cached.plane(config) if grid_work <= cached.WORK_LIMIT else None
+    if plane is None:
+        st.info(f"No picture of the trajectories: the loss over its grid would take about {grid_work:.1e} "
+                "multiply-adds. Use fewer samples or a smaller network to see it.")
+    elif isinstance(plane, str):
         st.info(f"No picture of the trajectories: {plane}")
     else:
         st.iframe(cached.player_page(config), height="content",
                   alt="Trajectory player: the runs' paths over the loss contours, with play, pause and a step slider")
+        st.caption("Press ▶ Play to watch every run move at once; drag the slider to go to any step. "
+                   "Stars mark the known minima.")
         if problem.dim != 2:
             st.caption(f"The model has {problem.dim} parameters: the picture is the plane through the runs' mean "
                        "spanned by the two directions in which they moved most, and the contours are the loss "

@@ -68,7 +68,7 @@ def declared(hp: HyperParam, key: str, value: Any) -> Any:
     high = hp.high if hp.high is not None else hp.widget_high
     if hp.kind == "pair":
         # One label over both inputs: "betas", then [0] and [1] side by side, as torch indexes them.
-        st.markdown(hp.name, help=help_text)
+        st.markdown(f":small[{hp.name}]", help=help_text)
         values = []
         for i, (column, v) in enumerate(zip(st.columns(2), value)):
             with column:
