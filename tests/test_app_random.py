@@ -1,14 +1,17 @@
-"""Random widget combinations on the Compare page: each gives results or a message, never a crash.
+"""Random widget combinations: each gives results or a message, never a crash.
 
-One seeded sequence of edits, as a user would make them one after another,
-with extreme values mixed in: the largest lr a widget takes, batches larger
-than the data, accumulating a million batches, six runs, MLPs, 2-D functions,
-a tolerance of 0, nesterov without momentum.
+On the Compare page, one seeded sequence of edits, as a user would make them
+one after another, with extreme values mixed in: the largest lr a widget
+takes, batches larger than the data, accumulating a million batches, six
+runs, MLPs, 2-D functions, a tolerance of 0, nesterov without momentum. The
+Gradient check and Sweep pages get shorter sequences of the same kind.
 """
 import random
 import time
 
-from app_support import exceptions, open_app
+import pytest
+
+from app_support import exceptions, goto, open_app
 
 COMBINATIONS = 100
 
@@ -29,8 +32,26 @@ def number_value(rng, widget):
     return int(value) if isinstance(current, int) else float(value)
 
 
+def set_random(rng, at, prefix, exclude=()):
+    """Give a random input of the page (key starting with ``prefix``) a random value; describe the edit."""
+    kind = rng.choice(["number_input", "number_input", "number_input", "selectbox", "checkbox", "radio"])
+    widgets = [w for w in getattr(at, kind) if str(w.key).startswith(prefix) and w.key not in exclude]
+    if not widgets:
+        return "nothing"
+    w = rng.choice(widgets)
+    if kind == "number_input":
+        w.set_value(number_value(rng, w))
+    elif kind == "checkbox":
+        w.set_value(not w.value)
+    elif kind == "radio":
+        w.set_value(rng.choice(w.options))
+    else:
+        w.select_index(rng.randrange(len(w.options)))
+    return f"{w.key} -> {w.value!r}"
+
+
 def edit(rng, at):
-    """One edit a user could make; returns a description for the failure message."""
+    """One edit a user could make on the Compare page; returns a description for the failure message."""
     mine = lambda ws: [w for w in ws if str(w.key).startswith("cmp.")]  # noqa: E731
     choice = rng.random()
     if choice < 0.12:
@@ -41,8 +62,8 @@ def edit(rng, at):
         value = rng.choice([1, 2, 3, 6])
         at.number_input(key="cmp.n_runs").set_value(value)
         return f"runs -> {value}"
-    if choice < 0.28:
-        lrs = [w for w in mine(at.number_input) if w.key.endswith(".lr")]
+    lrs = [w for w in mine(at.number_input) if w.key.endswith(".lr")]
+    if choice < 0.28 and lrs:
         w = rng.choice(lrs)
         w.set_value(w.max if w.max is not None else 10.0)
         return f"{w.key} -> {w.value} (huge)"
@@ -56,21 +77,10 @@ def edit(rng, at):
             w = rng.choice(sizes)
             w.set_value(rng.choice([10**6, 1000, 7]))
             return f"{w.key} -> {w.value}"
-    kind = rng.choice(["number_input", "number_input", "number_input", "selectbox", "checkbox", "radio"])
-    widgets = [w for w in mine(getattr(at, kind)) if w.key != "cmp.problem"]
-    if not widgets:
-        return "nothing"
-    w = rng.choice(widgets)
-    if kind == "number_input":
-        w.set_value(number_value(rng, w))
-    elif kind == "checkbox":
-        w.set_value(not w.value)
-    else:
-        w.set_value(rng.choice(w.options)) if kind == "radio" else w.select_index(rng.randrange(len(w.options)))
-    return f"{w.key} -> {w.value!r}"
+    return set_random(rng, at, "cmp.", exclude={"cmp.problem"})
 
 
-def test_random_widget_combinations_never_crash():
+def test_random_compare_combinations_never_crash():
     rng = random.Random(20240611)
     at = open_app()
     history = []
@@ -91,3 +101,15 @@ def test_random_widget_combinations_never_crash():
     print(f"\n{outcomes}, problems {sorted(problems_seen)}; slowest rerun {slowest[0]:.1f} s after {slowest[1]}")
     assert {"xor", "relu-net", "rosenbrock"} & problems_seen and len(problems_seen) >= 6
     assert outcomes["results"] > 20 and outcomes["message"] > 5  # both paths were exercised
+
+
+@pytest.mark.parametrize("page, prefix", [("app/gradient_check.py", "gc."), ("app/sweep.py", "sw.")])
+def test_random_combinations_on_the_other_pages_never_crash(page, prefix):
+    rng = random.Random(7)
+    at = goto(open_app(), page)
+    history = []
+    for i in range(30):
+        history.append([set_random(rng, at, prefix) for _ in range(rng.randint(1, 2))])
+        at.run()
+        assert exceptions(at) == [], f"combination {i}: {history[-3:]}"
+        assert at.dataframe or at.get("image") or at.error or at.warning, f"combination {i}: {history[-3:]}"
