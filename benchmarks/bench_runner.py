@@ -1,9 +1,12 @@
 """Runner overhead: steps per second of ``playground.run`` against a hand-written numpy loop.
 
-Both sides do the same maths each step (the full-batch loss and gradient, an
-update, and a finiteness check on the loss), so the ratio is the framework's
-overhead: tree handling, the optimizer's pure-step bookkeeping, divergence
-checks and recording. Goal: at most 1.5x the hand-written loop.
+Both sides do the same work each step: the full-batch loss and gradient, the
+update, the checks that catch divergence (loss and parameters finite, loss
+bounded), and a record of the loss and parameters at the same evenly spaced
+steps (``record`` snapshots, as plotting a trajectory needs). The ratio is
+the framework's overhead: the problem and optimizer abstractions, the pure
+step's state, and the runner's bookkeeping. Goal: at most 1.5x the
+hand-written loop.
 
 Times are the best of several interleaved repeats, so the machine's noise
 hits both sides alike. Run: ``python benchmarks/bench_runner.py``.
@@ -22,16 +25,23 @@ import optimizers  # noqa: E402
 from playground import problems, run  # noqa: E402
 
 GOAL = 1.5
+RECORD = 1000  # snapshots kept by both sides
 
 
 def hand_gd_linreg(problem, lr, steps):
     X, y, theta = problem.X, problem.y, problem.init_params()
     n = len(y)
-    for _ in range(steps):
+    every = max(1, steps // RECORD)
+    bound = 1e8 * max(1.0, float(np.mean((X @ theta - y) ** 2)))
+    thetas, losses = [], []
+    for k in range(steps):
         r = X @ theta - y
         loss = r @ r / n
-        if not np.isfinite(loss):
+        if not (np.isfinite(loss) and loss <= bound and np.isfinite(theta.sum())):
             break
+        if k % every == 0:
+            thetas.append(theta.copy())
+            losses.append(loss)
         theta = theta - lr * (2.0 / n) * (r @ X)
     return theta
 
@@ -43,6 +53,8 @@ def hand_adam_mlp(problem, lr, steps, b1=0.9, b2=0.999, eps=1e-8):
     m = {k: np.zeros_like(v) for k, v in p.items()}
     v = {k: np.zeros_like(x) for k, x in p.items()}
     n = len(y)
+    every = max(1, steps // RECORD)
+    snapshots, losses = [], []
     for t in range(1, steps + 1):
         z1 = X @ p["W1"].T + p["b1"]
         a1 = np.maximum(z1, 0)
@@ -51,8 +63,11 @@ def hand_adam_mlp(problem, lr, steps, b1=0.9, b2=0.999, eps=1e-8):
         z3 = a2 @ p["W3"].T + p["b3"]
         a3 = 1 / (1 + np.exp(-z3))
         loss = np.mean(np.logaddexp(0, z3) - y * z3)
-        if not np.isfinite(loss):
+        if not (np.isfinite(loss) and loss <= 1e8 and all(np.isfinite(x.sum()) for x in p.values())):
             break
+        if (t - 1) % every == 0:
+            snapshots.append({k: x.copy() for k, x in p.items()})
+            losses.append(loss)
         dz3 = (a3 - y) / n
         dz2 = (dz3 @ p["W3"]) * (z2 > 0)
         dz1 = (dz2 @ p["W2"]) * (z1 > 0)
@@ -91,12 +106,14 @@ def rows() -> list[dict]:
         lr = 1.0 / lin.lipschitz
         steps = 4000
         out.append(measure(f"GD, linear regression n={n}",
-                           lambda: run(lin, optimizers.GD(lr=lr), steps), lambda: hand_gd_linreg(lin, lr, steps),
+                           lambda: run(lin, optimizers.GD(lr=lr), steps, record=RECORD),
+                           lambda: hand_gd_linreg(lin, lr, steps),
                            steps))
     net = problems.mlp([4, 32, 32, 1], n=64)
     steps = 1000
     out.append(measure("Adam, MLP [4, 32, 32, 1], 64 samples",
-                       lambda: run(net, optimizers.Adam(lr=1e-3), steps), lambda: hand_adam_mlp(net, 1e-3, steps),
+                       lambda: run(net, optimizers.Adam(lr=1e-3), steps, record=RECORD),
+                       lambda: hand_adam_mlp(net, 1e-3, steps),
                        steps))
     return out
 

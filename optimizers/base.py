@@ -83,12 +83,14 @@ class Optimizer:
 
     def step(self, params: Tree, grad: Tree, state: State) -> tuple[Tree, State]:
         """One update. Returns new ``(params, state)``; the inputs are left untouched."""
-        check_same_structure(params, grad)
         t = state.t + 1
-        if not is_dict(params):
+        if not isinstance(params, dict):  # arrays first: the common case, run every step
+            if type(grad) is not np.ndarray or type(params) is not np.ndarray or grad.shape != params.shape:
+                check_same_structure(params, grad)  # raises, saying what differs
             hp = self._hp_for(params) if self._per_run else self.hp
             p, bufs = self.update(params, grad, state.buffers, t, hp)
             return p, State(t, bufs)
+        check_same_structure(params, grad)
         new_p: dict[str, np.ndarray] = {}
         new_b: dict[str, dict[str, np.ndarray]] = {b: {} for b in self.buffers}
         for k in params:

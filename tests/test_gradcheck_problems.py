@@ -29,7 +29,13 @@ def kinds(report):
 def test_the_mlp_gradient_passes_every_method(method):
     pb = bench_mlp()
     report = gradcheck(pb.loss, pb.grad, pb.init_params(0), method=method, batched=True)
-    assert report.verdict == "correct", report.summary()
+    if method == "forward":
+        # Forward differences keep about 8 digits: small blocks may read
+        # "suspicious", but then only as round-off, never as a bug.
+        assert report.verdict in ("correct", "suspicious"), report.summary()
+        assert {b.kind for b in report.blocks.values()} <= {"ok", "round-off"}, report.summary()
+    else:
+        assert report.verdict == "correct", report.summary()
     if method == "complex":
         assert report.rel_error < 1e-14
 
@@ -50,14 +56,17 @@ def moved(problem, seed=0, by=0.3):
     return {k: v + by * rng.standard_normal(v.shape) for k, v in problem.init_params(seed).items()}
 
 
-def test_relu_net_at_its_initial_point_sits_on_kinks():
+def test_relu_net_with_zero_biases_sits_on_kinks():
     # Zero biases, and samples whose layer-1 ReLUs are all off, give layer-2 ReLU
     # inputs of exactly 0: the loss has a kink there, and the check must say so
     # rather than blame the (correct) gradient.
     pb = problems.relu_net()
-    report = gradcheck(pb.loss, pb.grad, pb.init_params(0))
+    zero_bias = {k: np.zeros_like(v) if k.startswith("b") else v for k, v in pb.init_params(0).items()}
+    report = gradcheck(pb.loss, pb.grad, zero_bias)
     assert report.blocks["b2"].kind == "kink"
     assert set(kinds(report).values()) <= {"ok", "kink"}
+    # The problem's own start keeps ReLU biases off 0 for this reason.
+    assert gradcheck(pb.loss, pb.grad, pb.init_params(0)).verdict == "correct"
     assert gradcheck(pb.loss, pb.grad, moved(pb)).verdict == "correct"
 
 

@@ -147,6 +147,14 @@ def diagnose(
             f"input within eps of 0): the one-sided slopes there differ by a jump that does not "
             f"shrink with the step, and the analytic value matches one side. Not a bug in the "
             f"gradient: use a smaller eps, or move the point (other parameters or data)."))
+    opposite = _opposite_signs(a, n)
+    if opposite is not None:
+        lo, hi = opposite
+        return Diagnosis("sign", (
+            f"the sign is flipped in every {unit}, and the size is off by a factor that varies "
+            f"(analytic / numeric from {lo:.3g} to {hi:.3g}): a minus sign too many or too few, together "
+            f"with a term that depends on the {unit}, e.g. an extra derivative such as σ'(z) multiplied "
+            f"in where the loss's own derivative already accounts for it."), float(np.median([lo, hi])))
     worst = int(bad[0]) if len(bad) else int(np.argmax(np.abs(a - n)))
     at = f"worst at {where(worst)} (analytic {a[worst]:.6g}, numeric {n[worst]:.6g})"
     if verdict == "suspicious":
@@ -158,6 +166,16 @@ def diagnose(
         f"analytic and numeric disagree with no simple pattern (not a constant factor, a sign, a "
         f"transpose or a kink): {_off(len(bad), unit, len(a))}, {at}. Check this "
         f"block's backward pass term by term."))
+
+
+def _opposite_signs(a: np.ndarray, n: np.ndarray) -> Optional[tuple[float, float]]:
+    """The range of a/n when every clearly non-zero value has the opposite sign, else None."""
+    scale = 1e-3 * max(np.abs(a).max(), np.abs(n).max())
+    clear = (np.abs(a) > scale) & (np.abs(n) > scale)
+    if clear.sum() < 2 or np.any(a[clear] * n[clear] > 0) or np.any((np.abs(a) > scale) != clear):
+        return None
+    ratios = a[clear] / n[clear]
+    return float(ratios.min()), float(ratios.max())
 
 
 def _off(k: int, unit: str, total: Optional[int] = None) -> str:

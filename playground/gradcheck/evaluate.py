@@ -20,13 +20,29 @@ from optimizers.tree import Tree, flatten, is_dict, leaves, names, unflatten
 ROUNDING = np.finfo(np.float64).eps / 2
 
 #: Memory for one call of f on a chunk of points: the parameter copies plus what
-#: f allocates while it runs (measured once). Small enough to stay in cache and,
-#: with glibc, below the size at which every temporary array is a fresh mmap
-#: whose page faults can cost more than the arithmetic.
-BATCH_BYTES = 1 << 19
+#: f allocates while it runs (measured once). Large enough that f's fixed cost
+#: per call is shared by many points, small enough to stay near the caches.
+BATCH_BYTES = 1 << 23
+
+#: glibc serves allocations above its mmap threshold (128 KiB at start) with a
+#: fresh mmap, so every large temporary of f page-faults on every call, which
+#: costs more than the arithmetic. Freeing one mmapped block raises the
+#: threshold to that block's size (up to 32 MiB): :func:`prime_allocator`.
+MMAP_THRESHOLD_MAX = 32 << 20
 
 #: At most this many points per chunk, however little memory they take.
 MAX_BATCH = 1024
+
+
+def prime_allocator(nbytes: int) -> None:
+    """Let temporaries of up to ``nbytes`` be reused instead of mmapped afresh on every call.
+
+    Allocating and freeing one block of that size raises glibc's mmap
+    threshold (see :data:`MMAP_THRESHOLD_MAX`); ``np.empty`` touches no pages,
+    so this costs one mmap and munmap. Elsewhere it is harmless.
+    """
+    block = np.empty(min(int(nbytes), MMAP_THRESHOLD_MAX), dtype=np.uint8)
+    del block
 
 
 class GradcheckError(ValueError):
@@ -120,6 +136,8 @@ class Evaluator:
         # Complex points take 16 bytes per entry.
         per_point = 16 * max(1, self.x.size) + (self._check_batched() if self.batched else 0)
         self.batch_size = int(batch_size or max(1, min(MAX_BATCH, BATCH_BYTES // per_point)))
+        if self.batched:
+            prime_allocator(per_point * self.batch_size)
 
     def losses(self, points: Points) -> np.ndarray:
         """f at every point: float, or complex if f returned complex values."""

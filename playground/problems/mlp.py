@@ -98,14 +98,19 @@ class MLP(Problem):
         return out
 
     def init_params(self, seed: int = 0) -> dict[str, np.ndarray]:
-        """Random weights, N(0, gain / fan_in) with gain 2 for ReLU layers (He) and 1 otherwise; zero biases."""
+        """Random weights, N(0, gain / fan_in) with gain 2 for ReLU layers (He) and 1 otherwise.
+
+        Biases start at 0, except ReLU layers' at 0.01: with zero biases a sample
+        whose units are all off feeds exactly 0 to the next ReLU, right on its
+        kink, where a numeric gradient check cannot agree with backprop.
+        """
         rng = np.random.default_rng(seed)
         params = {}
         for l in range(1, self.n_layers + 1):
             fan_in = self.sizes[l - 1]
             gain = 2.0 if self._activation_name(l) == "relu" else 1.0
             params[f"W{l}"] = rng.normal(0.0, np.sqrt(gain / fan_in), (self.sizes[l], fan_in))
-            params[f"b{l}"] = np.zeros(self.sizes[l])
+            params[f"b{l}"] = np.full(self.sizes[l], 0.01 if self._activation_name(l) == "relu" else 0.0)
         return params
 
     def _activation_name(self, layer: int) -> str:
