@@ -1,9 +1,11 @@
-"""The app's expensive library calls, cached on the comparison's JSON config.
+"""The app's expensive library calls, cached on the config they compute.
 
-The JSON text (:meth:`~playground.comparison.Comparison.to_json`) is the key:
-two configs that would run the same get the same entry, and a copied link
-hits the cache its author filled. Results are figures as PNG bytes and the
-player as HTML text, so a rerun that hits the cache draws nothing again.
+A comparison is keyed on its JSON text
+(:meth:`~playground.comparison.Comparison.to_json`): two configs that would
+run the same get the same entry, and a copied link hits the cache its author
+filled. Gradient checks and sweeps are keyed on their (frozen) setups, gallery
+runs on the entry id. Figures are cached as PNG bytes and the player as HTML
+text, so a rerun that hits the cache draws nothing again.
 
 The trajectories themselves are a shared resource (``st.cache_resource``),
 not pickled data: each holds its optimizer, whose class may be a plugin
@@ -37,12 +39,13 @@ def trajectories(config: str) -> list[Trajectory]:
     """Every run of the comparison ``config``, with a progress bar while they run."""
     cmp = Comparison.from_json(config)
     bar = st.progress(0.0, text="Running the optimizers…")
-    shown = [-1]
+    shown = -1
 
     def progress(done: int, total: int) -> None:
+        nonlocal shown
         percent = 100 * done // total
-        if percent != shown[0]:  # one update per percent: each is a message to the browser
-            shown[0] = percent
+        if percent != shown:  # one update per percent: each is a message to the browser
+            shown = percent
             bar.progress(percent / 100, text=f"Running the optimizers… step {done} of {total}")
 
     runs = cmp.run(progress=progress)
@@ -130,7 +133,11 @@ def gallery_player(entry_id: str) -> tuple[str, bytes, bytes] | str:
 def sweep(setup: SweepSetup) -> SweepResult:
     """:meth:`~playground.sweep_setup.SweepSetup.run`, with a progress bar while it runs."""
     bar = st.progress(0.0, text="Sweeping…")
-    result = setup.run(progress=lambda done, total: bar.progress(done / total, text=f"Sweeping… step {done} of {total}"))
+
+    def progress(done: int, total: int) -> None:  # the sweep calls it about a hundred times
+        bar.progress(done / total, text=f"Sweeping… step {done} of {total}")
+
+    result = setup.run(progress=progress)
     bar.empty()
     return result
 

@@ -23,6 +23,7 @@ STATE = PageState("comparison", PREFIX, Comparison, Comparison.from_query, Compa
 #: Optimizers given to runs added with the "runs" input, in turn.
 NEW_RUNS = ("gd", "momentum", "adam", "nesterov", "rmsprop", "adagrad")
 BATCH_MODES = ("full batch", "mini-batch", "per-sample")
+#: The steps input's bound: longer runs are not for an interactive page (Comparison itself allows 1e6).
 MAX_STEPS = 20_000
 
 

@@ -6,6 +6,7 @@ import streamlit as st
 import optimizers
 from app import cached, compare_form, pages, widgets
 from app.state import PageState
+from playground import problems
 from playground.comparison import Comparison
 from playground.sweep import momentum_hyperparam
 from playground.sweep_setup import SETTINGS, SweepSetup
@@ -26,7 +27,7 @@ cmp = compare_form.STATE.current()
 
 with st.sidebar:
     st.header("Sweep")
-    st.markdown(f"Problem: **{cmp.build_problem().title}**")
+    st.markdown(f"Problem: **{problems.spec(cmp.problem).title}**")
     st.page_link(pages.COMPARE.script, label="Change the problem on the Compare page", icon=":material/edit:")
     name = widgets.select("optimizer", optimizers.available(), PREFIX + "optimizer", shown.optimizer,
                           format_func=lambda n: f"{optimizers.get(n).title or n} ({n})")

@@ -52,8 +52,8 @@ def number(label: str, key: str, value: int | float, *, low: float | None = None
     cast = int if integer else float
     lo = cast(low) if low is not None and current >= low else None
     hi = cast(high) if high is not None and current <= high else None
-    return st.number_input(label, min_value=lo, max_value=hi, step=cast(1 if integer else 0.01) if step is None else step,
-                           key=key, help=help, format=fmt or ("%d" if integer else "%g"),
+    return st.number_input(label, min_value=lo, max_value=hi, step=cast(1 if integer else 0.01) if step is None
+                           else step, key=key, help=help, format=fmt or ("%d" if integer else "%g"),
                            label_visibility=label_visibility)
 
 

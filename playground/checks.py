@@ -35,8 +35,6 @@ class Model:
     makes the check one vectorised call; ``note`` says what is checked, in words.
     """
 
-    name: str
-    title: str
     f: Callable[[Tree], Any]
     grad: Callable[[Tree], Tree]
     params: Tree
@@ -67,13 +65,12 @@ def model(name: str, seed: int = 0) -> Model:
     kind, _, rest = name.partition(":")
     if kind == "problem":
         p = problems.create(rest)
-        return Model(name, p.title, p.loss, p.grad, p.init_params(seed), p.n_samples, True,
+        return Model(p.loss, p.grad, p.init_params(seed), p.n_samples, True,
                      f"The problem's own hand-written gradient, at its starting point for seed {seed}.")
     entry_id, _, variant = rest.rpartition(":")
     entry = gallery.get(entry_id)
     check = entry.buggy_check if variant == "buggy" else entry.fixed_check
-    return Model(name, f"{entry.title} ({variant})", check.f, check.grad, check.params, check.n_samples, False,
-                 entry.setup_note)
+    return Model(check.f, check.grad, check.params, check.n_samples, False, entry.setup_note)
 
 
 DEFAULT_MODEL = "gallery:scaled-gradients:buggy"
