@@ -68,7 +68,9 @@ else:
             for block in report.blocks.values():
                 if block.verdict != "correct":
                     st.markdown(f"**{block.name}**: {block.diagnosis}")
-st.info(result.summary, icon=":material/lightbulb:")
+if entry.kind == "trajectory":  # a gradient entry's summary is the diagnoses shown above
+    # Two trailing spaces keep the summary's line breaks in markdown.
+    st.info(result.summary.replace("\n", "  \n"), icon=":material/lightbulb:")
 
 st.subheader("Try it yourself")
 st.caption(entry.setup_note)
