@@ -46,7 +46,11 @@ if problem.lipschitz is not None:
 formula = getattr(problem, "formula", None)
 st.caption(" · ".join(facts) + (f" · ${formula}$" if formula else ""))
 
-rows = cached.results(config)
+try:
+    rows = cached.results(config)
+except ValueError as exc:  # a check only the runner makes: its message names the value
+    st.error(str(exc), icon=":material/error:")
+    st.stop()
 for row in rows:
     if row["status"] != "ok":
         st.warning(f"**{row['run']}** {row['status']}. The other runs are unaffected.", icon=":material/warning:")
