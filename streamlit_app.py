@@ -1,8 +1,15 @@
-"""optimizer-playground: the Streamlit app (a placeholder until the app issue lands)."""
+"""optimizer-playground: the Streamlit app. Run ``streamlit run streamlit_app.py``.
+
+This file only lists the pages (:mod:`app.pages`); each page is a script in
+``app/`` that calls the :mod:`playground` library and lays out its results.
+"""
 import streamlit as st
 
-import optimizers
+from app import pages
 
-st.set_page_config(page_title="optimizer-playground", layout="wide")
-st.title("optimizer-playground")
-st.write("Registered optimizers:", ", ".join(optimizers.available()))
+st.set_page_config(page_title="optimizer-playground", page_icon=":material/insights:", layout="wide")
+navigation = st.navigation([
+    st.Page(p.script, title=p.title, icon=p.icon, default=i == 0)
+    for i, p in enumerate(pages.ALL)
+])
+navigation.run()

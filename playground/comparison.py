@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field, replace
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any, Callable, Iterable, Mapping, Sequence
 
 import numpy as np
 
@@ -30,6 +30,12 @@ from .runner import Trajectory, run
 from .stability import explain_divergence
 
 MAX_RUNS = 6
+#: Snapshots kept per run, unless the runs' parameters would then fill more than RECORD_ENTRIES numbers.
+RECORD = 1000
+RECORD_ENTRIES = 20_000_000  # 160 MB of float64
+#: What one gradient call costs beyond its arithmetic (optimizer step, checks, records), counted in
+#: multiply-adds: the runner's ~50 µs per step on small problems.
+CALL_OVERHEAD = 100_000
 #: Run options that are not optimizer hyperparameters.
 RUN_KEYS = ("batch_size", "accumulate")
 
@@ -49,18 +55,21 @@ def parse_spec(text: str, specs: Sequence[HyperParam], owner: str) -> dict[str, 
     return out
 
 
-def non_defaults(specs: Sequence[HyperParam], values: Mapping[str, Any]) -> dict[str, Any]:
-    """The ``values`` that differ from their declared defaults, in declaration order.
+def non_defaults(specs: Sequence[HyperParam], values: Mapping[str, Any], keep: Iterable[str] = ()) -> dict[str, Any]:
+    """The ``values`` that differ from their declared defaults, or are named in ``keep``, in declaration order.
 
     A form shows every setting; a config keeps only the ones that were
     changed, so URLs stay short and a run's label names only what sets it
-    apart. Values are not validated here: :meth:`Comparison.validate` does
-    that, naming the run a bad value belongs to.
+    apart. ``keep`` names settings a loaded config spelled out, so editing
+    it gives back that config exactly. Values are not validated here:
+    :meth:`Comparison.validate` does that, naming the run a bad value belongs to.
     """
     def plain(v: Any) -> Any:
         return tuple(v) if isinstance(v, list) else v
 
-    return {s.name: values[s.name] for s in specs if s.name in values and plain(values[s.name]) != plain(s.default)}
+    keep = set(keep)
+    return {s.name: values[s.name] for s in specs
+            if s.name in values and (s.name in keep or plain(values[s.name]) != plain(s.default))}
 
 
 def format_spec(name: str, values: Mapping[str, Any], specs: Sequence[HyperParam]) -> str:
@@ -168,9 +177,33 @@ class Comparison:
     def build_problem(self) -> Problem:
         return problems.create(self.problem, **self.settings)
 
-    def run(self, progress: Callable[[int, int], None] | None = None, record: int = 1000) -> list[Trajectory]:
-        """Run every spec from the same start and data order; ``progress(done, total)`` counts steps."""
+    def record_for(self, problem: Problem) -> int:
+        """Snapshots per run: :data:`RECORD`, fewer for a big network, so every run's fit in :data:`RECORD_ENTRIES`."""
+        return max(2, min(RECORD, RECORD_ENTRIES // (len(self.runs) * problem.dim)))
+
+    def work(self, problem: Problem) -> int:
+        """Roughly the multiply-adds the runs take, to decide before running whether they are worth the wait.
+
+        Per gradient call: samples x parameters, plus :data:`CALL_OVERHEAD`
+        for the bookkeeping around it; a step makes ``accumulate`` calls on
+        mini-batches, one on the full batch. Summed over steps and runs. Numpy
+        does about 2e9 multiply-adds a second on one core of a laptop.
+        """
+        def per_step(r: RunSpec) -> int:
+            if r.batch_size is None:
+                return CALL_OVERHEAD + problem.n_samples * problem.dim
+            return r.accumulate * (CALL_OVERHEAD + min(r.batch_size, problem.n_samples) * problem.dim)
+
+        return sum(self.steps * per_step(r) for r in self.runs)
+
+    def run(self, progress: Callable[[int, int], None] | None = None,
+            record: int | None = None) -> list[Trajectory]:
+        """Run every spec from the same start and data order; ``progress(done, total)`` counts steps.
+
+        ``record`` is the snapshots kept per run, :meth:`record_for` by default.
+        """
         problem = self.validate()
+        record = self.record_for(problem) if record is None else record
         out = []
         total = self.steps * len(self.runs)
         for i, r in enumerate(self.runs):
@@ -238,17 +271,17 @@ class Comparison:
     def from_query(cls, query: Mapping[str, str | Sequence[str]]) -> "Comparison":
         """Inverse of :meth:`to_query`; missing keys take the defaults."""
         base = cls()
-        text = _one(query.get("problem")) or base.problem
+        text = query_value(query, "problem") or base.problem
         name, _, body = text.partition(":")
         settings = parse_spec(body, problems.spec(name).settings, f"problem {name!r}")
         runs = query.get("run")
         runs = [runs] if isinstance(runs, str) else list(runs or [])
         cmp = cls(
             name, settings, tuple(RunSpec.parse(r) for r in runs) if runs else base.runs,
-            steps=_int("steps", _one(query.get("steps")), base.steps),
-            seed=_int("seed", _one(query.get("seed")), base.seed),
-            shuffle=(_one(query.get("shuffle")) or "true").lower() != "false",
-            tol=float(_one(query.get("tol")) or base.tol),
+            steps=query_number(query, "steps", int, base.steps),
+            seed=query_number(query, "seed", int, base.seed),
+            shuffle=(query_value(query, "shuffle") or "true").lower() != "false",
+            tol=query_number(query, "tol", float, base.tol),
         )
         cmp.validate()
         return cmp
@@ -270,19 +303,23 @@ def _plain(values: dict[str, Any]) -> dict[str, Any]:
     return {k: list(v) if isinstance(v, tuple) else v for k, v in values.items()}
 
 
-def _one(value: str | Sequence[str] | None) -> str | None:
+def query_value(query: Mapping[str, str | Sequence[str]], key: str) -> str | None:
+    """The value of URL parameter ``key``: the last one when it is repeated, None when absent."""
+    value = query.get(key)
     if value is None or isinstance(value, str):
         return value
     return value[-1] if value else None
 
 
-def _int(name: str, text: str | None, default: int) -> int:
+def query_number(query: Mapping[str, str | Sequence[str]], key: str, kind: type, default: Any) -> Any:
+    """URL parameter ``key`` read as ``kind`` (int or float), ``default`` when absent; ValueError names a bad one."""
+    text = query_value(query, key)
     if text is None:
         return default
     try:
-        return int(text)
+        return kind(text)
     except ValueError:
-        raise ValueError(f"Invalid {name}: {text!r}. Expected a whole number") from None
+        raise ValueError(f"Invalid {key}: {text!r}. Expected a {'whole ' if kind is int else ''}number") from None
 
 
 def results_table(problem: Problem, trajectories: Sequence[Trajectory], tol: float = 1e-6) -> list[dict[str, Any]]:

@@ -180,3 +180,30 @@ def _draw_path(ax: Axes, xy: np.ndarray, color: str, label: str, diverged: bool)
     if len(xy):
         ax.plot(*xy[0], "o", ms=6, mfc="white", mec=color, mew=1.5, zorder=4)
         ax.plot(*xy[-1], "X" if diverged else "o", ms=8, color=color, mec="white", zorder=4)
+
+
+def eps_sweep(sweep: Any, eps: float | None = None, *, figsize: tuple[float, float] = (6.4, 4.2),
+              dpi: float = 100) -> Figure:
+    """Numeric-gradient error against step size, from :func:`playground.gradcheck.eps_sweep`, on log-log axes.
+
+    One line per method: central differences make a V (truncation error
+    falling as eps² on the right, round-off growing as 1/eps on the left),
+    forward differences fall only as eps, and the complex step (when ``f`` is
+    complex-safe) flattens near machine precision. ``eps``, the step a check
+    used, is marked with a vertical line. Errors of exactly 0 are drawn at the
+    smallest positive float a log axis can show.
+    """
+    fig = new_figure(figsize, dpi)
+    ax = fig.add_subplot()
+    floor = np.finfo(float).tiny
+    methods = [("central", sweep.central), ("forward", sweep.forward), ("complex step", sweep.complex_step)]
+    for i, (name, errors) in enumerate(methods):
+        if errors is not None:
+            ax.plot(sweep.eps, np.maximum(errors, floor), "o-", ms=4, lw=1.6, color=run_color(i), label=name)
+    if eps is not None:
+        ax.axvline(eps, color="#52606d", ls="--", lw=1, label=f"eps in use ({eps:g})")
+    ax.set(xscale="log", yscale="log", xlabel="step eps", ylabel="relative error of the directional derivative",
+           title="Round-off (small eps) against truncation (large eps)")
+    ax.grid(True, which="major", alpha=0.3)
+    ax.legend(fontsize=8)
+    return fig

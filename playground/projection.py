@@ -7,9 +7,11 @@ every recorded snapshot of every run (:func:`project`): the plane in which the
 runs moved the most. Either way the result holds a :class:`LossSurface`, which
 :mod:`playground.plots` and :mod:`playground.player` draw the same way.
 
-The loss over a G x G grid is always ONE call of ``problem.loss`` with params
-whose every block has a leading batch axis of G*G rows: the problem's
-vectorised path, instead of G*G Python-level calls.
+The loss over a G x G grid is ONE call of ``problem.loss`` with params whose
+every block has a leading batch axis of G*G rows: the problem's vectorised
+path, instead of G*G Python-level calls. Only when that call would hold more
+than :data:`CHUNK_ENTRIES` numbers (big data, big networks) is the grid cut
+into a few calls, so memory stays bounded.
 
 A snapshot is one recorded parameter tree flattened to a vector in the order of
 :func:`optimizers.tree.flatten` (blocks in key order, entries in C order).
@@ -24,6 +26,15 @@ import numpy as np
 from optimizers import tree
 
 Bounds = tuple[tuple[float, float], tuple[float, float]]
+
+#: Grid points per side: a two-parameter problem's own plane, and a principal plane (whose
+#: grid holds copies of a network's activations, hence coarser).
+PLANE_RESOLUTION = 101
+PROJECTION_RESOLUTION = 41
+
+#: Grid points x samples x parameters per batched loss call at most: about 130 MB of
+#: float64 intermediates for least squares, a bound on the activations of an MLP.
+CHUNK_ENTRIES = 2**24
 
 
 def snapshot_rows(params: tree.Tree) -> np.ndarray:
@@ -78,17 +89,29 @@ def plane_loss(problem: Any, centre: np.ndarray, directions: np.ndarray,
 
     Returns a (len(ys), len(xs)) array, ``loss[j, i]`` at ``(xs[i], ys[j])``
     (the layout matplotlib's ``contour`` expects), from one batched call of
-    ``problem.loss``.
+    ``problem.loss`` (a few, for a grid too big for one; see :data:`CHUNK_ENTRIES`).
     """
     a, b = np.meshgrid(np.asarray(xs, dtype=np.float64), np.asarray(ys, dtype=np.float64))
     rows = centre + a.reshape(-1, 1) * directions[0] + b.reshape(-1, 1) * directions[1]
-    loss = np.asarray(problem.loss(rows_to_tree(rows, problem.init_params(0))), dtype=np.float64)
-    if loss.shape != (len(rows),):
-        raise ValueError(
-            f"{problem.name}.loss returned shape {loss.shape} for a batch of {len(rows)} params; "
-            f"expected ({len(rows)},): its loss must accept a leading batch axis on every block"
-        )
-    return loss.reshape(a.shape)
+    like = problem.init_params(0)
+    chunk = max(1, CHUNK_ENTRIES // (problem.n_samples * rows.shape[1]))
+    parts = []
+    for start in range(0, len(rows), chunk):
+        part = rows[start:start + chunk]
+        loss = np.asarray(problem.loss(rows_to_tree(part, like)), dtype=np.float64)
+        if loss.shape != (len(part),):
+            raise ValueError(
+                f"{problem.name}.loss returned shape {loss.shape} for a batch of {len(part)} params; "
+                f"expected ({len(part)},): its loss must accept a leading batch axis on every block"
+            )
+        parts.append(loss)
+    return np.concatenate(parts).reshape(a.shape)
+
+
+def plane_work(problem: Any) -> int:
+    """Roughly the multiply-adds of :func:`run_plane`'s loss grid: grid points x samples x parameters."""
+    resolution = PLANE_RESOLUTION if problem.dim == 2 else PROJECTION_RESOLUTION
+    return resolution**2 * problem.n_samples * problem.dim
 
 
 @dataclass(frozen=True, eq=False)
@@ -134,7 +157,7 @@ def parameter_bounds(problem: Any, paths: Sequence[np.ndarray] = ()) -> Bounds:
     return box(points)
 
 
-def parameter_plane(problem: Any, bounds: Bounds, resolution: int = 101) -> LossSurface:
+def parameter_plane(problem: Any, bounds: Bounds, resolution: int = PLANE_RESOLUTION) -> LossSurface:
     """The loss of a two-parameter problem over ``bounds``, with its :func:`minima_points`."""
     if problem.dim != 2:
         raise ValueError(
@@ -168,7 +191,7 @@ class Projection:
 
 
 def project(problem: Any, trajectories: Sequence[Any], *, centre: Literal["mean"] | int = "mean",
-            resolution: int = 41, margin: float = 0.25) -> Projection:
+            resolution: int = PROJECTION_RESOLUTION, margin: float = 0.25) -> Projection:
     """Project every run on the first two principal directions of all their snapshots.
 
     ``centre`` is ``"mean"`` (the mean snapshot) or the index of a run whose
@@ -176,7 +199,7 @@ def project(problem: Any, trajectories: Sequence[Any], *, centre: Literal["mean"
     the contours then pass through the point that run reached). The grid spans
     the projected runs and optimum with ``margin``; keep ``resolution`` modest,
     because the one batched loss call holds ``resolution**2`` copies of the
-    network's activations.
+    network's activations (in chunks of :data:`CHUNK_ENTRIES` at most).
     """
     paths = [finite_snapshots(t.params) for t in trajectories]
     if not paths or not sum(len(p) for p in paths):

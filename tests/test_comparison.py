@@ -112,6 +112,7 @@ def test_non_defaults_keep_only_what_was_changed():
     spec = RunSpec("adam", non_defaults(adam, shown))
     assert spec.label == "adam lr=0.1, amsgrad=true"
     assert non_defaults(problems.spec("linreg").settings, {"n": 100, "x_range": (0.0, 2.0)}) == {}
+    assert non_defaults(adam, shown, keep={"eps"}) == {"lr": 0.1, "eps": 1e-8, "amsgrad": True}
 
 
 def test_a_bad_value_from_a_form_is_reported_with_its_run():
@@ -119,3 +120,22 @@ def test_a_bad_value_from_a_form_is_reported_with_its_run():
         optimizers.get("adam").hyperparams, {"lr": 0.0}))))
     with pytest.raises(ValueError, match=r"^Run 2 \(adam\): Invalid lr: 0\. Allowed range: \(0, inf\)"):
         cmp.validate()
+
+
+def test_records_shrink_for_big_networks_only():
+    small = Comparison()
+    assert small.record_for(small.validate()) == 1000
+    big = Comparison("mlp", {"width": 256, "depth": 6}, (RunSpec("adam"),) * 6, steps=3)
+    problem = big.validate()
+    assert 2 <= big.record_for(problem) < 1000
+    assert 6 * big.record_for(problem) * problem.dim <= 20_000_000
+    trajs = big.with_runs(big.runs[:1]).run(record=None)
+    assert len(trajs[0].steps) == 4  # 3 steps fit whatever the budget
+
+
+def test_work_counts_samples_per_step():
+    cmp = Comparison(runs=(RunSpec("gd"), RunSpec("gd", batch_size=10, accumulate=3), RunSpec("gd", batch_size=1)),
+                     steps=50)
+    problem = cmp.validate()
+    overhead = 100_000
+    assert cmp.work(problem) == 50 * ((overhead + 100 * 2) + 3 * (overhead + 10 * 2) + (overhead + 1 * 2))

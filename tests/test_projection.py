@@ -172,3 +172,18 @@ def test_run_plane_refuses_runs_that_never_moved():
     stuck = run(mlp, optimizers.GD(lr=1e-300), 3)
     with pytest.raises(ValueError, match="did not move"):
         projection.run_plane(mlp, [stuck])
+
+
+def test_a_big_grid_is_cut_into_chunks_with_the_same_result(monkeypatch):
+    lin = problems.linear_regression(n=50)
+    whole = projection.parameter_plane(lin, lin.bounds, resolution=21)
+    monkeypatch.setattr(projection, "CHUNK_ENTRIES", 50 * 2 * 40)  # 40 grid points per call
+    counting = CountingLoss(lin)
+    chunked = projection.parameter_plane(counting, lin.bounds, resolution=21)
+    assert counting.calls == -(-21 * 21 // 40)
+    np.testing.assert_allclose(chunked.loss, whole.loss, rtol=1e-13)
+
+
+def test_plane_work_counts_grid_points_samples_and_parameters():
+    assert projection.plane_work(problems.linear_regression(n=30)) == 101**2 * 30 * 2
+    assert projection.plane_work(problems.xor()) == 41**2 * 4 * 15

@@ -118,6 +118,12 @@ class GradcheckReport:
             })
         return rows
 
+    @property
+    def numerical_only(self) -> bool:
+        """Whether some block disagrees and every disagreement is explained by kinks or round-off, not by a bug."""
+        bad = [b.kind for b in self.blocks.values() if b.verdict != "correct"]
+        return bool(bad) and set(bad) <= {"kink", "round-off"}
+
     def summary(self) -> str:
         """A few lines of text: the verdict, one line per block, details for the bad ones."""
         how = {
@@ -128,8 +134,7 @@ class GradcheckReport:
             f"gradcheck: {self.verdict} (rel error {self.rel_error:.1e}; {how}, eps={self.eps:g}, "
             f"{self.n_evals} evaluations of f)"
         ]
-        bad = [b.kind for b in self.blocks.values() if b.verdict != "correct"]
-        if bad and set(bad) <= {"kink", "round-off"}:
+        if self.numerical_only:
             lines.append("  every disagreement is explained by kinks of the loss or round-off, "
                          "not by a bug in the gradient (see below)")
         width = max(len(name) for name in self.blocks)

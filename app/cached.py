@@ -1,0 +1,148 @@
+"""The app's expensive library calls, cached on the config they compute.
+
+A comparison is keyed on its JSON text
+(:meth:`~playground.comparison.Comparison.to_json`): two configs that would
+run the same get the same entry, and a copied link hits the cache its author
+filled. Gradient checks and sweeps are keyed on their (frozen) setups, gallery
+runs on the entry id. Figures are cached as PNG bytes and the player as HTML
+text, so a rerun that hits the cache draws nothing again.
+
+The trajectories themselves are a shared resource (``st.cache_resource``),
+not pickled data: each holds its optimizer, whose class may be a plugin
+defined where pickle cannot find it (a notebook, a function), and a rerun
+then skips unpickling megabytes of snapshots. Nothing modifies them.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import streamlit as st
+
+from playground import export, gallery, player, plots, projection, stability_map
+from playground.checks import CheckSetup
+from playground.comparison import Comparison, results_table
+from playground.gradcheck import GradcheckReport
+from playground.projection import LossSurface
+from playground.runner import Trajectory
+from playground.sweep import SweepResult
+from playground.sweep_setup import SweepSetup
+
+#: Every cache keeps this many configs; an MLP comparison's entries are a few MB.
+ENTRIES = 32
+#: Multiply-adds a page computes without asking (Comparison.work, SweepSetup.work,
+#: projection.plane_work): about five seconds of numpy on this project's 2-core machine.
+WORK_LIMIT = 1e10
+
+
+@st.cache_resource(show_spinner=False, max_entries=ENTRIES)
+def trajectories(config: str) -> list[Trajectory]:
+    """Every run of the comparison ``config``, with a progress bar while they run."""
+    cmp = Comparison.from_json(config)
+    bar = st.progress(0.0, text="Running the optimizers…")
+    shown = -1
+
+    def progress(done: int, total: int) -> None:
+        nonlocal shown
+        percent = 100 * done // total
+        if percent != shown:  # one update per percent: each is a message to the browser
+            shown = percent
+            bar.progress(percent / 100, text=f"Running the optimizers… step {done} of {total}")
+
+    runs = cmp.run(progress=progress)
+    bar.empty()
+    return runs
+
+
+@st.cache_data(show_spinner=False, max_entries=ENTRIES)
+def results(config: str) -> list[dict[str, Any]]:
+    """:func:`~playground.comparison.results_table` of the comparison's runs."""
+    cmp = Comparison.from_json(config)
+    return results_table(cmp.build_problem(), trajectories(config), cmp.tol)
+
+
+@st.cache_data(show_spinner=False, max_entries=ENTRIES)
+def loss_png(config: str) -> bytes:
+    """The loss curves of every run, as PNG."""
+    return plots.to_png(plots.loss_curves(trajectories(config), figsize=(6.4, 4.6)))
+
+
+@st.cache_data(show_spinner="Computing the loss landscape…", max_entries=ENTRIES)
+def plane(config: str) -> tuple[LossSurface, tuple[Any, ...]] | str:
+    """:func:`~playground.projection.run_plane` of the runs, or why there is none (a sentence)."""
+    try:
+        return projection.run_plane(Comparison.from_json(config).build_problem(), trajectories(config))
+    except ValueError as exc:
+        return str(exc)
+
+
+@st.cache_data(show_spinner=False, max_entries=ENTRIES)
+def player_page(config: str) -> str:
+    """The trajectory player over the loss landscape, as one HTML page (needs a :func:`plane`)."""
+    surface, paths = plane(config)
+    fig, ax = plots.surface_figure(surface)
+    return player.player_html(fig, ax, player.runs_from_trajectories(trajectories(config), paths))
+
+
+@st.cache_data(show_spinner=False, max_entries=ENTRIES)
+def landscape_png(config: str) -> bytes:
+    """The loss landscape with every run's whole path drawn, as PNG (needs a :func:`plane`)."""
+    surface, paths = plane(config)
+    return plots.to_png(plots.surface_figure(surface, trajectories(config), paths)[0])
+
+
+@st.cache_data(show_spinner=False, max_entries=ENTRIES)
+def trajectories_csv(config: str) -> str:
+    """:func:`~playground.export.trajectories_csv` of the runs."""
+    return export.trajectories_csv(Comparison.from_json(config).build_problem(), trajectories(config))
+
+
+@st.cache_data(show_spinner="Checking the gradient…", max_entries=ENTRIES)
+def gradcheck_report(setup: CheckSetup) -> GradcheckReport:
+    """:meth:`~playground.checks.CheckSetup.run`: the gradient check."""
+    return setup.run()
+
+
+@st.cache_data(show_spinner=False, max_entries=ENTRIES)
+def eps_sweep_png(setup: CheckSetup) -> bytes:
+    """The error of every method against eps at the setup's point, with the setup's eps marked, as PNG."""
+    return plots.to_png(plots.eps_sweep(setup.sweep(), setup.step))
+
+
+@st.cache_resource(show_spinner="Running the buggy and the fixed code…", max_entries=ENTRIES)
+def gallery_result(entry_id: str) -> gallery.Result:
+    """The entry's buggy and fixed outcome (:meth:`~playground.gallery.Entry.run`), shared like :func:`trajectories`."""
+    return gallery.get(entry_id).run()
+
+
+@st.cache_data(show_spinner=False, max_entries=ENTRIES)
+def gallery_player(entry_id: str) -> tuple[str, bytes, bytes] | str:
+    """A trajectory entry's player, landscape PNG and loss-curve PNG, buggy run first; or why there is no picture."""
+    entry = gallery.get(entry_id)
+    runs = [gallery_result(entry_id).buggy, gallery_result(entry_id).fixed]
+    try:
+        surface, paths = projection.run_plane(entry.comparison.build_problem(), runs)
+    except ValueError as exc:
+        return str(exc)
+    fig, ax = plots.surface_figure(surface)
+    html = player.player_html(fig, ax, player.runs_from_trajectories(runs, paths))
+    landscape = plots.to_png(plots.surface_figure(surface, runs, paths)[0])
+    return html, landscape, plots.to_png(plots.loss_curves(runs, figsize=(6.4, 4.6)))
+
+
+@st.cache_data(show_spinner=False, max_entries=ENTRIES)
+def sweep(setup: SweepSetup) -> SweepResult:
+    """:meth:`~playground.sweep_setup.SweepSetup.run`, with a progress bar while it runs."""
+    bar = st.progress(0.0, text="Sweeping…")
+
+    def progress(done: int, total: int) -> None:  # the sweep calls it about a hundred times
+        bar.progress(done / total, text=f"Sweeping… step {done} of {total}")
+
+    result = setup.run(progress=progress)
+    bar.empty()
+    return result
+
+
+@st.cache_data(show_spinner=False, max_entries=ENTRIES)
+def stability_map_png(setup: SweepSetup) -> bytes:
+    """The sweep's stability map (:func:`playground.stability_map.stability_map`) as PNG."""
+    return plots.to_png(stability_map.stability_map(sweep(setup)))

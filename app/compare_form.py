@@ -1,0 +1,161 @@
+"""The Compare page's sidebar form, and where its comparison comes from and goes to.
+
+The comparison shown is :data:`STATE`'s, the last valid one: read from the
+link on a session's first visit, replaced by a loaded JSON config or a
+gallery button, and by every valid edit of the form.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import streamlit as st
+
+import optimizers
+from playground import problems
+from playground.comparison import MAX_RUNS, Comparison, RunSpec, non_defaults
+from playground.problems import Problem
+
+from . import widgets
+from .state import PageState
+
+PREFIX = "cmp."
+STATE = PageState("comparison", PREFIX, Comparison, Comparison.from_query, Comparison.to_query)
+#: Optimizers given to runs added with the "runs" input, in turn.
+NEW_RUNS = ("gd", "momentum", "adam", "nesterov", "rmsprop", "adagrad")
+BATCH_MODES = ("full batch", "mini-batch", "per-sample")
+#: The steps input's bound: longer runs are not for an interactive page (Comparison itself allows 1e6).
+MAX_STEPS = 20_000
+
+
+@st.cache_resource(show_spinner=False, max_entries=16)
+def build_problem(name: str, settings: tuple[tuple[str, Any], ...]) -> Problem:
+    """The problem, built once per settings: the form needs its size on every rerun."""
+    return problems.create(name, **dict(settings))
+
+
+def edit(cmp: Comparison) -> tuple[Comparison | None, Problem | None, str | None]:
+    """Draw the form starting from ``cmp``; return the edited comparison and its problem, or an error message.
+
+    The message is the library's, which names the bad value and its range.
+    """
+    st.header("Problem")
+    name = widgets.select("problem", problems.available(), PREFIX + "problem", cmp.problem,
+                          format_func=lambda n: problems.spec(n).title)
+    spec = problems.spec(name)
+    given = cmp.settings if name == cmp.problem else {}
+    settings: dict[str, Any] = {}
+    if spec.settings:
+        with st.expander("Problem settings", key=PREFIX + "settings.box"):
+            for hp in spec.settings:
+                settings[hp.name] = widgets.declared(hp, f"{PREFIX}problem.{name}.{hp.name}",
+                                                      given.get(hp.name, hp.default))
+    settings = non_defaults(spec.settings, settings, keep=given)
+    try:
+        problem = build_problem(name, tuple(sorted(settings.items())))
+    except ValueError as exc:
+        problem, error = None, str(exc)
+    else:
+        error = None
+
+    st.header("Runs")
+    n_runs = widgets.number("number of runs", PREFIX + "n_runs", len(cmp.runs), low=1, high=MAX_RUNS,
+                            help=f"Compare 1 to {MAX_RUNS} optimizers, all from the same start on the same data.")
+    has_data = spec.kind != "function"
+    n_samples = problem.n_samples if problem is not None else None
+    runs = [_run_form(i, cmp.runs[i] if i < len(cmp.runs) else RunSpec(NEW_RUNS[i % len(NEW_RUNS)]),
+                      has_data, n_samples) for i in range(max(1, min(int(n_runs), MAX_RUNS)))]
+
+    st.header("Training")
+    steps = widgets.number("steps", PREFIX + "steps", cmp.steps, low=1, high=MAX_STEPS,
+                           help=f"Optimizer updates per run, 1 to {MAX_STEPS}.")
+    seed = widgets.number("seed", PREFIX + "seed", cmp.seed, low=0,
+                          help="Draws the starting point of random problems and the order of mini-batches.")
+    shuffle = cmp.shuffle
+    if has_data:
+        widgets.start(PREFIX + "shuffle", cmp.shuffle)
+        shuffle = st.checkbox("reshuffle the data every epoch", key=PREFIX + "shuffle")
+    tol = widgets.number("tolerance", PREFIX + "tol", cmp.tol, low=0.0, step=1e-6, fmt="%g",
+                         help="A run has reached the minimum once its loss is within this of the minimum's loss "
+                              "(the 'steps to tol' column).")
+    edited = Comparison(name, settings, tuple(runs), int(steps), int(seed), bool(shuffle), float(tol))
+    if error is not None:
+        return None, None, error
+    try:
+        edited.validate()
+    except ValueError as exc:
+        return None, None, str(exc)
+    return edited, problem, None
+
+
+def _run_form(i: int, given: RunSpec, has_data: bool, n_samples: int | None) -> RunSpec:
+    """Run ``i``'s inputs: optimizer, its declared hyperparameters, and how it batches the data."""
+    key = f"{PREFIX}run{i}."
+    widgets.start(key + "optimizer", given.optimizer)
+    # Titled by the optimizer the select below holds; the key keeps the box open when that changes.
+    with st.expander(f"Run {i + 1} · {_optimizer_title(st.session_state[key + 'optimizer'])}", expanded=True,
+                     key=key + "box"):
+        name = widgets.select("optimizer", optimizers.available(), key + "optimizer", given.optimizer,
+                              format_func=_optimizer_title)
+        opt_cls = optimizers.get(name)
+        start = given.hyperparams if name == given.optimizer else {}
+        values = {hp.name: widgets.declared(hp, f"{key}{name}.{hp.name}", start.get(hp.name, hp.default))
+                  for hp in opt_cls.hyperparams}
+        batch_size, accumulate = None, 1
+        if has_data:
+            mode = {None: BATCH_MODES[0], 1: BATCH_MODES[2]}.get(given.batch_size, BATCH_MODES[1])
+            widgets.start(key + "batches", mode)
+            mode = st.radio("batches", BATCH_MODES, key=key + "batches", horizontal=True,
+                            help="Full batch: every step sees all the data. Mini-batch: B samples per step, "
+                                 "reshuffled each epoch. Per-sample: B = 1 (classic SGD).")
+            if mode == BATCH_MODES[1]:
+                batch_size = int(widgets.number("batch size B", key + "batch_size",
+                                                given.batch_size or min(10, n_samples or 10), low=1,
+                                                help=f"Samples per mini-batch, 1 to the {n_samples or 'all'} samples."))
+            elif mode == BATCH_MODES[2]:
+                batch_size = 1
+            if mode != BATCH_MODES[0]:
+                accumulate = int(widgets.number("accumulate", key + "accumulate", given.accumulate, low=1,
+                                                help="Average the gradients of this many mini-batches "
+                                                     "before one step."))
+    return RunSpec(name, non_defaults(opt_cls.hyperparams, values, keep=start), batch_size, accumulate)
+
+
+def _optimizer_title(name: str) -> str:
+    try:
+        title = optimizers.get(name).title
+    except ValueError:  # a plugin that was unregistered: the select falls back to the first optimizer
+        return name
+    return f"{title} ({name})" if title else name
+
+
+def share(cmp: Comparison | None) -> None:
+    """Download the comparison as JSON, or load one from a file or pasted text."""
+    with st.expander("Save or load this comparison", key="io.box"):
+        st.caption("The link in your address bar reproduces this comparison too.")
+        if cmp is not None:
+            st.download_button("Download config (JSON)", cmp.to_json(), "comparison.json", "application/json",
+                               on_click="ignore", icon=":material/download:")
+        st.file_uploader("Load a config file (JSON)", type=["json"], key="io.upload", on_change=_load_upload)
+        st.text_area("…or paste a config", key="io.paste", height=120,
+                     placeholder='{"problem": "rosenbrock", "runs": [{"optimizer": "adam"}]}')
+        st.button("Load pasted config", on_click=_load_paste, key="io.paste_button")
+        message = st.session_state.pop("io.error", None)
+        if message:
+            st.error(f"Could not load that config: {message}")
+
+
+def _load_text(text: str) -> None:
+    try:
+        STATE.load(Comparison.from_json(text))
+    except ValueError as exc:  # UnicodeDecodeError included: both say what is wrong with the text
+        st.session_state["io.error"] = str(exc)
+
+
+def _load_upload() -> None:
+    upload = st.session_state.get("io.upload")
+    if upload is not None:
+        _load_text(upload.getvalue().decode("utf-8"))
+
+
+def _load_paste() -> None:
+    _load_text(st.session_state.get("io.paste", ""))

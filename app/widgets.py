@@ -1,0 +1,90 @@
+"""Inputs built from declarations: one widget per :class:`~optimizers.HyperParam`.
+
+A widget's value lives in ``st.session_state[key]``, set from a starting
+value when the key is absent, rather than in the widget's ``value=``
+argument. A loaded config (a link, a JSON file, a gallery button) can then
+overwrite a value by clearing its key, and Streamlit never sees two sources
+for one value.
+"""
+from __future__ import annotations
+
+import math
+from typing import Any, Callable, Sequence
+
+import streamlit as st
+
+from optimizers import HyperParam
+
+
+def start(key: str, value: Any) -> None:
+    """Give widget ``key`` its starting ``value`` unless it already has one."""
+    if key not in st.session_state:
+        st.session_state[key] = value
+
+
+def clear(prefix: str) -> None:
+    """Forget every widget value whose key starts with ``prefix``: they restart from a new config."""
+    for key in [k for k in st.session_state if isinstance(k, str) and k.startswith(prefix)]:
+        del st.session_state[key]
+
+
+def select(label: str, options: Sequence[Any], key: str, value: Any, *,
+           format_func: Callable[[Any], str] = str, help: str | None = None) -> Any:
+    """A selectbox over ``options`` starting at ``value`` (the first option if ``value`` is not one)."""
+    start(key, value if value in options else options[0])
+    if st.session_state[key] not in options:  # e.g. an optimizer plugin that is gone
+        st.session_state[key] = options[0]
+    return st.selectbox(label, options, key=key, format_func=format_func, help=help)
+
+
+def number(label: str, key: str, value: int | float, *, low: float | None = None, high: float | None = None,
+           step: int | float | None = None, help: str | None = None, fmt: str | None = None,
+           label_visibility: str = "visible") -> Any:
+    """A number input starting at ``value``; ints stay ints.
+
+    ``low``/``high`` bound the widget only where the current value lies
+    inside them: a value from a link is never refused by the widget, only by
+    the library, whose message names the value and the range.
+    """
+    start(key, value)
+    current = st.session_state[key]
+    integer = isinstance(value, int) and not isinstance(value, bool)
+    cast = int if integer else float
+    lo = cast(low) if low is not None and current >= low else None
+    hi = cast(high) if high is not None and current <= high else None
+    return st.number_input(label, min_value=lo, max_value=hi, step=cast(1 if integer else 0.01) if step is None
+                           else step, key=key, help=help, format=fmt or ("%d" if integer else "%g"),
+                           label_visibility=label_visibility)
+
+
+def declared(hp: HyperParam, key: str, value: Any) -> Any:
+    """The widget for setting ``hp``, starting at ``value``; returns its current value (a tuple for a pair)."""
+    help_text = f"{hp.meaning}. Allowed: {hp.range_text}."
+    if hp.kind == "bool":
+        start(key, bool(value))
+        return st.checkbox(hp.name, key=key, help=help_text)
+    if hp.kind == "choice":
+        return select(hp.name, list(hp.choices), key, value, help=help_text)
+    high = hp.high if hp.high is not None else hp.widget_high
+    if hp.kind == "pair":
+        # One label over both inputs: "betas", then [0] and [1] side by side, as torch indexes them.
+        st.markdown(f":small[{hp.name}]", help=help_text)
+        values = []
+        for i, (column, v) in enumerate(zip(st.columns(2), value)):
+            with column:
+                values.append(number(f"{hp.name}[{i}]", f"{key}.{i}", float(v), low=hp.low, high=high,
+                                     step=_step(hp, max(abs(float(x)) for x in hp.default)),
+                                     label_visibility="collapsed"))
+        return tuple(values)
+    if hp.kind == "int":
+        return number(hp.name, key, int(value), low=hp.low, high=high, step=1, help=help_text)
+    return number(hp.name, key, float(value), low=hp.low, high=high, step=_step(hp, float(hp.default)),
+                  help=help_text)
+
+
+def _step(hp: HyperParam, typical: float) -> float:
+    """The +/- step: the decade of a log-scaled default, else a tenth of the default's decade (0.01 for 0)."""
+    if typical <= 0 or not math.isfinite(typical):
+        return 0.01
+    decade = 10.0 ** math.floor(math.log10(typical))
+    return decade if hp.log else decade / 10

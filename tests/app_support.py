@@ -1,0 +1,58 @@
+"""Shared by the app tests and the app benchmark: open the app in AppTest, read what it shows."""
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Any
+
+from streamlit.testing.v1 import AppTest
+
+from playground.comparison import Comparison, results_table
+
+APP = str(Path(__file__).resolve().parents[1] / "streamlit_app.py")
+#: Columns of the results table that are timings, so differ between two runs of one config.
+TIMED = ("wall time (s)",)
+
+
+def open_app(query: dict[str, Any] | None = None, timeout: float = 120) -> AppTest:
+    """The app after its first run, opened at a URL with ``query``."""
+    at = AppTest.from_file(APP, default_timeout=timeout)
+    at.query_params.update(query or {})
+    return at.run()
+
+
+def exceptions(at: AppTest) -> list[str]:
+    """The messages of exception elements on the page: a crash a user would see."""
+    return [e.message for e in at.exception]
+
+
+def shown_rows(at: AppTest) -> list[dict[str, Any]]:
+    """The results table as the page shows it, with NaN read back as None."""
+    records = at.dataframe[0].value.to_dict("records")
+    return [{k: None if isinstance(v, float) and math.isnan(v) else v for k, v in row.items()} for row in records]
+
+
+def library_rows(cmp: Comparison) -> list[dict[str, Any]]:
+    """What the library computes for ``cmp``: results_table of a fresh Comparison.run()."""
+    return results_table(cmp.build_problem(), cmp.run(), cmp.tol)
+
+
+def untimed(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [{k: v for k, v in row.items() if k not in TIMED} for row in rows]
+
+
+def goto(at: AppTest, page: str, query: dict[str, Any] | None = None) -> AppTest:
+    """Open ``page`` (a script path such as ``app/gradient_check.py``) as the browser does: its own query only.
+
+    The browser clears the query string when the user changes page; AppTest keeps it unless told.
+    """
+    at.query_params.clear()
+    at.query_params.update(query or {})
+    return at.switch_page(page).run()
+
+
+def open_page(page: str, query: dict[str, Any]) -> AppTest:
+    """A new session opened on a link to ``page`` with ``query``, as a shared link is opened."""
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.query_params.update(query)
+    return at.switch_page(page).run()

@@ -1,0 +1,201 @@
+"""The Compare page in AppTest: what it shows equals what the library computes for the same config."""
+import json
+
+import numpy as np
+import pytest
+
+import optimizers
+from app_support import exceptions, library_rows, open_app, shown_rows, untimed
+from optimizers import HyperParam, Optimizer
+from playground.comparison import Comparison, RunSpec
+
+
+def comparison_in_url(at):
+    return Comparison.from_query(at.query_params)
+
+
+def test_default_page_shows_gd_momentum_and_adam_already_run():
+    at = open_app()
+    assert exceptions(at) == [] and not at.error and not at.warning
+    cmp = Comparison()
+    assert comparison_in_url(at) == cmp
+    assert untimed(shown_rows(at)) == untimed(library_rows(cmp))
+    assert [r["run"] for r in shown_rows(at)] == ["gd lr=0.1", "momentum lr=0.05", "adam lr=0.1"]
+    assert len(at.get("iframe")) == 1 and len(at.get("image")) == 1  # the player, the loss curves
+    assert [d.proto.label for d in at.get("download_button")] == [
+        "Trajectories (PNG)", "Loss curves (PNG)", "Trajectories and losses (CSV)", "Download config (JSON)"]
+    assert len(at.latex) == 3  # one set of update equations per optimizer
+    assert optimizers.Adam.latex in at.latex[2].value
+
+
+def test_player_plays_the_runs_over_the_contours():
+    at = open_app()
+    (frame,) = at.get("iframe")
+    html = frame.proto.srcdoc
+    assert 'id="play"' in html and 'id="scrubber"' in html and "step 0 / 200" in html
+    data = json.loads(html.split('id="player-data">')[1].split("</script>")[0])
+    assert [r["label"] for r in data["runs"]] == ["gd lr=0.1", "momentum lr=0.05", "adam lr=0.1"]
+
+
+def test_changing_an_optimizer_setting_reruns_and_updates_the_url():
+    at = open_app()
+    at.number_input(key="cmp.run2.adam.lr").set_value(0.02)
+    at.selectbox(key="cmp.run1.optimizer").select("nesterov")
+    at.run()
+    cmp = Comparison(runs=(RunSpec("gd", {"lr": 0.1}), RunSpec("nesterov"), RunSpec("adam", {"lr": 0.02})))
+    assert exceptions(at) == []
+    assert comparison_in_url(at) == cmp
+    assert untimed(shown_rows(at)) == untimed(library_rows(cmp))
+    assert at.expander[2].label.startswith("Run 2 · Nesterov")
+
+
+def test_a_diverged_run_is_explained_and_the_others_still_show():
+    at = open_app()
+    at.number_input(key="cmp.run0.gd.lr").set_value(0.5).run()
+    rows = shown_rows(at)
+    assert rows[0]["final loss"] is None and rows[0]["diverged at"] is not None
+    assert rows[1]["final loss"] is not None and rows[2]["final loss"] is not None
+    (warning,) = at.warning
+    k = int(rows[0]["diverged at"])
+    assert f"diverged at step {k}: lr = 0.5 is above the stability bound 2/L = 0.414" in warning.value
+    assert exceptions(at) == [] and len(at.get("iframe")) == 1
+
+
+def test_a_copied_link_reproduces_the_same_runs():
+    cmp = Comparison("rosenbrock", {"b": 50.0, "start": (-1.2, 1.5)},
+                     (RunSpec("adam", {"lr": 0.02, "betas": (0.8, 0.99)}), RunSpec("nesterov", {"lr": 1e-3}),
+                      RunSpec("rmsprop", {"lr": 0.003, "centered": True})), steps=120, seed=3, tol=1e-3)
+    at = open_app(cmp.to_query())
+    assert exceptions(at) == [] and not at.error
+    assert at.selectbox(key="cmp.problem").value == "rosenbrock"
+    assert at.number_input(key="cmp.problem.rosenbrock.b").value == 50.0
+    assert at.number_input(key="cmp.run0.adam.betas.1").value == 0.99
+    assert at.checkbox(key="cmp.run2.rmsprop.centered").value is True
+    assert comparison_in_url(at) == cmp  # the page writes back exactly the link it was opened with
+    assert untimed(shown_rows(at)) == untimed(library_rows(cmp))
+
+
+def test_a_bad_link_says_why_and_shows_the_default():
+    at = open_app({"run": "adam:lr=-1"})
+    assert any("Invalid lr: -1. Allowed range: (0, inf)" in e.value for e in at.error)
+    assert comparison_in_url(at) == Comparison() and exceptions(at) == []
+
+
+def test_mini_batches_and_accumulation():
+    at = open_app()
+    at.radio(key="cmp.run1.batches").set_value("mini-batch").run()
+    at.number_input(key="cmp.run1.batch_size").set_value(16)
+    at.number_input(key="cmp.run1.accumulate").set_value(2)
+    at.radio(key="cmp.run2.batches").set_value("per-sample")
+    at.run()
+    runs = (RunSpec("gd", {"lr": 0.1}), RunSpec("momentum", {"lr": 0.05}, batch_size=16, accumulate=2),
+            RunSpec("adam", {"lr": 0.1}, batch_size=1))
+    assert comparison_in_url(at) == Comparison(runs=runs)
+    assert untimed(shown_rows(at)) == untimed(library_rows(Comparison(runs=runs)))
+
+
+def test_a_batch_larger_than_the_data_is_an_error_that_names_it():
+    at = open_app()
+    at.radio(key="cmp.run0.batches").set_value("mini-batch").run()
+    at.number_input(key="cmp.run0.batch_size").set_value(500).run()
+    assert "Run 1 (gd): invalid batch_size 500. Allowed range: [1, 100]" in at.error[0].value
+    assert exceptions(at) == [] and not at.dataframe
+
+
+def test_an_mlp_is_played_on_its_principal_plane():
+    cmp = Comparison("xor", {}, (RunSpec("adam", {"lr": 0.05}), RunSpec("gd", {"lr": 2.0})), steps=150)
+    at = open_app(cmp.to_query())
+    assert exceptions(at) == []
+    assert untimed(shown_rows(at)) == untimed(library_rows(cmp))
+    html = at.get("iframe")[0].proto.srcdoc
+    assert "step 0 / 150" in html and html.count('"label":') == 2
+    assert any("15 parameters" in c.value and "directions in which they moved most" in c.value for c in at.caption)
+
+
+def test_more_runs_get_the_next_optimizers():
+    at = open_app()
+    at.number_input(key="cmp.n_runs").set_value(6).run()
+    assert [r.optimizer for r in comparison_in_url(at).runs] == ["gd", "momentum", "adam", "nesterov", "rmsprop",
+                                                                "adagrad"]
+    assert len(shown_rows(at)) == 6 and exceptions(at) == []
+
+
+def test_problem_settings_come_from_the_declaration():
+    at = open_app()
+    at.selectbox(key="cmp.problem").select("quadratic").run()
+    at.number_input(key="cmp.problem.quadratic.cond").set_value(50.0)
+    at.number_input(key="cmp.problem.quadratic.start.0").set_value(-3.0)
+    at.run()
+    cmp = comparison_in_url(at)
+    assert (cmp.problem, cmp.settings) == ("quadratic", {"cond": 50.0, "start": (-3.0, 2.0)})
+    assert untimed(shown_rows(at)) == untimed(library_rows(cmp))
+
+
+def test_a_pasted_config_replaces_the_comparison():
+    cmp = Comparison("beale", {}, (RunSpec("adam", {"lr": 0.05}),), steps=80)
+    at = open_app()
+    at.text_area(key="io.paste").input(cmp.to_json())
+    at.button(key="io.paste_button").click().run()
+    assert comparison_in_url(at) == cmp
+    assert at.number_input(key="cmp.run0.adam.lr").value == 0.05 and at.number_input(key="cmp.steps").value == 80
+    assert untimed(shown_rows(at)) == untimed(library_rows(cmp))
+
+
+def test_an_uploaded_config_replaces_the_comparison_and_a_bad_one_is_explained():
+    cmp = Comparison("saddle", {}, (RunSpec("momentum", {"lr": 0.02}), RunSpec("gd", {"lr": 0.05})), steps=60)
+    at = open_app()
+    at.file_uploader(key="io.upload").set_value(("cmp.json", cmp.to_json().encode(), "application/json")).run()
+    assert comparison_in_url(at) == cmp and exceptions(at) == []
+    at.text_area(key="io.paste").input('{"runs": [{"optimizer": "sgd"}]}')
+    at.button(key="io.paste_button").click().run()
+    assert "Unknown optimizer 'sgd'. Available: gd" in at.error[0].value
+    assert comparison_in_url(at) == cmp  # the comparison shown is unchanged
+
+
+@pytest.fixture()
+def plugin():
+    """An optimizer registered the way a user's plugin is, removed again after the test."""
+    @optimizers.register("signum_test")
+    class Signum(Optimizer):
+        """theta -= lr * sign(momentum-averaged gradient), with every kind of declared setting."""
+
+        title = "Signum"
+        hyperparams = (
+            HyperParam("lr", 0.01, "step size", low=0.0, low_open=True, log=True, widget_high=1.0),
+            HyperParam("beta", 0.9, "averaging of the gradient", low=0.0, high=1.0, high_open=True),
+            HyperParam("warmup", 0, "steps at lr/10", low=0, kind="int"),
+            HyperParam("flip", False, "descend on -sign", kind="bool"),
+            HyperParam("rule", "sign", "how to reduce the average", kind="choice", choices=("sign", "raw")),
+            HyperParam("clip", (-1.0, 1.0), "clip the update to this range", low=-10.0, high=10.0, kind="pair"),
+        )
+        buffers = ("avg",)
+
+        def update(self, p, g, bufs, t, hp):
+            m = hp["beta"] * bufs["avg"] + (1 - hp["beta"]) * g
+            d = np.sign(m) if hp["rule"] == "sign" else m
+            lr = hp["lr"] / 10 if t <= hp["warmup"] else hp["lr"]
+            return p - lr * np.clip(-d if hp["flip"] else d, *hp["clip"]), {"avg": m}
+
+    yield Signum
+    optimizers.registry._REGISTRY.pop("signum_test")
+
+
+def test_a_registered_plugin_appears_with_its_own_controls(plugin):
+    at = open_app()
+    assert "Signum (signum_test)" in at.selectbox(key="cmp.run0.optimizer").options
+    at.selectbox(key="cmp.run0.optimizer").select("signum_test").run()
+    key = "cmp.run0.signum_test."
+    assert at.number_input(key=key + "lr").value == 0.01
+    assert at.number_input(key=key + "warmup").value == 0
+    assert at.checkbox(key=key + "flip").value is False
+    assert at.selectbox(key=key + "rule").options == ["sign", "raw"]
+    assert (at.number_input(key=key + "clip.0").value, at.number_input(key=key + "clip.1").value) == (-1.0, 1.0)
+    at.number_input(key=key + "lr").set_value(0.05)
+    at.number_input(key=key + "warmup").set_value(5)
+    at.selectbox(key=key + "rule").select("raw")
+    at.number_input(key=key + "clip.1").set_value(0.5)
+    at.run()
+    cmp = comparison_in_url(at)
+    assert cmp.runs[0] == RunSpec("signum_test", {"lr": 0.05, "warmup": 5, "rule": "raw", "clip": (-1.0, 0.5)})
+    assert untimed(shown_rows(at)) == untimed(library_rows(cmp)) and exceptions(at) == []
+    assert any("declares no equations" in c.value for c in at.caption)

@@ -1,0 +1,65 @@
+"""The app's sweep setups: declared grid settings, links that round-trip, the sweep they describe."""
+import numpy as np
+import pytest
+
+from playground import problems
+from playground.comparison import CALL_OVERHEAD
+from playground.sweep import sweep
+from playground.sweep_setup import SETTINGS, SweepSetup
+
+
+def test_the_grid_is_geometric_in_lr_and_even_in_momentum():
+    setup = SweepSetup(lr_range=(1e-3, 1.0), lr_points=4, momentum_range=(0.0, 0.9), momentum_points=4)
+    np.testing.assert_allclose(setup.lrs(), [1e-3, 1e-2, 1e-1, 1.0])
+    np.testing.assert_allclose(setup.momenta(), [0.0, 0.3, 0.6, 0.9])
+    assert setup.configs() == 16
+
+
+def test_an_optimizer_without_momentum_sweeps_lr_alone():
+    setup = SweepSetup(optimizer="adagrad", lr_points=5)
+    assert not setup.sweeps_momentum and setup.momenta() is None and setup.configs() == 5
+    assert SweepSetup(momentum_points=0).momenta() is None
+    assert SweepSetup(optimizer="adam").sweeps_momentum  # beta1
+
+
+def test_run_is_the_sweep_of_that_grid():
+    setup = SweepSetup("quadratic", {"cond": 20.0}, "nesterov", (1e-3, 0.2), 6, (0.1, 0.9), 3, steps=40, seed=2)
+    result = setup.run()
+    direct = sweep(problems.create("quadratic", cond=20.0), "nesterov", setup.lrs(), setup.momenta(), steps=40,
+                   seed=2)
+    np.testing.assert_array_equal(result.final_losses, direct.final_losses)
+    np.testing.assert_array_equal(result.diverged_at, direct.diverged_at)
+
+
+def test_work_pays_the_step_overhead_once_for_the_whole_grid():
+    setup = SweepSetup(lr_points=10, momentum_points=5, steps=100)
+    lin = setup.validate()
+    assert setup.work(lin) == 100 * (CALL_OVERHEAD + 50 * lin.n_samples * lin.dim)
+
+
+@pytest.mark.parametrize("setup", [
+    SweepSetup(),
+    SweepSetup("rosenbrock", {"b": 50.0}, "adam", (1e-4, 0.5), 10, (0.5, 0.9), 5, 50, 1),
+    SweepSetup("xor", {}, "gd", (0.1, 10.0), 7, steps=300),
+])
+def test_links_round_trip(setup):
+    assert SweepSetup.from_query(setup.to_query()) == setup
+
+
+@pytest.mark.parametrize("query, message", [
+    ({"lr_range": "0/1"}, r"Invalid lr_range\[0\]: 0\. Allowed range: \(0, inf\)"),
+    ({"lr_range": "1/0.1"}, "Invalid lr_range: 1/0.1. The first value must not exceed the second"),
+    ({"momentum_range": "0/1"}, r"Invalid momentum_range\[1\]: 1\. Allowed range: \[0, 1\)"),
+    ({"lr_points": "0"}, r"Invalid lr_points: 0\. Allowed range: \[1, 200\]"),
+    ({"optimizer": "sgd"}, "Unknown optimizer 'sgd'"),
+    ({"problem": "linreg:n=1"}, "Invalid n: 1"),
+    ({"steps": "x"}, "Invalid steps: 'x' is not a number"),
+])
+def test_bad_links_name_the_value_and_its_range(query, message):
+    with pytest.raises(ValueError, match=message):
+        SweepSetup.from_query(query)
+
+
+def test_every_declared_setting_is_a_field():
+    assert [s.name for s in SETTINGS] == list(SweepSetup().values())
+    assert {s.name: s.default for s in SETTINGS} == SweepSetup().values()
