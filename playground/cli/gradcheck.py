@@ -27,7 +27,7 @@ import numpy as np
 
 from optimizers.tree import Tree, tree_map
 
-from .. import gallery, problems
+from .. import checks, gallery, problems
 from ..gradcheck import METHODS, GradcheckReport, gradcheck
 from .common import ProgressLine, parse_problem
 
@@ -125,9 +125,10 @@ def preset_target(args: argparse.Namespace) -> Target:
                              f"run it with 'playground gallery run {name}'")
         if args.settings or args.at != "init":
             raise ValueError(f"gallery entry {name!r} checks its own point: --set and --at apply to problem presets")
-        check = entry.fixed_check if args.fixed else entry.buggy_check
-        return Target(f"{name} ({'fixed' if args.fixed else 'buggy'})", check.f, check.grad, check.params,
-                      check.method, check.eps, check.n_samples)
+        variant = "fixed" if args.fixed else "buggy"
+        setup = checks.CheckSetup.for_model(f"gallery:{name}:{variant}")
+        m = checks.model(setup.model)
+        return Target(f"{name} ({variant})", m.f, m.grad, m.params, setup.method, setup.eps, m.n_samples, m.batched)
     if args.fixed:
         raise ValueError(f"--fixed applies to gallery entries ({', '.join(gradient_entries())}), "
                          f"not to the problem {name!r}")
