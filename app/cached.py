@@ -80,7 +80,8 @@ def player_page(config: str) -> str:
     """The trajectory player over the loss landscape, as one HTML page (needs a :func:`plane`)."""
     surface, paths = plane(config)
     fig, ax = plots.surface_figure(surface)
-    return player.player_html(fig, ax, player.runs_from_trajectories(trajectories(config), paths))
+    # Autoplay: the page opens on runs already moving, not on their start points.
+    return player.player_html(fig, ax, player.runs_from_trajectories(trajectories(config), paths), autoplay=True)
 
 
 @st.cache_data(show_spinner=False, max_entries=ENTRIES)

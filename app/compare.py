@@ -68,8 +68,8 @@ with left:
     else:
         st.iframe(cached.player_page(config), height="content",
                   alt="Trajectory player: the runs' paths over the loss contours, with play, pause and a step slider")
-        st.caption("Press ▶ Play to watch every run move at once; drag the slider to go to any step. "
-                   "Stars mark the known minima.")
+        st.caption("Every run plays once when the results appear; press ▶ Play to watch again, or drag the "
+                   "slider to go to any step. Stars mark the known minima.")
         if problem.dim != 2:
             st.caption(f"The model has {problem.dim} parameters: the picture is the plane through the runs' mean "
                        "spanned by the two directions in which they moved most, and the contours are the loss "

@@ -115,7 +115,7 @@ def frame_points(run: PlayerRun, frames: np.ndarray) -> np.ndarray:
 
 
 def player_html(fig: Figure, ax: Axes, runs: Sequence[PlayerRun], *, height: int | None = None,
-                fps: int = 30) -> str:
+                fps: int = 30, autoplay: bool = False) -> str:
     """A self-contained HTML page that plays ``runs`` over the picture of ``fig``.
 
     ``fig`` is drawn once as the background (e.g. ``plots.contour(problem)``
@@ -124,6 +124,8 @@ def player_html(fig: Figure, ax: Axes, runs: Sequence[PlayerRun], *, height: int
     height in CSS pixels, the value to give ``streamlit.components.v1.html``:
     the plot then shrinks or grows to fit above the controls and legend. With
     ``None`` the plot keeps its natural size (narrowed to the page width).
+    ``autoplay`` plays once from the start as soon as the page loads, then
+    stops on the last frame.
     """
     if not runs:
         raise ValueError("player_html needs at least one run, got none")
@@ -157,7 +159,7 @@ def player_html(fig: Figure, ax: Axes, runs: Sequence[PlayerRun], *, height: int
         "HEIGHTCSS": f"height: {int(height)}px;" if height else "", "FIXED": "true" if height else "false",
         "IMG": "data:image/png;base64," + base64.b64encode(png).decode("ascii"),
         "W": str(width_px), "H": str(height_px), "LAST": str(frames[-1]), "MAXFRAME": str(len(frames) - 1),
-        "DATA": payload,
+        "DATA": payload, "AUTOPLAY": "true" if autoplay else "false",
     }
     # One pass, so text inside a substituted value (a run label) is never substituted again.
     return re.sub(r"__([A-Z]+)__", lambda m: fields[m.group(1)], _PAGE)
@@ -453,6 +455,7 @@ _PAGE = """<!DOCTYPE html>
   fit();
 
   show(0);
+  if (__AUTOPLAY__) setPlaying(true);
   window.player = {
     frames: frames, frame: () => frame, show: show, play: () => setPlaying(true), pause: () => setPlaying(false),
     stats: () => Object.assign({}, stats),

@@ -1,8 +1,9 @@
 """The app in a real browser: `streamlit run` in a subprocess, driven by headless Chromium through Playwright.
 
-Opens the Compare page, changes an optimizer in the sidebar, presses play in
-the trajectory player (an iframe) and checks that its step counter advances,
-that no exception is shown, and saves a screenshot to test-artifacts/app.png.
+Opens the Compare page and waits for its trajectory player (an iframe) to play
+the default runs through, changes an optimizer in the sidebar, presses play
+and checks that the step counter advances, that no exception is shown, and
+saves a screenshot to test-artifacts/app.png.
 """
 import os
 import re
@@ -87,8 +88,9 @@ def step_shown(frame) -> int:
 def test_compare_page_plays_in_the_browser(server, page):
     page.goto(server)
     player = page.frame_locator(PLAYER)
-    sync_api.expect(player.locator("#step-counter")).to_have_text("step 0 / 200", timeout=FIRST_RENDER_MS)
-    sync_api.expect(player.locator("#legend")).to_contain_text("momentum lr=0.05")
+    sync_api.expect(player.locator("#legend")).to_contain_text("momentum lr=0.05", timeout=FIRST_RENDER_MS)
+    # The page opens on the default comparison already playing, once, to the last step.
+    sync_api.expect(player.locator("#step-counter")).to_have_text("step 200 / 200", timeout=60_000)
 
     # Run 2: momentum -> Adam, through the sidebar's select box, as a user does.
     run2 = page.get_by_test_id("stSidebar").get_by_test_id("stSelectbox").filter(has_text="optimizer").nth(1)
@@ -99,13 +101,14 @@ def test_compare_page_plays_in_the_browser(server, page):
         timeout=60_000)
     player = page.frame_locator(PLAYER)
     sync_api.expect(player.locator("#legend")).not_to_contain_text("momentum", timeout=60_000)
+    sync_api.expect(player.locator("#step-counter")).to_have_text("step 200 / 200", timeout=60_000)
 
-    player.locator("#play").click()
+    player.locator("#play").click()  # at the last step, Play starts again from 0
     page.wait_for_timeout(400)
     first = step_shown(player)
     page.wait_for_timeout(600)
     later = step_shown(player)
-    assert 0 < first < later, (first, later)
+    assert first < later < 200, (first, later)
 
     assert page.locator('[data-testid="stException"]').count() == 0
     sync_api.expect(page.get_by_test_id("stDataFrame")).to_be_visible()

@@ -106,6 +106,18 @@ def test_play_from_the_end_restarts_and_stops_at_the_last_frame(demo):
     assert page.inner_text("#play").endswith("Play")
 
 
+def test_autoplay_plays_once_on_load_and_stops_at_the_last_frame(browser, tmp_path):
+    r = problems.rosenbrock()
+    fig, ax = plots.contour(r)
+    runs = player.runs_from_trajectories([descend(r, "gd", 1e-3, 60)])
+    page, errors = open_player(browser, tmp_path, player.player_html(fig, ax, runs, autoplay=True))
+    page.wait_for_function("player.frame() > 0", timeout=10_000)  # moving with no click
+    page.wait_for_function("player.frame() === player.frames.length - 1", timeout=30_000)
+    assert page.inner_text("#play").endswith("Play") and shown_step(page) == (60, 60)
+    assert errors == []
+    page.close()
+
+
 def test_fits_a_fixed_height(browser, tmp_path):
     r = problems.rosenbrock()
     fig, ax = plots.contour(r)
