@@ -213,13 +213,16 @@ def save_gif(fig: Figure, ax: Axes, runs: Sequence[PlayerRun], path: str | os.Pa
     heads = [anim_ax.plot([], [], "o", color=r.color, ms=7, mec="white", animated=True)[0] for r in runs]
     counter = anim_ax.text(0.02, 0.97, "", transform=anim_ax.transAxes, va="top", fontsize=9, animated=True,
                            bbox={"boxstyle": "round", "fc": "white", "ec": "none", "alpha": 0.85})
-    anim_ax.legend(handles=lines, fontsize=8, loc="upper right", framealpha=0.9)
-    # Blitting: draw the static picture (background and legend) once, then per
-    # frame paste it back and draw only the moving artists.
+    # Animated too, so it is drawn after the paths each frame and stays readable over them.
+    legend = anim_ax.legend(handles=lines, fontsize=8, loc="upper right", framealpha=0.9)
+    legend.set_animated(True)
+    # Blitting: draw the static picture once, then per frame paste it back and
+    # draw only the moving artists.
     canvas = anim_fig.canvas
     canvas.draw()
     static = canvas.copy_from_bbox(anim_fig.bbox)
-    palette = _gif_palette(np.asarray(canvas.buffer_rgba())[..., :3], [r.color for r in runs])
+    palette = _gif_palette(np.asarray(canvas.buffer_rgba())[..., :3],
+                           [r.color for r in runs] + [plots.MINIMUM_COLOR])
     images = []
     for j, step in enumerate(chosen):
         canvas.restore_region(static)
@@ -234,6 +237,7 @@ def save_gif(fig: Figure, ax: Axes, runs: Sequence[PlayerRun], path: str | os.Pa
                 if r.diverged_at is not None and step >= r.diverged_at]
         counter.set_text("\n".join([f"step {step} / {frames[-1]}", *done]))
         anim_ax.draw_artist(counter)
+        anim_ax.draw_artist(legend)
         rgb = Image.fromarray(np.asarray(canvas.buffer_rgba())[..., :3])
         images.append(rgb.quantize(palette=palette, dither=Image.Dither.NONE))
     images[0].save(os.fspath(path), format="GIF", save_all=True, append_images=images[1:],
@@ -259,7 +263,7 @@ def _raster_copy(fig: Figure, ax: Axes) -> tuple[Figure, Axes]:
 
 
 def _gif_palette(background: np.ndarray, colors: Sequence[str]) -> Image.Image:
-    """One 256-colour palette for every frame: the runs' exact colours plus the background's own.
+    """One 256-colour palette for every frame: ``colors`` kept exact, plus the background's own.
 
     Quantising each frame on its own (as matplotlib's PillowWriter does) both
     costs ~30 ms a frame and lets a small blue path come out green.

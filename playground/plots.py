@@ -33,6 +33,10 @@ PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#0
 LOSS_CMAP = LinearSegmentedColormap.from_list("loss", ["#ffffff", "#e3e8ee", "#b4bfcc", "#8391a3"])
 
 
+#: The colour of the stars that mark known minima (the GIF keeps it exact in its palette).
+MINIMUM_COLOR = "#ffd400"
+
+
 def run_color(index: int) -> str:
     """The colour of run ``index`` (a hex string), cycling through :data:`PALETTE`."""
     return PALETTE[index % len(PALETTE)]
@@ -139,7 +143,7 @@ def surface_figure(surface: LossSurface, trajectories: Sequence[Any] = (),
     bar = fig.colorbar(filled, ax=ax, label="loss", ticks=lv[:: max(1, len(lv) // 6)], format="{x:.3g}")
     bar.ax.tick_params(labelsize=8)
     if len(surface.minima):
-        ax.plot(surface.minima[:, 0], surface.minima[:, 1], "*", ms=15, color="#ffd400",
+        ax.plot(surface.minima[:, 0], surface.minima[:, 1], "*", ms=15, color=MINIMUM_COLOR,
                 mec="black", mew=0.9, label="minimum", zorder=5)
     for i, (t, xy) in enumerate(zip(trajectories, paths)):
         _draw_path(ax, xy, run_color(i), _run_label(t), t.diverged_at is not None)

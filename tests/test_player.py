@@ -4,6 +4,7 @@ import re
 
 import numpy as np
 import pytest
+from matplotlib.colors import to_rgb
 from PIL import Image
 
 from player_support import descend, plane_runs, with_path
@@ -156,3 +157,24 @@ def test_save_gif_writes_a_bounded_multi_frame_gif_and_leaves_the_figure_as_it_w
         assert gif.n_frames == 12
         assert gif.size == tuple(int(v) for v in fig.bbox.size)
     assert len(ax.get_children()) == artists_before
+
+
+def test_gif_keeps_the_minimum_star_and_every_run_in_their_own_colours(tmp_path):
+    r = problems.rosenbrock()
+    trajs = [descend(r, "gd", 1e-3, 100), descend(r, "momentum", 5e-4, 100, momentum=0.9)]
+    fig, ax = plots.contour(r, resolution=21)
+    path = tmp_path / "run.gif"
+    runs = player.runs_from_trajectories(trajs)
+    player.save_gif(fig, ax, runs, path, max_frames=4)
+    with Image.open(path) as gif:
+        gif.seek(gif.n_frames - 1)
+        colours = {c for _, c in gif.convert("RGB").getcolors(maxcolors=1 << 16)}
+        height = gif.size[1]
+    want = [plots.MINIMUM_COLOR] + [run.color for run in runs]
+    assert {tuple(round(255 * v) for v in to_rgb(c)) for c in want} <= colours
+    # The star's centre pixel is the star's colour (a palette without it made it a run's orange).
+    x, y = player.pixel_coords(ax, np.array([r.optimum]), height)[0]
+    with Image.open(path) as gif:
+        gif.seek(gif.n_frames - 1)
+        star = tuple(round(255 * v) for v in to_rgb(plots.MINIMUM_COLOR))
+        assert gif.convert("RGB").getpixel((int(x), int(y))) == star
