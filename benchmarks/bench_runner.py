@@ -95,7 +95,7 @@ def best_of(fn, repeats):
     return min(times)
 
 
-def measure(name, runner_fn, hand_fn, steps, repeats=7):
+def measure(name, runner_fn, hand_fn, steps, repeats=11):
     runner_t, hand_t = [], []
     for _ in range(repeats):  # interleaved, so load changes hit both sides
         hand_t.append(best_of(hand_fn, 1))
