@@ -55,19 +55,6 @@ def finite_snapshots(params: tree.Tree) -> np.ndarray:
     return rows[: int(np.argmax(bad))] if bad.any() else rows
 
 
-def rows_to_tree(rows: np.ndarray, like: tree.Tree) -> tree.Tree:
-    """Inverse of :func:`snapshot_rows`: R vectors to a tree shaped like ``like`` with a leading axis R."""
-    r = rows.shape[0]
-    if rows.shape[1] != tree.size(like):
-        raise ValueError(f"rows have {rows.shape[1]} entries but the params have {tree.size(like)}")
-    out, i = {}, 0
-    for name, block in zip(tree.names(like), tree.leaves(like)):
-        n = np.size(block)
-        out[name] = rows[:, i:i + n].reshape((r, *np.shape(block)))
-        i += n
-    return out if tree.is_dict(like) else out[""]
-
-
 def box(points: np.ndarray, margin: float = 0.1) -> Bounds:
     """An axis-aligned box around (n, 2) ``points``, widened by ``margin`` of its size on every side."""
     pts = np.asarray(points, dtype=np.float64).reshape(-1, 2)
@@ -98,7 +85,7 @@ def plane_loss(problem: Any, centre: np.ndarray, directions: np.ndarray,
     parts = []
     for start in range(0, len(rows), chunk):
         part = rows[start:start + chunk]
-        loss = np.asarray(problem.loss(rows_to_tree(part, like)), dtype=np.float64)
+        loss = np.asarray(problem.loss(tree.unflatten(part, like)), dtype=np.float64)
         if loss.shape != (len(part),):
             raise ValueError(
                 f"{problem.name}.loss returned shape {loss.shape} for a batch of {len(part)} params; "

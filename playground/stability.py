@@ -54,9 +54,11 @@ def bound_text(optimizer: Optimizer, lipschitz: float | None) -> str | None:
         return None
     if optimizer.name == "gd":
         return f"2/L = {bound:.3g}"
-    mu = optimizer.hp["momentum"]
+    mu, tau = optimizer.hp["momentum"], optimizer.hp["dampening"]
     if optimizer.hp["nesterov"]:
         return f"(2 + 2μ)/((1 + 2μ) L) = {bound:.3g} (μ = {mu:g})"
+    if tau:
+        return f"(2 + 2μ)/((1 - τ) L) = {bound:.3g} (μ = {mu:g}, τ = {tau:g})"
     return f"(2 + 2μ)/L = {bound:.3g} (μ = {mu:g})"
 
 

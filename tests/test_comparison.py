@@ -139,3 +139,11 @@ def test_work_counts_samples_per_step():
     problem = cmp.validate()
     overhead = 100_000
     assert cmp.work(problem) == 50 * ((overhead + 100 * 2) + 3 * (overhead + 10 * 2) + (overhead + 1 * 2))
+
+
+def test_the_bound_in_words_carries_dampening_when_there_is_some():
+    from playground.stability import bound_text
+    assert bound_text(optimizers.Momentum(lr=1.0, momentum=0.5), 2.0) == "(2 + 2μ)/L = 1.5 (μ = 0.5)"
+    assert bound_text(optimizers.Momentum(lr=1.0, momentum=0.5, dampening=0.5), 2.0) == \
+        "(2 + 2μ)/((1 - τ) L) = 3 (μ = 0.5, τ = 0.5)"
+    assert bound_text(optimizers.GD(lr=1.0), 4.0) == "2/L = 0.5"

@@ -2,6 +2,7 @@ import numpy as np
 import pytest
 
 import optimizers
+from optimizers import tree
 
 from player_support import plane_runs, with_path
 from playground import problems, projection, run
@@ -25,7 +26,7 @@ def test_snapshot_rows_round_trip_dict_params():
     mlp = problems.xor()
     like = mlp.init_params(1)
     rows = np.arange(5 * mlp.dim, dtype=float).reshape(5, mlp.dim)
-    batched = projection.rows_to_tree(rows, like)
+    batched = tree.unflatten(rows, like)
     assert {k: v.shape for k, v in batched.items()} == {k: (5, *v.shape) for k, v in like.items()}
     np.testing.assert_array_equal(projection.snapshot_rows(batched), rows)
 
@@ -89,7 +90,7 @@ def test_projection_loss_grid_equals_direct_evaluation():
     for j, y in enumerate(s.ys):
         for i, x in enumerate(s.xs):
             theta = proj.centre + x * proj.directions[0] + y * proj.directions[1]
-            single = {k: v[0] for k, v in projection.rows_to_tree(theta[None], like).items()}
+            single = {k: v[0] for k, v in tree.unflatten(theta[None], like).items()}
             assert s.loss[j, i] == pytest.approx(mlp.problem.loss(single), rel=1e-12)
     assert s.axis_labels[0].startswith("PC1 (")
 
