@@ -84,6 +84,10 @@ class Optimizer:
     def step(self, params: Tree, grad: Tree, state: State) -> tuple[Tree, State]:
         """One update. Returns new ``(params, state)``; the inputs are left untouched."""
         t = state.t + 1
+        for b in self.buffers:  # a state made by init() for other params would fail deep in numpy
+            if b not in state.buffers:
+                raise ValueError(f"state has no buffer {b!r}: make it with {type(self).__name__}.init(params)")
+            check_same_structure(params, state.buffers[b], ("params", f"state buffer {b!r}"))
         if not isinstance(params, dict):  # arrays first: the common case, run every step
             if type(grad) is not np.ndarray or type(params) is not np.ndarray or grad.shape != params.shape:
                 check_same_structure(params, grad)  # raises, saying what differs

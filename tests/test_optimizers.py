@@ -431,3 +431,14 @@ def test_each_optimizer_documents_its_equations(name):
     assert "Equations::" in cls.__doc__
     assert cls.latex.strip() and r"\gamma" in cls.latex  # the learning rate, gamma as in torch's docs
     assert cls.title and cls.name == name
+
+
+def test_a_state_made_for_other_params_is_refused_by_name():
+    adam = optimizers.Adam(lr=0.1)
+    state = adam.init({"W": np.zeros((2, 2))})
+    with pytest.raises(ValueError, match="state buffer 'exp_avg' keys do not match params keys"):
+        adam.step({"V": np.zeros((2, 2))}, {"V": np.zeros((2, 2))}, state)
+    with pytest.raises(ValueError, match=r"state buffer 'exp_avg' has shape \(3,\) but params has shape \(2,\)"):
+        adam.step(np.zeros(2), np.zeros(2), adam.init(np.zeros(3)))
+    with pytest.raises(ValueError, match="state has no buffer 'velocity'"):
+        optimizers.Momentum(lr=0.1).step(np.zeros(2), np.zeros(2), adam.init(np.zeros(2)))
