@@ -153,9 +153,8 @@ def _gradient(backward, X, Y, parameters):
 
 def _scaled_check(backward) -> Check:
     net = problems.relu_net(**SCALED_NET)
-    # Every block drawn from N(0, 1), as in the article's test case. The problem's
-    # own start has zero biases, which puts a ReLU input exactly at its kink for
-    # any sample whose first-layer units are all off.
+    # Every block drawn from N(0, 1), as in the article's test case: biases of
+    # that size keep every ReLU input well away from its kink at 0.
     rng = np.random.default_rng(SCALED_NET["seed"])
     params = {name: rng.standard_normal(shape) for name, shape in net.shapes().items()}
     return Check(net.loss, partial(_gradient, backward, net.X, net.y), params, method="central", eps=SCALED_EPS,
