@@ -144,16 +144,19 @@ def _to_number(name: str, text: str) -> float:
         raise ValueError(f"Invalid {name}: {text!r} is not a number") from None
 
 
-def validate_all(specs: Iterable[HyperParam], given: Mapping[str, Any], owner: str) -> dict[str, Any]:
-    """Fill defaults, validate every value, and reject unknown keywords.
+def known(specs: Iterable[HyperParam], keys: Iterable[str], owner: str) -> dict[str, HyperParam]:
+    """The specs by name, once every key in ``keys`` is among them.
 
-    ``owner`` names the optimizer or problem in the unknown-keyword message.
+    ValueError names the first unknown key, ``owner`` (the optimizer or
+    problem) and the valid keywords.
     """
-    specs = tuple(specs)
-    known = {s.name for s in specs}
-    unknown = sorted(set(given) - known)
-    if unknown:
-        raise ValueError(
-            f"Unknown keyword {unknown[0]!r} for {owner}. Valid keywords: {', '.join(sorted(known)) or 'none'}"
-        )
-    return {s.name: s.validate(given.get(s.name, s.default)) for s in specs}
+    by_name = {s.name: s for s in specs}
+    for key in keys:
+        if key not in by_name:
+            raise ValueError(f"Unknown keyword {key!r} for {owner}. Valid keywords: {', '.join(by_name) or 'none'}")
+    return by_name
+
+
+def validate_all(specs: Iterable[HyperParam], given: Mapping[str, Any], owner: str) -> dict[str, Any]:
+    """Fill defaults, validate every value, and reject unknown keywords."""
+    return {s.name: s.validate(given.get(s.name, s.default)) for s in known(specs, given, owner).values()}

@@ -22,7 +22,7 @@ import numpy as np
 
 import optimizers
 from optimizers import Optimizer
-from optimizers.hyperparams import HyperParam
+from optimizers.hyperparams import HyperParam, known
 
 from . import problems
 from .problems import Problem
@@ -42,17 +42,14 @@ RUN_KEYS = ("batch_size", "accumulate")
 
 def parse_spec(text: str, specs: Sequence[HyperParam], owner: str) -> dict[str, Any]:
     """``key=value,key=value`` -> typed, validated values (only the keys given)."""
-    by_name = {s.name: s for s in specs}
-    out: dict[str, Any] = {}
+    pairs = []
     for item in filter(None, (t.strip() for t in text.split(","))):
         key, eq, value = item.partition("=")
-        key = key.strip()
         if not eq:
             raise ValueError(f"Invalid setting {item!r} for {owner}: write key=value")
-        if key not in by_name:
-            raise ValueError(f"Unknown keyword {key!r} for {owner}. Valid keywords: {', '.join(by_name) or 'none'}")
-        out[key] = by_name[key].parse(value)
-    return out
+        pairs.append((key.strip(), value))
+    by_name = known(specs, (k for k, _ in pairs), owner)
+    return {k: by_name[k].parse(v) for k, v in pairs}
 
 
 def non_defaults(specs: Sequence[HyperParam], values: Mapping[str, Any], keep: Iterable[str] = ()) -> dict[str, Any]:
@@ -292,11 +289,8 @@ class Comparison:
 
 def _validated(specs: Sequence[HyperParam], given: Mapping[str, Any], owner: str) -> dict[str, Any]:
     """Validate the keys that are given (defaults stay implicit, so configs stay short)."""
-    by_name = {s.name: s for s in specs}
-    for key in given:
-        if key not in by_name:
-            raise ValueError(f"Unknown keyword {key!r} for {owner}. Valid keywords: {', '.join(by_name) or 'none'}")
-    return {k: by_name[k].validate(tuple(v) if by_name[k].kind == "pair" else v) for k, v in given.items()}
+    by_name = known(specs, given, owner)
+    return {k: by_name[k].validate(v) for k, v in given.items()}
 
 
 def _plain(values: dict[str, Any]) -> dict[str, Any]:
