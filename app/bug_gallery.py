@@ -3,8 +3,9 @@ import streamlit as st
 
 from app import cached, compare_form, gradcheck_form, pages, widgets
 from app.state import PageState
-from playground import checks, gallery
-from playground.comparison import query_value
+from playground import gallery
+from playground.setups import check
+from playground.setups.fields import query_value
 
 VERDICT_BOX = {"correct": st.success, "suspicious": st.warning, "wrong": st.error}
 
@@ -79,5 +80,5 @@ if entry.kind == "trajectory":
         compare_form.STATE.load(entry.comparison)
         st.switch_page(pages.COMPARE.script)
 elif st.button("Check this gradient on the Gradient check page", icon=":material/rule:", key="gal.to_gradcheck"):
-    gradcheck_form.STATE.load(checks.CheckSetup.for_model(f"gallery:{entry_id}:buggy"))
+    gradcheck_form.STATE.load(check.CheckSetup.for_model(f"gallery:{entry_id}:buggy"))
     st.switch_page(pages.GRADCHECK.script)

@@ -1,7 +1,7 @@
 """The app's expensive library calls, cached on the config they compute.
 
 A comparison is keyed on its JSON text
-(:meth:`~playground.comparison.Comparison.to_json`): two configs that would
+(:meth:`~playground.setups.comparison.Comparison.to_json`): two configs that would
 run the same get the same entry, and a copied link hits the cache its author
 filled. Gradient checks and sweeps are keyed on their (frozen) setups, gallery
 runs on the entry id. Figures are cached as PNG bytes and the player as HTML
@@ -18,14 +18,15 @@ from typing import Any
 
 import streamlit as st
 
-from playground import export, gallery, player, plots, projection, stability_map
-from playground.checks import CheckSetup
-from playground.comparison import Comparison, results_table
+from playground import gallery
+from playground.viz import export, player, plots, projection, stability_map
+from playground.setups.check import CheckSetup
+from playground.setups.comparison import Comparison, results_table
 from playground.gradcheck import GradcheckReport
-from playground.projection import LossSurface
-from playground.runner import Trajectory
-from playground.sweep import SweepResult
-from playground.sweep_setup import SweepSetup
+from playground.viz.projection import LossSurface
+from playground.training.runner import Trajectory
+from playground.training.sweep import SweepResult
+from playground.setups.sweep import SweepSetup
 
 #: Every cache keeps this many configs; an MLP comparison's entries are a few MB.
 ENTRIES = 32
@@ -55,7 +56,7 @@ def trajectories(config: str) -> list[Trajectory]:
 
 @st.cache_data(show_spinner=False, max_entries=ENTRIES)
 def results(config: str) -> list[dict[str, Any]]:
-    """:func:`~playground.comparison.results_table` of the comparison's runs."""
+    """:func:`~playground.setups.comparison.results_table` of the comparison's runs."""
     cmp = Comparison.from_json(config)
     return results_table(cmp.build_problem(), trajectories(config), cmp.tol)
 
@@ -68,7 +69,7 @@ def loss_png(config: str) -> bytes:
 
 @st.cache_data(show_spinner="Computing the loss landscape…", max_entries=ENTRIES)
 def plane(config: str) -> tuple[LossSurface, tuple[Any, ...]] | str:
-    """:func:`~playground.projection.run_plane` of the runs, or why there is none (a sentence)."""
+    """:func:`~playground.viz.projection.run_plane` of the runs, or why there is none (a sentence)."""
     try:
         return projection.run_plane(Comparison.from_json(config).build_problem(), trajectories(config))
     except ValueError as exc:
@@ -93,13 +94,13 @@ def landscape_png(config: str) -> bytes:
 
 @st.cache_data(show_spinner=False, max_entries=ENTRIES)
 def trajectories_csv(config: str) -> str:
-    """:func:`~playground.export.trajectories_csv` of the runs."""
+    """:func:`~playground.viz.export.trajectories_csv` of the runs."""
     return export.trajectories_csv(Comparison.from_json(config).build_problem(), trajectories(config))
 
 
 @st.cache_data(show_spinner="Checking the gradient…", max_entries=ENTRIES)
 def gradcheck_report(setup: CheckSetup) -> GradcheckReport:
-    """:meth:`~playground.checks.CheckSetup.run`: the gradient check."""
+    """:meth:`~playground.setups.check.CheckSetup.run`: the gradient check."""
     return setup.run()
 
 
@@ -132,7 +133,7 @@ def gallery_player(entry_id: str) -> tuple[str, bytes, bytes] | str:
 
 @st.cache_data(show_spinner=False, max_entries=ENTRIES)
 def sweep(setup: SweepSetup) -> SweepResult:
-    """:meth:`~playground.sweep_setup.SweepSetup.run`, with a progress bar while it runs."""
+    """:meth:`~playground.setups.sweep.SweepSetup.run`, with a progress bar while it runs."""
     bar = st.progress(0.0, text="Sweeping…")
 
     def progress(done: int, total: int) -> None:  # the sweep calls it about a hundred times
@@ -145,5 +146,5 @@ def sweep(setup: SweepSetup) -> SweepResult:
 
 @st.cache_data(show_spinner=False, max_entries=ENTRIES)
 def stability_map_png(setup: SweepSetup) -> bytes:
-    """The sweep's stability map (:func:`playground.stability_map.stability_map`) as PNG."""
+    """The sweep's stability map (:func:`playground.viz.stability_map.stability_map`) as PNG."""
     return plots.to_png(stability_map.stability_map(sweep(setup)))

@@ -8,7 +8,8 @@ import streamlit as st
 
 import optimizers
 from app import cached, compare_form
-from playground import projection, stability
+from playground.training import stability
+from playground.viz import projection
 
 st.title("Compare optimizers")
 st.markdown("Same problem, same start, same data order: only the optimizer differs. "

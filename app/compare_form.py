@@ -12,7 +12,9 @@ import streamlit as st
 
 import optimizers
 from playground import problems
-from playground.comparison import MAX_RUNS, Comparison, RunSpec, non_defaults
+from optimizers.hyperparams import non_defaults
+from playground.setups.comparison import MAX_RUNS, Comparison
+from playground.training.run_spec import RunSpec
 from playground.problems import Problem
 
 from . import widgets

@@ -1,17 +1,17 @@
-"""The Gradient check page's sidebar form and its state (a :class:`~playground.checks.CheckSetup`)."""
+"""The Gradient check page's sidebar form and its state (a :class:`~playground.setups.check.CheckSetup`)."""
 from __future__ import annotations
 
 import streamlit as st
 
-from playground import checks
-from playground.checks import CheckSetup
+from playground.setups import check
+from playground.setups.check import CheckSetup
 from playground.gradcheck import DEFAULT_EPS, METHODS
 
 from . import widgets
 from .state import PageState
 
 PREFIX = "gc."
-STATE = PageState("gradcheck", PREFIX, lambda: CheckSetup.for_model(checks.DEFAULT_MODEL), CheckSetup.from_query,
+STATE = PageState("gradcheck", PREFIX, lambda: CheckSetup.for_model(check.DEFAULT_MODEL), CheckSetup.from_query,
                   CheckSetup.to_query)
 METHOD_TITLES = {
     "central": "central differences", "forward": "forward differences", "complex": "complex step",
@@ -22,7 +22,7 @@ METHOD_TITLES = {
 def edit(setup: CheckSetup) -> CheckSetup:
     """Draw the form starting from ``setup``; return the edited setup (checked later, by the library)."""
     st.header("Gradient check")
-    model = widgets.select("model", checks.models(), PREFIX + "model", setup.model, format_func=checks.title,
+    model = widgets.select("model", check.models(), PREFIX + "model", setup.model, format_func=check.title,
                            help="A problem's own backprop (it should pass), or a seed bug's buggy or fixed one.")
     method = widgets.select("method", list(METHODS), PREFIX + "method", setup.method,
                             format_func=lambda m: METHOD_TITLES.get(m, m),

@@ -2,7 +2,7 @@
 import streamlit as st
 
 from app import cached, gradcheck_form
-from playground import checks
+from playground.setups import check
 
 VERDICT_BOX = {"correct": st.success, "suspicious": st.warning, "wrong": st.error}
 
@@ -25,7 +25,7 @@ except ValueError as exc:
     st.stop()
 gradcheck_form.STATE.publish(setup)
 
-st.subheader(checks.title(setup.model))
+st.subheader(check.title(setup.model))
 st.caption(model.note)
 method = gradcheck_form.METHOD_TITLES.get(report.method, report.method)
 headline = (f"**{report.verdict}**: relative error {report.rel_error:.1e} "
@@ -52,7 +52,7 @@ if flagged:
     for block in flagged:
         st.markdown(f"**{block.name}** ({block.verdict}): {block.diagnosis}")
     st.markdown("**Worst entries**")
-    st.dataframe(checks.worst_entries(report), hide_index=True, width="stretch", column_config={
+    st.dataframe(check.worst_entries(report), hide_index=True, width="stretch", column_config={
         name: st.column_config.NumberColumn(format="%.6g") for name in ("analytic", "numeric", "|analytic − numeric|")
     })
 for note in report.notes:

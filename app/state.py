@@ -1,7 +1,7 @@
 """A page's config across reruns, pages and links.
 
-Each page keeps its config (a :class:`~playground.comparison.Comparison`, a
-:class:`~playground.checks.CheckSetup`, ...) in session state: read from the
+Each page keeps its config (a :class:`~playground.setups.comparison.Comparison`, a
+:class:`~playground.setups.check.CheckSetup`, ...) in session state: read from the
 link on the session's first visit to the page, replaced by :meth:`PageState.load`
 (an imported file, a gallery button), and written back to the URL by
 :meth:`PageState.publish` on every valid run. Streamlit clears the query

@@ -7,9 +7,9 @@ import optimizers
 from app import cached, compare_form, pages, widgets
 from app.state import PageState
 from playground import problems
-from playground.comparison import Comparison
-from playground.sweep import momentum_hyperparam
-from playground.sweep_setup import SETTINGS, SweepSetup
+from playground.setups.comparison import Comparison
+from playground.training.sweep import momentum_hyperparam
+from playground.setups.sweep import SETTINGS, SweepSetup
 
 PREFIX = "sw."
 STATE = PageState("sweep", PREFIX, SweepSetup, SweepSetup.from_query, SweepSetup.to_query)

@@ -19,7 +19,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
 from player_support import benchmark_runs, launch_chromium, measure_fps  # noqa: E402
 
-from playground import player, plots  # noqa: E402
+from playground.viz import player, plots  # noqa: E402
 
 FPS_GOAL = 30
 BUILD_GOAL_S = 1.0

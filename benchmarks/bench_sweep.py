@@ -23,7 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import optimizers  # noqa: E402
 from playground import problems, run  # noqa: E402
-from playground.sweep import sweep  # noqa: E402
+from playground.training.sweep import sweep  # noqa: E402
 
 GOAL_SECONDS = 1.0
 GOAL_RATIO = 20.0

@@ -4,12 +4,16 @@ Optimizers declare their hyperparameters with :class:`HyperParam`, and
 problems declare their settings the same way, so the app and the CLI can build
 widgets and parse ``key=value`` options from the declaration alone, and every
 bad value is rejected with one message format that names it and its range.
+
+A spec string names something and its non-default values the same way in the
+CLI and the URL: ``adam:lr=0.01,betas=0.9/0.999`` (:func:`parse_spec`,
+:func:`format_spec`).
 """
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any, Iterable, Mapping
+from typing import Any, Iterable, Mapping, Sequence
 
 import numpy as np
 
@@ -160,3 +164,39 @@ def known(specs: Iterable[HyperParam], keys: Iterable[str], owner: str) -> dict[
 def validate_all(specs: Iterable[HyperParam], given: Mapping[str, Any], owner: str) -> dict[str, Any]:
     """Fill defaults, validate every value, and reject unknown keywords."""
     return {s.name: s.validate(given.get(s.name, s.default)) for s in known(specs, given, owner).values()}
+
+
+def parse_spec(text: str, specs: Sequence[HyperParam], owner: str) -> dict[str, Any]:
+    """``key=value,key=value`` -> typed, validated values (only the keys given)."""
+    pairs = []
+    for item in filter(None, (t.strip() for t in text.split(","))):
+        key, eq, value = item.partition("=")
+        if not eq:
+            raise ValueError(f"Invalid setting {item!r} for {owner}: write key=value")
+        pairs.append((key.strip(), value))
+    by_name = known(specs, (k for k, _ in pairs), owner)
+    return {k: by_name[k].parse(v) for k, v in pairs}
+
+
+def non_defaults(specs: Sequence[HyperParam], values: Mapping[str, Any], keep: Iterable[str] = ()) -> dict[str, Any]:
+    """The ``values`` that differ from their declared defaults, or are named in ``keep``, in declaration order.
+
+    A form shows every setting; a config keeps only the ones that were
+    changed, so URLs stay short and a run's label names only what sets it
+    apart. ``keep`` names settings a loaded config spelled out, so editing
+    it gives back that config exactly. Values are not validated here:
+    :meth:`Comparison.validate` does that, naming the run a bad value belongs to.
+    """
+    def plain(v: Any) -> Any:
+        return tuple(v) if isinstance(v, list) else v
+
+    keep = set(keep)
+    return {s.name: values[s.name] for s in specs
+            if s.name in values and (s.name in keep or plain(values[s.name]) != plain(s.default))}
+
+
+def format_spec(name: str, values: Mapping[str, Any], specs: Sequence[HyperParam]) -> str:
+    """Inverse of :func:`parse_spec` with the name in front: ``adam:lr=0.01``."""
+    by_name = {s.name: s for s in specs}
+    body = ",".join(f"{k}={by_name[k].format(v)}" for k, v in values.items())
+    return f"{name}:{body}" if body else name

@@ -7,7 +7,7 @@ from typing import Any
 
 from streamlit.testing.v1 import AppTest
 
-from playground.comparison import Comparison, results_table
+from playground.setups.comparison import Comparison, results_table
 
 APP = str(Path(__file__).resolve().parents[1] / "streamlit_app.py")
 #: Columns of the results table that are timings, so differ between two runs of one config.

@@ -7,7 +7,8 @@ import pytest
 import optimizers
 from app_support import exceptions, library_rows, open_app, shown_rows, untimed
 from optimizers import HyperParam, Optimizer
-from playground.comparison import Comparison, RunSpec
+from playground.setups.comparison import Comparison
+from playground.training.run_spec import RunSpec
 
 
 def comparison_in_url(at):

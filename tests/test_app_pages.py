@@ -4,9 +4,9 @@ import pytest
 
 from app_support import exceptions, goto, library_rows, open_app, open_page, shown_rows, untimed
 from playground import gallery
-from playground.checks import DEFAULT_MODEL, CheckSetup, worst_entries
-from playground.comparison import Comparison
-from playground.sweep_setup import SweepSetup
+from playground.setups.check import DEFAULT_MODEL, CheckSetup, worst_entries
+from playground.setups.comparison import Comparison
+from playground.setups.sweep import SweepSetup
 
 GRADCHECK, GALLERY, SWEEP = "app/gradient_check.py", "app/bug_gallery.py", "app/sweep.py"
 

@@ -2,8 +2,9 @@
 import numpy as np
 import pytest
 
-from playground import gallery, plots, problems
-from playground.checks import DEFAULT_MODEL, CheckSetup, model, models, title, worst_entries
+from playground import gallery, problems
+from playground.viz import plots
+from playground.setups.check import DEFAULT_MODEL, CheckSetup, model, models, title, worst_entries
 from playground.gradcheck import DEFAULT_EPS, eps_sweep, gradcheck
 
 

@@ -10,7 +10,8 @@ from PIL import Image
 
 from playground import problems
 from playground.cli import main
-from playground.comparison import Comparison, RunSpec
+from playground.setups.comparison import Comparison
+from playground.training.run_spec import RunSpec
 
 
 def read_csv(path):

@@ -6,8 +6,10 @@ import pytest
 
 import optimizers
 from playground import problems, run
-from playground.comparison import Comparison, RunSpec, non_defaults, results_table
-from playground.stability import explain_divergence, lr_bound
+from optimizers.hyperparams import non_defaults
+from playground.setups.comparison import Comparison, results_table
+from playground.training.run_spec import RunSpec
+from playground.training.stability import explain_divergence, lr_bound
 
 
 def test_default_comparison_is_gd_momentum_and_adam_on_linear_regression():
@@ -142,7 +144,7 @@ def test_work_counts_samples_per_step():
 
 
 def test_the_bound_in_words_carries_dampening_when_there_is_some():
-    from playground.stability import bound_text
+    from playground.training.stability import bound_text
     assert bound_text(optimizers.Momentum(lr=1.0, momentum=0.5), 2.0) == "(2 + 2μ)/L = 1.5 (μ = 0.5)"
     assert bound_text(optimizers.Momentum(lr=1.0, momentum=0.5, dampening=0.5), 2.0) == \
         "(2 + 2μ)/((1 - τ) L) = 3 (μ = 0.5, τ = 0.5)"

@@ -5,8 +5,10 @@ import io
 import numpy as np
 
 import optimizers
-from playground import export, problems, run
-from playground.comparison import Comparison, RunSpec
+from playground import problems, run
+from playground.viz import export
+from playground.setups.comparison import Comparison
+from playground.training.run_spec import RunSpec
 
 
 def read(text):

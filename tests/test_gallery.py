@@ -8,8 +8,8 @@ import pytest
 import optimizers
 from playground import gallery, problems, run
 from playground.gradcheck import GradcheckReport, gradcheck
-from playground.runner import Trajectory
-from playground.stability import bound_text, explain_divergence
+from playground.training.runner import Trajectory
+from playground.training.stability import bound_text, explain_divergence
 
 # The project's shared documents; a checkout elsewhere skips the comparison with the catalogue.
 CATALOGUE = Path("/work/shared/SEED_BUGS.md")

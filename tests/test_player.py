@@ -8,7 +8,8 @@ from matplotlib.colors import to_rgb
 from PIL import Image
 
 from player_support import descend, plane_runs, with_path
-from playground import player, plots, problems, projection
+from playground import problems
+from playground.viz import player, plots, projection
 
 
 def page_data(html):

@@ -6,7 +6,8 @@ from pathlib import Path
 import pytest
 
 from player_support import CHROMIUM, benchmark_runs, descend, launch_chromium, measure_fps
-from playground import player, plots, problems
+from playground import problems
+from playground.viz import player, plots
 
 if not os.access(CHROMIUM, os.X_OK):
     pytest.skip(f"no Chromium at {CHROMIUM} (apt-get install chromium)", allow_module_level=True)

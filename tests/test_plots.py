@@ -9,7 +9,8 @@ from matplotlib.contour import ContourSet
 from matplotlib.figure import Figure
 
 from player_support import descend, plane_runs
-from playground import plots, problems, projection
+from playground import problems
+from playground.viz import plots, projection
 
 
 def run_lines(ax):
@@ -122,7 +123,7 @@ def test_to_png_is_a_png_without_urls():
 
 
 def test_library_imports_neither_pyplot_nor_streamlit():
-    code = ("import sys, playground.plots, playground.player, playground.projection; "
+    code = ("import sys, playground.viz.plots, playground.viz.player, playground.viz.projection; "
             "print(sorted(m for m in ('matplotlib.pyplot', 'streamlit') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          cwd=Path(__file__).resolve().parents[1])

@@ -5,7 +5,8 @@ import optimizers
 from optimizers import tree
 
 from player_support import plane_runs, with_path
-from playground import problems, projection, run
+from playground import problems, run
+from playground.viz import projection
 
 
 class CountingLoss:

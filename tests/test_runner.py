@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 import optimizers
 from optimizers.tree import flatten
 from playground import problems, run
-from playground.runner import batch_schedule, record_schedule
+from playground.training.runner import batch_schedule, record_schedule
 
 LIN = problems.linear_regression(n=60, seed=1)
 

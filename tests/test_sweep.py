@@ -8,8 +8,8 @@ import pytest
 
 import optimizers
 from playground import problems, run
-from playground.comparison import RunSpec
-from playground.sweep import sweep
+from playground.training.run_spec import RunSpec
+from playground.training.sweep import sweep
 
 LIN = problems.linear_regression(n=60, seed=1)
 L = LIN.lipschitz

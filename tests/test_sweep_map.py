@@ -3,8 +3,8 @@ import numpy as np
 from matplotlib.collections import QuadMesh
 
 from playground import problems
-from playground.stability_map import BOUND_LABEL, stability_map
-from playground.sweep import sweep
+from playground.viz.stability_map import BOUND_LABEL, stability_map
+from playground.training.sweep import sweep
 
 LIN = problems.linear_regression(n=60, seed=1)
 L = LIN.lipschitz

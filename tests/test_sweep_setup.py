@@ -3,9 +3,9 @@ import numpy as np
 import pytest
 
 from playground import problems
-from playground.comparison import CALL_OVERHEAD
-from playground.sweep import sweep
-from playground.sweep_setup import SETTINGS, SweepSetup
+from playground.setups.comparison import CALL_OVERHEAD
+from playground.training.sweep import sweep
+from playground.setups.sweep import SETTINGS, SweepSetup
 
 
 def test_the_grid_is_geometric_in_lr_and_even_in_momentum():

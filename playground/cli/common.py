@@ -15,8 +15,8 @@ from typing import Any, Callable, Mapping, Sequence, TextIO
 from matplotlib.figure import Figure
 
 from .. import problems
-from ..comparison import parse_spec
-from ..plots import to_png
+from optimizers.hyperparams import parse_spec
+from ..viz.plots import to_png
 
 
 # -- problems ------------------------------------------------------------------

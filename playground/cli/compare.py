@@ -5,7 +5,7 @@
     playground compare --problem rosenbrock --opt adam:lr=0.05 --opt momentum:lr=0.001 --steps 300 --gif out.gif
     playground compare --config comparison.json --png figures/
 
-The comparison is a :class:`playground.comparison.Comparison`, the one the app
+The comparison is a :class:`playground.setups.comparison.Comparison`, the one the app
 downloads and imports as JSON: ``--config`` reads such a file (options given
 beside it override its fields) and ``--save-config`` writes one.
 """
@@ -16,12 +16,13 @@ import sys
 from pathlib import Path
 from typing import Any, Sequence
 
-from .. import plots, projection
-from ..comparison import MAX_RUNS, Comparison, RunSpec, results_table
-from ..export import trajectories_csv
-from ..player import runs_from_trajectories, save_gif
+from ..viz import plots, projection
+from ..setups.comparison import MAX_RUNS, Comparison, results_table
+from ..training.run_spec import RunSpec
+from ..viz.export import trajectories_csv
+from ..viz.player import runs_from_trajectories, save_gif
 from ..problems import Problem
-from ..runner import Trajectory
+from ..training.runner import Trajectory
 from .common import (ProgressLine, add_problem_options, format_table, parse_problem, write_file, write_png,
                      write_text)
 

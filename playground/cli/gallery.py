@@ -18,8 +18,9 @@ import textwrap
 from pathlib import Path
 from typing import Any
 
-from .. import gallery, plots
-from ..runner import Trajectory
+from .. import gallery
+from ..viz import plots
+from ..training.runner import Trajectory
 from .common import format_table, write_png
 from .gradcheck import report_text
 

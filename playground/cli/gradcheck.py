@@ -27,7 +27,8 @@ import numpy as np
 
 from optimizers.tree import Tree, tree_map
 
-from .. import checks, gallery, problems
+from .. import gallery, problems
+from ..setups import check
 from ..gradcheck import METHODS, GradcheckReport, gradcheck
 from .common import ProgressLine, parse_problem
 
@@ -126,8 +127,8 @@ def preset_target(args: argparse.Namespace) -> Target:
         if args.settings or args.at != "init":
             raise ValueError(f"gallery entry {name!r} checks its own point: --set and --at apply to problem presets")
         variant = "fixed" if args.fixed else "buggy"
-        setup = checks.CheckSetup.for_model(f"gallery:{name}:{variant}")
-        m = checks.model(setup.model)
+        setup = check.CheckSetup.for_model(f"gallery:{name}:{variant}")
+        m = check.model(setup.model)
         return Target(f"{name} ({variant})", m.f, m.grad, m.params, setup.method, setup.eps, m.n_samples, m.batched)
     if args.fixed:
         raise ValueError(f"--fixed applies to gallery entries ({', '.join(gradient_entries())}), "

@@ -6,8 +6,8 @@
         --momenta 0:0.98:50 --steps 300 --png map.png --csv map.csv
 
 Prints, per optimizer, how many configurations diverged and the best one;
-``--png`` writes :func:`playground.stability_map.stability_map`, ``--csv``
-one row per configuration (:meth:`playground.sweep.SweepResult.to_csv`).
+``--png`` writes :func:`playground.viz.stability_map.stability_map`, ``--csv``
+one row per configuration (:meth:`playground.training.sweep.SweepResult.to_csv`).
 """
 from __future__ import annotations
 
@@ -19,11 +19,11 @@ import numpy as np
 import optimizers
 
 from .. import problems
-from ..comparison import parse_spec
+from optimizers.hyperparams import parse_spec
 from ..problems import Problem
-from ..stability import lr_bound
-from ..stability_map import stability_map
-from ..sweep import SweepResult, sweep
+from ..training.stability import lr_bound
+from ..viz.stability_map import stability_map
+from ..training.sweep import SweepResult, sweep
 from .common import ProgressLine, add_problem_options, format_table, parse_problem, write_png, write_text
 
 #: Values per grid axis at most: 1000 x 1000 runs of an MLP would not fit in memory.

@@ -9,7 +9,7 @@
     entry.buggy_code, entry.fixed_code              # the seed-style code, for showing
     result = entry.run()                            # result.buggy, result.fixed, result.summary
 
-A trajectory entry's results are :class:`~playground.runner.Trajectory` objects
+A trajectory entry's results are :class:`~playground.training.runner.Trajectory` objects
 and its ``comparison`` repeats the setup on the Compare page; a gradient
 entry's are :class:`~playground.gradcheck.GradcheckReport` objects and its
 ``buggy_check``/``fixed_check`` hold the arguments of the check. See

@@ -13,8 +13,9 @@ import optimizers
 from optimizers import Optimizer
 
 from .. import problems
-from ..comparison import Comparison, RunSpec
-from ..runner import run
+from ..setups.comparison import Comparison
+from ..training.run_spec import RunSpec
+from ..training.runner import run
 from .entry import Result, TrajectoryEntry
 
 PROBLEM = "rosenbrock"

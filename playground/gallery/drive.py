@@ -18,7 +18,7 @@ import numpy as np
 import optimizers
 
 from ..problems import Problem
-from ..runner import Trajectory, run
+from ..training.runner import Trajectory, run
 
 Step = Callable[[np.ndarray], np.ndarray]
 

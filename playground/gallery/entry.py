@@ -3,7 +3,7 @@
 Two kinds:
 
 - :class:`TrajectoryEntry`: the bug shows in training. ``run()`` returns two
-  :class:`~playground.runner.Trajectory` objects made by the runner, and
+  :class:`~playground.training.runner.Trajectory` objects made by the runner, and
   ``comparison`` is the setup for the Compare page.
 - :class:`GradientEntry`: the bug is in a hand-written gradient. ``run()`` returns
   two :class:`~playground.gradcheck.GradcheckReport` objects, and
@@ -22,9 +22,9 @@ from typing import Any, Callable, Optional, Tuple, Union
 
 from optimizers.tree import Tree
 
-from ..comparison import Comparison
+from ..setups.comparison import Comparison
 from ..gradcheck import GradcheckReport, gradcheck
-from ..runner import Trajectory
+from ..training.runner import Trajectory
 
 Outcome = Union[Trajectory, GradcheckReport]
 Code = Union[Callable[..., Any], Tuple[Callable[..., Any], ...]]

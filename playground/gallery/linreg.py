@@ -11,10 +11,11 @@ import numpy as np
 import optimizers
 
 from .. import problems
-from ..comparison import Comparison, RunSpec
+from ..setups.comparison import Comparison
+from ..training.run_spec import RunSpec
 from ..problems import LeastSquares
-from ..runner import run
-from ..stability import bound_text, explain_divergence, lr_bound
+from ..training.runner import run
+from ..training.stability import bound_text, explain_divergence, lr_bound
 from .drive import trace
 from .entry import Result, TrajectoryEntry
 

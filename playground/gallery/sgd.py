@@ -11,7 +11,8 @@ from __future__ import annotations
 import numpy as np
 
 from .. import problems
-from ..comparison import Comparison, RunSpec
+from ..setups.comparison import Comparison
+from ..training.run_spec import RunSpec
 from .drive import trace
 from .entry import Result, TrajectoryEntry
 

@@ -11,8 +11,9 @@ import numpy as np
 import optimizers
 
 from .. import problems
-from ..comparison import Comparison, RunSpec
-from ..runner import Trajectory, run
+from ..setups.comparison import Comparison
+from ..training.run_spec import RunSpec
+from ..training.runner import Trajectory, run
 from .entry import Result, TrajectoryEntry
 
 LR = 3.0

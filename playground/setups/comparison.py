@@ -16,18 +16,19 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field, replace
-from typing import Any, Callable, Iterable, Mapping, Sequence
+from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
 
 import optimizers
-from optimizers import Optimizer
-from optimizers.hyperparams import HyperParam, known
+from optimizers.hyperparams import HyperParam, format_spec, known, parse_spec
 
-from . import problems
-from .problems import Problem
-from .runner import Trajectory, run
-from .stability import explain_divergence
+from .. import problems
+from .fields import query_number, query_value
+from ..problems import Problem
+from ..training.run_spec import RunSpec
+from ..training.runner import Trajectory, run
+from ..training.stability import explain_divergence
 
 MAX_RUNS = 6
 #: Snapshots kept per run, unless the runs' parameters would then fill more than RECORD_ENTRIES numbers.
@@ -36,93 +37,6 @@ RECORD_ENTRIES = 20_000_000  # 160 MB of float64
 #: What one gradient call costs beyond its arithmetic (optimizer step, checks, records), counted in
 #: multiply-adds: the runner's ~50 µs per step on small problems.
 CALL_OVERHEAD = 100_000
-#: Run options that are not optimizer hyperparameters.
-RUN_KEYS = ("batch_size", "accumulate")
-
-
-def parse_spec(text: str, specs: Sequence[HyperParam], owner: str) -> dict[str, Any]:
-    """``key=value,key=value`` -> typed, validated values (only the keys given)."""
-    pairs = []
-    for item in filter(None, (t.strip() for t in text.split(","))):
-        key, eq, value = item.partition("=")
-        if not eq:
-            raise ValueError(f"Invalid setting {item!r} for {owner}: write key=value")
-        pairs.append((key.strip(), value))
-    by_name = known(specs, (k for k, _ in pairs), owner)
-    return {k: by_name[k].parse(v) for k, v in pairs}
-
-
-def non_defaults(specs: Sequence[HyperParam], values: Mapping[str, Any], keep: Iterable[str] = ()) -> dict[str, Any]:
-    """The ``values`` that differ from their declared defaults, or are named in ``keep``, in declaration order.
-
-    A form shows every setting; a config keeps only the ones that were
-    changed, so URLs stay short and a run's label names only what sets it
-    apart. ``keep`` names settings a loaded config spelled out, so editing
-    it gives back that config exactly. Values are not validated here:
-    :meth:`Comparison.validate` does that, naming the run a bad value belongs to.
-    """
-    def plain(v: Any) -> Any:
-        return tuple(v) if isinstance(v, list) else v
-
-    keep = set(keep)
-    return {s.name: values[s.name] for s in specs
-            if s.name in values and (s.name in keep or plain(values[s.name]) != plain(s.default))}
-
-
-def format_spec(name: str, values: Mapping[str, Any], specs: Sequence[HyperParam]) -> str:
-    """Inverse of :func:`parse_spec` with the name in front: ``adam:lr=0.01``."""
-    by_name = {s.name: s for s in specs}
-    body = ",".join(f"{k}={by_name[k].format(v)}" for k, v in values.items())
-    return f"{name}:{body}" if body else name
-
-
-_BATCH = HyperParam("batch_size", None, "mini-batch size (absent: full batch)", low=1, kind="int")
-_ACCUMULATE = HyperParam("accumulate", 1, "mini-batches averaged into one step", low=1, kind="int")
-
-
-@dataclass(frozen=True)
-class RunSpec:
-    """One run: an optimizer with its hyperparameters, and how it batches the data."""
-
-    optimizer: str
-    hyperparams: Mapping[str, Any] = field(default_factory=dict)
-    batch_size: int | None = None
-    accumulate: int = 1
-
-    def build(self) -> Optimizer:
-        return optimizers.create(self.optimizer, **self.hyperparams)
-
-    @property
-    def label(self) -> str:
-        """Display name, e.g. ``adam lr=0.01, bs=16``: what distinguishes the run."""
-        parts = [f"{k}={self._hp_spec(k).format(v)}" for k, v in self.hyperparams.items()]
-        if self.batch_size is not None:
-            parts.append(f"bs={self.batch_size}")
-        if self.accumulate != 1:
-            parts.append(f"acc={self.accumulate}")
-        return f"{self.optimizer} " + ", ".join(parts) if parts else self.optimizer
-
-    def _hp_spec(self, key: str) -> HyperParam:
-        return {h.name: h for h in optimizers.get(self.optimizer).hyperparams}[key]
-
-    @classmethod
-    def parse(cls, text: str) -> "RunSpec":
-        """Read ``name:key=value,...``; ``batch_size`` and ``accumulate`` are run options."""
-        name, _, body = text.strip().partition(":")
-        opt_cls = optimizers.get(name.strip())
-        values = parse_spec(body, opt_cls.hyperparams + (_BATCH, _ACCUMULATE), f"optimizer {name.strip()!r}")
-        run_opts = {k: values.pop(k) for k in RUN_KEYS if k in values}
-        spec = cls(opt_cls.name, values, **run_opts)
-        spec.build()  # cross-field checks, e.g. nesterov with dampening
-        return spec
-
-    def format(self) -> str:
-        values = dict(self.hyperparams)
-        if self.batch_size is not None:
-            values["batch_size"] = self.batch_size
-        if self.accumulate != 1:
-            values["accumulate"] = self.accumulate
-        return format_spec(self.optimizer, values, optimizers.get(self.optimizer).hyperparams + (_BATCH, _ACCUMULATE))
 
 
 def _default_runs() -> tuple[RunSpec, ...]:
@@ -295,25 +209,6 @@ def _validated(specs: Sequence[HyperParam], given: Mapping[str, Any], owner: str
 
 def _plain(values: dict[str, Any]) -> dict[str, Any]:
     return {k: list(v) if isinstance(v, tuple) else v for k, v in values.items()}
-
-
-def query_value(query: Mapping[str, str | Sequence[str]], key: str) -> str | None:
-    """The value of URL parameter ``key``: the last one when it is repeated, None when absent."""
-    value = query.get(key)
-    if value is None or isinstance(value, str):
-        return value
-    return value[-1] if value else None
-
-
-def query_number(query: Mapping[str, str | Sequence[str]], key: str, kind: type, default: Any) -> Any:
-    """URL parameter ``key`` read as ``kind`` (int or float), ``default`` when absent; ValueError names a bad one."""
-    text = query_value(query, key)
-    if text is None:
-        return default
-    try:
-        return kind(text)
-    except ValueError:
-        raise ValueError(f"Invalid {key}: {text!r}. Expected a {'whole ' if kind is int else ''}number") from None
 
 
 def results_table(problem: Problem, trajectories: Sequence[Trajectory], tol: float = 1e-6) -> list[dict[str, Any]]:

@@ -5,7 +5,7 @@ A two-parameter problem is drawn in its own parameter plane
 the plane through a centre spanned by the first two principal directions of
 every recorded snapshot of every run (:func:`project`): the plane in which the
 runs moved the most. Either way the result holds a :class:`LossSurface`, which
-:mod:`playground.plots` and :mod:`playground.player` draw the same way.
+:mod:`playground.viz.plots` and :mod:`playground.viz.player` draw the same way.
 
 The loss over a G x G grid is ONE call of ``problem.loss`` with params whose
 every block has a leading batch axis of G*G rows: the problem's vectorised

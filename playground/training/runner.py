@@ -29,7 +29,7 @@ import optimizers
 from optimizers import Optimizer
 from optimizers.tree import Tree, all_finite, as_float_tree, is_dict, leaves, names, tree_map
 
-from .problems import Problem
+from ..problems import Problem
 
 #: A run is stopped as diverged once its loss exceeds this multiple of max(1, |initial loss|).
 BLOWUP_FACTOR = 1e8

@@ -85,7 +85,7 @@ class PlayerRun:
 
 def runs_from_trajectories(trajectories: Sequence[Any],
                            coords: Sequence[np.ndarray] | None = None) -> list[PlayerRun]:
-    """PlayerRuns for runner trajectories, coloured by :func:`playground.plots.run_color`.
+    """PlayerRuns for runner trajectories, coloured by :func:`playground.viz.plots.run_color`.
 
     ``coords`` are the runs' (T_r, 2) positions, e.g. ``project(...).coords``;
     by default the two parameters of a two-parameter problem. Either way each

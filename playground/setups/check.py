@@ -10,7 +10,7 @@ A model is named by one string, the same in the URL: ``problem:<name>`` (the
 problem with its default settings, checked at ``init_params(seed)``) or
 ``gallery:<entry id>:buggy`` / ``:fixed`` (the entry's own loss, gradient and
 point). :meth:`CheckSetup.to_query` and :meth:`CheckSetup.from_query` carry a
-setup through a link, as :class:`~playground.comparison.Comparison` does.
+setup through a link, as :class:`~playground.setups.comparison.Comparison` does.
 """
 from __future__ import annotations
 
@@ -19,9 +19,9 @@ from typing import Any, Callable, Mapping, Sequence
 
 from optimizers.tree import Tree
 
-from . import gallery, problems
-from .comparison import query_number, query_value
-from .gradcheck import DEFAULT_EPS, METHODS, EpsSweep, GradcheckReport, eps_sweep, gradcheck
+from .. import gallery, problems
+from .fields import query_number, query_value
+from ..gradcheck import DEFAULT_EPS, METHODS, EpsSweep, GradcheckReport, eps_sweep, gradcheck
 
 VARIANTS = ("buggy", "fixed")
 

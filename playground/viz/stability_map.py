@@ -4,10 +4,10 @@
 
     fig = stability_map(sweep(problem, "momentum", lrs, momenta))
 
-A pure function: a :class:`~playground.sweep.SweepResult` in, a
+A pure function: a :class:`~playground.training.sweep.SweepResult` in, a
 ``matplotlib.figure.Figure`` out. With a momentum axis it draws one heatmap
 per optimizer over lr x momentum; with lr alone, the final loss against lr,
-one line per optimizer. Where :func:`~playground.stability.lr_bound` knows the
+one line per optimizer. Where :func:`~playground.training.stability.lr_bound` knows the
 largest stable learning rate (GD and heavy-ball or Nesterov momentum on a
 problem with a constant Hessian), it is drawn on top: 2/L for GD, the curve
 lr L = 2 + 2 mu over the momentum axis for heavy ball.
@@ -22,8 +22,8 @@ from matplotlib.figure import Figure
 import optimizers
 
 from .plots import new_figure, run_color
-from .stability import bound_text, lr_bound
-from .sweep import SweepResult
+from ..training.stability import bound_text, lr_bound
+from ..training.sweep import SweepResult
 
 #: Points on a drawn boundary curve: enough to look smooth whatever the grid.
 CURVE_POINTS = 200

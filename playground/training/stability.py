@@ -18,7 +18,7 @@ import numpy as np
 
 from optimizers import Optimizer
 
-from .problems import Problem
+from ..problems import Problem
 from .runner import Trajectory
 
 

@@ -8,7 +8,7 @@ is closed.
 Run ``r`` of a list is drawn in :func:`run_color` ``(r)`` in every figure and in
 the player, so a run keeps its colour from one view to the next.
 
-``trajectories`` are :class:`playground.runner.Trajectory`-like records: they
+``trajectories`` are :class:`playground.training.runner.Trajectory`-like records: they
 need ``label``, ``steps``, ``params``, ``losses`` and ``diverged_at``.
 """
 from __future__ import annotations
@@ -114,7 +114,7 @@ def contour(problem: Any, trajectories: Sequence[Any] = (), bounds: Bounds | Non
 
 def projected_contour(proj: Projection, trajectories: Sequence[Any] = (), *, levels: int = 25,
                       figsize: tuple[float, float] = (6.4, 5.0), dpi: float = 100) -> tuple[Figure, Axes]:
-    """Loss contours on a :func:`playground.projection.project` plane, runs drawn by their coordinates.
+    """Loss contours on a :func:`playground.viz.projection.project` plane, runs drawn by their coordinates.
 
     ``trajectories`` are the runs ``proj`` was made from, in the same order (or
     none, for the player's background).
@@ -128,7 +128,7 @@ def surface_figure(surface: LossSurface, trajectories: Sequence[Any] = (),
                    figsize: tuple[float, float] = (6.4, 5.0), dpi: float = 100) -> tuple[Figure, Axes]:
     """Draw ``surface`` and, per run, its (T, 2) ``paths[r]`` labelled from ``trajectories[r]``.
 
-    With :func:`playground.projection.run_plane` this draws any problem's
+    With :func:`playground.viz.projection.run_plane` this draws any problem's
     runs; with no ``trajectories`` it is the player's background.
     """
     z = np.ma.masked_invalid(surface.loss)

@@ -3,7 +3,7 @@
 ::
 
     setup = SweepSetup("linreg", optimizer="momentum", lr_range=(1e-3, 3.0), lr_points=30)
-    result = setup.run()                       # a playground.sweep.SweepResult
+    result = setup.run()                       # a playground.training.sweep.SweepResult
     fig = stability_map.stability_map(result)
 
 The grid's settings are declared as :class:`~optimizers.HyperParam` (so the
@@ -23,11 +23,14 @@ import optimizers
 from optimizers import HyperParam
 from optimizers.hyperparams import validate_all
 
-from . import problems
-from .comparison import CALL_OVERHEAD, format_spec, parse_spec, query_value
-from .problems import Problem
-from .runner import Progress
-from .sweep import SweepResult, momentum_hyperparam, sweep
+from .. import problems
+from optimizers.hyperparams import format_spec, parse_spec
+
+from .comparison import CALL_OVERHEAD
+from .fields import query_value
+from ..problems import Problem
+from ..training.runner import Progress
+from ..training.sweep import SweepResult, momentum_hyperparam, sweep
 
 SETTINGS = (
     HyperParam("lr_range", (1e-3, 3.0), "smallest and largest learning rate, spaced geometrically", low=0.0,
@@ -86,14 +89,14 @@ class SweepSetup:
         return self.lr_points * (self.momentum_points if self.sweeps_momentum else 1)
 
     def work(self, problem: Problem) -> int:
-        """Roughly the multiply-adds of the sweep, counted as :meth:`~playground.comparison.Comparison.work` does.
+        """Roughly the multiply-adds of the sweep, counted as :meth:`~playground.setups.comparison.Comparison.work` does.
 
         The runs advance together, so the per-step overhead is paid once per step, not per run.
         """
         return self.steps * (CALL_OVERHEAD + self.configs() * problem.n_samples * problem.dim)
 
     def run(self, progress: Progress | None = None) -> SweepResult:
-        """The sweep (:func:`playground.sweep.sweep`), full batch; ``progress(done, total)`` counts steps."""
+        """The sweep (:func:`playground.training.sweep.sweep`), full batch; ``progress(done, total)`` counts steps."""
         problem = self.validate()
         return sweep(problem, self.optimizer, self.lrs(), self.momenta(), steps=self.steps, seed=self.seed,
                      progress=progress)

@@ -5,7 +5,7 @@
     result = sweep(problem, "momentum", lrs=np.geomspace(1e-3, 1.0, 50), momenta=np.linspace(0, 0.95, 50))
     result.final_losses, result.diverged_at        # one entry per configuration
     result.grid(result.diverged_at)                 # the same, shaped (lr, momentum)
-    fig = stability_map(result)                     # playground.stability_map
+    fig = stability_map(result)                     # playground.viz.stability_map
     text = result.to_csv()
 
 The configurations are the grid optimizer x lr x momentum, where "momentum"
@@ -15,11 +15,11 @@ parameters carry a leading axis of R runs (the problems' batch axis) and the
 optimizer holds one lr and momentum per run (hyperparameters broadcast over
 that axis), so one ``step`` advances every run.
 
-Every run equals a separate :func:`~playground.runner.run` of its
+Every run equals a separate :func:`~playground.training.runner.run` of its
 configuration to round-off: the same start ``problem.init_params(seed)``, the
-same mini-batches (the runner's :func:`~playground.runner.batch_schedule`
+same mini-batches (the runner's :func:`~playground.training.runner.batch_schedule`
 from the same seed, shared by all runs), and the same divergence rule
-(:func:`~playground.runner.healthy`). A run that diverges is dropped from the
+(:func:`~playground.training.runner.healthy`). A run that diverges is dropped from the
 batch at that step, so it never computes again: it cannot raise warnings or
 touch the other runs, and the remaining runs get cheaper.
 """
@@ -38,8 +38,8 @@ import optimizers
 from optimizers import HyperParam, Optimizer, State
 from optimizers.tree import Tree, tree_map
 
-from .comparison import RunSpec
-from .problems import Problem
+from .run_spec import RunSpec
+from ..problems import Problem
 from .runner import (Progress, Trajectory, _accumulated, batch_schedule, blowup_bound, check_settings, healthy,
                      record_schedule, run)
 
@@ -125,13 +125,13 @@ class SweepResult:
         """Optimizer ``optimizer`` with this sweep's fixed hyperparameters and the given lr and momentum.
 
         Floats give one configuration; arrays give one per run, as the sweep
-        uses them and as :func:`~playground.stability.lr_bound` reads them.
+        uses them and as :func:`~playground.training.stability.lr_bound` reads them.
         ``momentum=None`` leaves momentum (or beta1) at its fixed or default value.
         """
         return _build(optimizer, lr, momentum, self.fixed_hyperparams)
 
     def spec(self, i: int) -> RunSpec:
-        """Configuration ``i`` as the :class:`~playground.comparison.RunSpec` of a separate run."""
+        """Configuration ``i`` as the :class:`~playground.setups.comparison.RunSpec` of a separate run."""
         c = self.configs[i]
         momentum = None if self.momenta is None else c.momentum
         return RunSpec(c.optimizer, _hyperparams(c.optimizer, c.lr, momentum, self.fixed_hyperparams),
@@ -139,7 +139,7 @@ class SweepResult:
 
     def rerun(self, problem: Problem, i: int, record: int | None = None,
               progress: Progress | None = None) -> Trajectory:
-        """Configuration ``i`` as a separate :func:`~playground.runner.run`, with its parameter trajectory.
+        """Configuration ``i`` as a separate :func:`~playground.training.runner.run`, with its parameter trajectory.
 
         ``record`` (how many snapshots to keep) defaults to the sweep's own.
         """
@@ -186,7 +186,7 @@ def sweep(problem: Problem, optimizer: str | Sequence[str], lrs: Sequence[float]
       configuration (each family must accept them); with a beta1 axis, a
       fixed ``betas`` supplies beta2.
     - ``steps``, ``batch_size``, ``accumulate``, ``shuffle``, ``seed``: as in
-      :func:`~playground.runner.run`, shared by every run.
+      :func:`~playground.training.runner.run`, shared by every run.
     - ``record`` bounds the loss curves to that many evenly spaced steps.
     - ``progress(done, total)`` counts steps over all families.
 

@@ -1,0 +1,7 @@
+"""What a user configures, each a frozen record carried by a link, a JSON file and the CLI.
+
+- :mod:`.comparison`: :class:`Comparison`, one problem and one to six runs;
+- :mod:`.check`: :class:`CheckSetup`, one gradient check;
+- :mod:`.sweep`: :class:`SweepSetup`, a grid of learning rates and momenta;
+- :mod:`.fields`: reading fields from a URL query.
+"""

@@ -1,0 +1,8 @@
+"""What the app and the CLI show: figures, the in-browser player, and tables to download.
+
+- :mod:`.plots`: matplotlib figures as pure functions of results;
+- :mod:`.projection`: the plane a many-parameter run is drawn on;
+- :mod:`.player`: playback in the browser, and the same animation as a GIF;
+- :mod:`.stability_map`: a sweep's final loss over lr x momentum;
+- :mod:`.export`: trajectories as CSV.
+"""
