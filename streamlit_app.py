@@ -1,11 +1,11 @@
 """optimizer-playground: the Streamlit app. Run ``streamlit run streamlit_app.py``.
 
-This file only lists the pages (:mod:`app.pages`); each page is a script in
-``app/`` that calls the :mod:`playground` library and lays out its results.
+This file only lists the pages (:mod:`playground_app.pages`); each page is a script in
+``playground_app/`` that calls the :mod:`playground` library and lays out its results.
 """
 import streamlit as st
 
-from app import pages
+from playground_app import pages
 
 st.set_page_config(page_title="optimizer-playground", page_icon=":material/insights:", layout="wide")
 navigation = st.navigation([

@@ -31,7 +31,7 @@ ROOT = Path(__file__).resolve().parents[1]
 APP = str(ROOT / "streamlit_app.py")
 COLD_GOAL_S = 2.0
 HIT_GOAL_S = 0.3
-OTHER_PAGES = ("app/gradient_check.py", "app/bug_gallery.py", "app/sweep.py")
+OTHER_PAGES = ("playground_app/gradient_check.py", "playground_app/bug_gallery.py", "playground_app/sweep.py")
 
 
 def new_app():

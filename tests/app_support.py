@@ -42,7 +42,7 @@ def untimed(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def goto(at: AppTest, page: str, query: dict[str, Any] | None = None) -> AppTest:
-    """Open ``page`` (a script path such as ``app/gradient_check.py``) as the browser does: its own query only.
+    """Open ``page`` (a script path such as ``playground_app/gradient_check.py``) as the browser does: its own query only.
 
     The browser clears the query string when the user changes page; AppTest keeps it unless told.
     """

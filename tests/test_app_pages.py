@@ -8,7 +8,7 @@ from playground.setups.check import DEFAULT_MODEL, CheckSetup, worst_entries
 from playground.setups.comparison import Comparison
 from playground.setups.sweep import SweepSetup
 
-GRADCHECK, GALLERY, SWEEP = "app/gradient_check.py", "app/bug_gallery.py", "app/sweep.py"
+GRADCHECK, GALLERY, SWEEP = "playground_app/gradient_check.py", "playground_app/bug_gallery.py", "playground_app/sweep.py"
 
 
 def table(at, i=0):
@@ -158,7 +158,7 @@ def test_a_sweep_link_round_trips_and_sets_the_session_problem():
     assert at.number_input(key="sw.lr_points").value == 8 and at.selectbox(key="sw.optimizer").value == "adam"
     result = setup.run()
     assert f"{len(result)} configurations of 60 steps · {int(result.diverged.sum())} diverged" in at.caption[0].value
-    goto(at, "app/compare.py")
+    goto(at, "playground_app/compare.py")
     assert Comparison.from_query(at.query_params).problem == "rosenbrock"
 
 

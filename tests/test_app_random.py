@@ -103,7 +103,7 @@ def test_random_compare_combinations_never_crash():
     assert outcomes["results"] > 20 and outcomes["message"] > 5  # both paths were exercised
 
 
-@pytest.mark.parametrize("page, prefix", [("app/gradient_check.py", "gc."), ("app/sweep.py", "sw.")])
+@pytest.mark.parametrize("page, prefix", [("playground_app/gradient_check.py", "gc."), ("playground_app/sweep.py", "sw.")])
 def test_random_combinations_on_the_other_pages_never_crash(page, prefix):
     rng = random.Random(7)
     at = goto(open_app(), page)

@@ -1,7 +1,7 @@
 """Gradient check: a hand-written gradient against numerical derivatives, block by block, with a diagnosis."""
 import streamlit as st
 
-from app import cached, gradcheck_form
+from playground_app import cached, gradcheck_form
 from playground.setups import check
 
 VERDICT_BOX = {"correct": st.success, "suspicious": st.warning, "wrong": st.error}

@@ -4,8 +4,8 @@ from dataclasses import replace
 import streamlit as st
 
 import optimizers
-from app import cached, compare_form, pages, widgets
-from app.state import PageState
+from playground_app import cached, compare_form, pages, widgets
+from playground_app.state import PageState
 from playground import problems
 from playground.setups.comparison import Comparison
 from playground.training.sweep import momentum_hyperparam

@@ -7,7 +7,7 @@ the results table and each optimizer's update equations.
 import streamlit as st
 
 import optimizers
-from app import cached, compare_form
+from playground_app import cached, compare_form
 from playground.training import stability
 from playground.viz import projection
 

@@ -1,8 +1,8 @@
 """Bug gallery: each seed bug, buggy beside fixed, with the numbers its code produces when run."""
 import streamlit as st
 
-from app import cached, compare_form, gradcheck_form, pages, widgets
-from app.state import PageState
+from playground_app import cached, compare_form, gradcheck_form, pages, widgets
+from playground_app.state import PageState
 from playground import gallery
 from playground.setups import check
 from playground.setups.fields import query_value

@@ -1,10 +1,10 @@
 """The Streamlit app: a thin layer of widgets, caching and layout over :mod:`playground`.
 
-``streamlit_app.py`` lists the pages (:mod:`app.pages`). Each page,
+``streamlit_app.py`` lists the pages (:mod:`playground_app.pages`). Each page,
 ``compare.py``, ``gradient_check.py``, ``bug_gallery.py`` and ``sweep.py``,
 is a script Streamlit runs top to bottom; the other modules are imported by
-them: widgets built from declarations (:mod:`app.widgets`), the forms of the
+them: widgets built from declarations (:mod:`playground_app.widgets`), the forms of the
 Compare and Gradient check pages, each page's config across reruns and
-links (:mod:`app.state`), and the cached library calls (:mod:`app.cached`).
+links (:mod:`playground_app.state`), and the cached library calls (:mod:`playground_app.cached`).
 Every number shown comes from the library.
 """

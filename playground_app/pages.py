@@ -17,10 +17,10 @@ class PageInfo:
     icon: str
 
 
-COMPARE = PageInfo("app/compare.py", "Compare", ":material/stacked_line_chart:")
-GRADCHECK = PageInfo("app/gradient_check.py", "Gradient check", ":material/rule:")
-GALLERY = PageInfo("app/bug_gallery.py", "Bug gallery", ":material/bug_report:")
-SWEEP = PageInfo("app/sweep.py", "Sweep", ":material/grid_on:")
+COMPARE = PageInfo("playground_app/compare.py", "Compare", ":material/stacked_line_chart:")
+GRADCHECK = PageInfo("playground_app/gradient_check.py", "Gradient check", ":material/rule:")
+GALLERY = PageInfo("playground_app/bug_gallery.py", "Bug gallery", ":material/bug_report:")
+SWEEP = PageInfo("playground_app/sweep.py", "Sweep", ":material/grid_on:")
 
 #: Menu order; the first is the default page, served at the app's root URL.
 ALL = (COMPARE, GRADCHECK, GALLERY, SWEEP)
