@@ -29,8 +29,11 @@ class HyperParam:
     ``"pair"`` (two floats, each in the range, e.g. Adam's ``betas``) or
     ``"choice"`` (one of ``choices``). ``log`` hints that a widget should use a
     log scale; ``widget_high`` caps a widget whose valid range is unbounded.
-    A float setting accepts a 1-D array too: the vectorised sweep passes one
-    value per run, and every entry is validated.
+    ``label`` is what a form calls it, in words ("learning rates"; the
+    name by default). ``optional`` settings also take None, which means "absent" (``meaning``
+    says what that does, e.g. a batch size of None is the full batch).
+    A float setting accepts a 1-D array too (unless ``runs=False``): the
+    vectorised sweep passes one value per run, and every entry is validated.
     """
 
     name: str
@@ -44,10 +47,17 @@ class HyperParam:
     log: bool = False
     widget_high: float | None = None
     choices: tuple[Any, ...] = ()
+    optional: bool = False
+    label: str = ""
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
             raise ValueError(f"HyperParam {self.name!r}: kind {self.kind!r} is not one of {KINDS}")
+
+    @property
+    def title(self) -> str:
+        """What a form calls this setting: its ``label``, else its name."""
+        return self.label or self.name
 
     @property
     def range_text(self) -> str:
@@ -62,45 +72,56 @@ class HyperParam:
         right = ")" if self.high is None or self.high_open else "]"
         return f"{left}{lo}, {hi}{right}"
 
-    def validate(self, value: Any) -> Any:
-        """Return ``value`` in canonical form, or raise ValueError naming it and the range."""
+    def validate(self, value: Any, runs: bool = True) -> Any:
+        """Return ``value`` in canonical form, or raise ValueError naming it and the range.
+
+        ``runs=False`` refuses per-run arrays: a config or a form holds one value.
+        """
+        if value is None and self.optional:
+            return None
         if self.kind == "bool":
             if not isinstance(value, (bool, np.bool_)):
-                raise ValueError(f"Invalid {self.name}: {value!r}. Allowed: {self.range_text}")
+                raise ValueError(f"Invalid {self.name}: {excerpt(value)}. Allowed: {self.range_text}")
             return bool(value)
         if self.kind == "choice":
-            if value not in self.choices:
-                raise ValueError(f"Invalid {self.name}: {value!r}. Allowed: {self.range_text}")
+            try:
+                ok = value in self.choices
+            except TypeError:  # e.g. a list, which is unhashable where choices are a dict's keys
+                ok = False
+            if not ok:
+                raise ValueError(f"Invalid {self.name}: {excerpt(value)}. Allowed: {self.range_text}")
             return value
         if self.kind == "pair":
-            try:
-                a, b = value
-            except (TypeError, ValueError):
+            if isinstance(value, (str, bytes, Mapping)) or not hasattr(value, "__len__") or len(value) != 2:
                 raise ValueError(
-                    f"Invalid {self.name}: {value!r}. Expected two numbers, each in {self.range_text}"
-                ) from None
-            return (self._number(a, f"{self.name}[0]"), self._number(b, f"{self.name}[1]"))
-        return self._number(value, self.name)
+                    f"Invalid {self.name}: {excerpt(value)}. Expected two numbers, each in {self.range_text}")
+            a, b = value
+            return (self._number(a, f"{self.name}[0]", runs), self._number(b, f"{self.name}[1]", runs))
+        return self._number(value, self.name, runs)
 
     def parse(self, text: str) -> Any:
         """Read a value written by :meth:`format` (``0.01``, ``true``, ``0.9/0.999``) and validate it."""
         text = text.strip()
+        if self.optional and text.lower() in ("", "none"):
+            return None
         if self.kind == "bool":
             lowered = text.lower()
             if lowered not in ("true", "false", "1", "0", "yes", "no"):
-                raise ValueError(f"Invalid {self.name}: {text!r}. Allowed: true or false")
+                raise ValueError(f"Invalid {self.name}: {excerpt(text)}. Allowed: true or false")
             return self.validate(lowered in ("true", "1", "yes"))
         if self.kind == "choice":
             return self.validate(text)
         if self.kind == "pair":
             parts = text.split("/")
             if len(parts) != 2:
-                raise ValueError(f"Invalid {self.name}: {text!r}. Write two numbers as a/b, e.g. 0.9/0.999")
+                raise ValueError(f"Invalid {self.name}: {excerpt(text)}. Write two numbers as a/b, e.g. 0.9/0.999")
             return self.validate(tuple(_to_number(self.name, t) for t in parts))
         return self.validate(_to_number(self.name, text))
 
     def format(self, value: Any) -> str:
         """The text :meth:`parse` reads back to ``value``."""
+        if value is None:
+            return ""
         if self.kind == "bool":
             return "true" if value else "false"
         if self.kind == "pair":
@@ -109,16 +130,21 @@ class HyperParam:
             return str(value)
         return _fmt_exact(value)
 
-    def _number(self, value: Any, label: str) -> Any:
-        arr = np.asarray(value)
-        if arr.dtype.kind not in "biuf" or arr.ndim > 1 or arr.size == 0 or isinstance(value, (bool, np.bool_)):
-            raise ValueError(f"Invalid {label}: {value!r}. Expected a number in {self.range_text}")
+    def _number(self, value: Any, label: str, runs: bool) -> Any:
+        if isinstance(value, (bool, np.bool_, str, bytes)) or (not runs and not np.isscalar(value)):
+            raise ValueError(f"Invalid {label}: {excerpt(value)}. Expected a number in {self.range_text}")
+        try:
+            arr = np.asarray(value)
+        except (ValueError, TypeError, RecursionError, OverflowError):  # ragged or absurdly nested input
+            arr = np.asarray(None)
+        if arr.dtype.kind not in "biuf" or arr.ndim > 1 or arr.size == 0:
+            raise ValueError(f"Invalid {label}: {excerpt(value)}. Expected a number in {self.range_text}")
         bad = [float(v) for v in np.atleast_1d(arr).astype(float) if not self._inside(float(v))]
         if bad:
             raise ValueError(f"Invalid {label}: {_fmt(bad[0])}. Allowed range: {self.range_text}")
         if self.kind == "int":
             if arr.ndim or float(value) != int(value):
-                raise ValueError(f"Invalid {label}: {value!r}. Expected a whole number in {self.range_text}")
+                raise ValueError(f"Invalid {label}: {excerpt(value)}. Expected a whole number in {self.range_text}")
             return int(value)
         return float(arr) if arr.ndim == 0 else arr.astype(np.float64)
 
@@ -145,7 +171,22 @@ def _to_number(name: str, text: str) -> float:
     try:
         return float(text)
     except ValueError:
-        raise ValueError(f"Invalid {name}: {text!r} is not a number") from None
+        raise ValueError(f"Invalid {name}: {excerpt(text)} is not a number") from None
+
+
+#: The longest excerpt of a bad value that a message quotes: a 50 MB name must not make a 50 MB message.
+EXCERPT = 60
+
+
+def excerpt(value: Any) -> str:
+    """``repr(value)``, cut to :data:`EXCERPT` characters with the size of what was left out."""
+    try:
+        text = repr(value) if not isinstance(value, np.ndarray) or value.size <= 8 else f"array of shape {value.shape}"
+    except RecursionError:  # a structure nested too deep to print
+        return f"a {type(value).__name__} nested too deeply to show"
+    if len(text) <= EXCERPT:
+        return text
+    return f"{text[:EXCERPT]}… ({len(text):,} characters)"
 
 
 def known(specs: Iterable[HyperParam], keys: Iterable[str], owner: str) -> dict[str, HyperParam]:
@@ -157,25 +198,38 @@ def known(specs: Iterable[HyperParam], keys: Iterable[str], owner: str) -> dict[
     by_name = {s.name: s for s in specs}
     for key in keys:
         if key not in by_name:
-            raise ValueError(f"Unknown keyword {key!r} for {owner}. Valid keywords: {', '.join(by_name) or 'none'}")
+            raise ValueError(f"Unknown keyword {excerpt(key)} for {owner}. "
+                             f"Valid keywords: {', '.join(by_name) or 'none'}")
     return by_name
 
 
-def validate_all(specs: Iterable[HyperParam], given: Mapping[str, Any], owner: str) -> dict[str, Any]:
-    """Fill defaults, validate every value, and reject unknown keywords."""
-    return {s.name: s.validate(given.get(s.name, s.default)) for s in known(specs, given, owner).values()}
+def validate_all(specs: Iterable[HyperParam], given: Mapping[str, Any], owner: str,
+                 runs: bool = True) -> dict[str, Any]:
+    """Fill defaults, validate every value, and reject unknown keywords (``runs``: as in :meth:`HyperParam.validate`)."""
+    return {s.name: s.validate(given.get(s.name, s.default), runs)
+            for s in known(specs, given, owner).values()}
+
+
+def validate_given(specs: Iterable[HyperParam], given: Mapping[str, Any], owner: str) -> dict[str, Any]:
+    """Validate only the keys given, one value each (no per-run arrays): defaults stay implicit, so configs stay short."""
+    if not isinstance(given, Mapping):
+        raise ValueError(f"Invalid settings of {owner}: {excerpt(given)}. Expected an object of key: value")
+    by_name = known(specs, given, owner)
+    return {k: by_name[k].validate(v, runs=False) for k, v in given.items()}
 
 
 def parse_spec(text: str, specs: Sequence[HyperParam], owner: str) -> dict[str, Any]:
     """``key=value,key=value`` -> typed, validated values (only the keys given)."""
-    pairs = []
+    pairs: dict[str, str] = {}
     for item in filter(None, (t.strip() for t in text.split(","))):
         key, eq, value = item.partition("=")
         if not eq:
-            raise ValueError(f"Invalid setting {item!r} for {owner}: write key=value")
-        pairs.append((key.strip(), value))
-    by_name = known(specs, (k for k, _ in pairs), owner)
-    return {k: by_name[k].parse(v) for k, v in pairs}
+            raise ValueError(f"Invalid setting {excerpt(item)} for {owner}: write key=value")
+        if key.strip() in pairs:  # a silent "last one wins" would hide a typo
+            raise ValueError(f"Invalid settings for {owner}: {excerpt(key.strip())} is given twice")
+        pairs[key.strip()] = value
+    by_name = known(specs, pairs, owner)
+    return {k: by_name[k].parse(v) for k, v in pairs.items()}
 
 
 def non_defaults(specs: Sequence[HyperParam], values: Mapping[str, Any], keep: Iterable[str] = ()) -> dict[str, Any]:

@@ -14,6 +14,7 @@ from importlib.metadata import entry_points
 from typing import Any, Callable, TypeVar
 
 from .base import Optimizer
+from .hyperparams import excerpt
 
 ENTRY_POINT_GROUP = "optimizer_playground.optimizers"
 
@@ -66,7 +67,7 @@ def get(name: str) -> type[Optimizer]:
     try:
         return _REGISTRY[name]
     except (KeyError, TypeError):
-        raise ValueError(f"Unknown optimizer {name!r}. Available: {', '.join(_REGISTRY)}") from None
+        raise ValueError(f"Unknown optimizer {excerpt(name)}. Available: {', '.join(_REGISTRY)}") from None
 
 
 def create(name: str, **hp: Any) -> Optimizer:

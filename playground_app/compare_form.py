@@ -6,15 +6,15 @@ gallery button, and by every valid edit of the form.
 """
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
 import streamlit as st
 
 import optimizers
 from playground import problems
 from optimizers.hyperparams import non_defaults
-from playground.setups.comparison import MAX_RUNS, Comparison
-from playground.training.run_spec import RunSpec
+from playground.setups.comparison import RUN_COUNT, Comparison
+from playground.training.run_spec import ACCUMULATE, BATCH_SIZE, SHUFFLE, RunSpec
 from playground.problems import Problem
 
 from . import widgets
@@ -25,8 +25,6 @@ STATE = PageState("comparison", PREFIX, Comparison, Comparison.from_query, Compa
 #: Optimizers given to runs added with the "runs" input, in turn.
 NEW_RUNS = ("gd", "momentum", "adam", "nesterov", "rmsprop", "adagrad")
 BATCH_MODES = ("full batch", "mini-batch", "per-sample")
-#: The steps input's bound: longer runs are not for an interactive page (Comparison itself allows 1e6).
-MAX_STEPS = 20_000
 
 
 @st.cache_resource(show_spinner=False, max_entries=16)
@@ -36,9 +34,12 @@ def build_problem(name: str, settings: tuple[tuple[str, Any], ...]) -> Problem:
 
 
 def edit(cmp: Comparison) -> tuple[Comparison | None, Problem | None, str | None]:
-    """Draw the form starting from ``cmp``; return the edited comparison and its problem, or an error message.
+    """Draw the form starting from ``cmp``; return the edited comparison and its problem, or why there is none.
 
-    The message is the library's, which names the bad value and its range.
+    Every input is built from its declaration, and a refused value gets the
+    library's message (which names it and its range) right under it. A run
+    with a refused value is left out, so the other runs still show; a refused
+    problem or training setting leaves nothing to run, and the message says so.
     """
     st.header("Problem")
     name = widgets.select("problem", problems.available(), PREFIX + "problem", cmp.problem,
@@ -52,36 +53,29 @@ def edit(cmp: Comparison) -> tuple[Comparison | None, Problem | None, str | None
                 settings[hp.name] = widgets.declared(hp, f"{PREFIX}problem.{name}.{hp.name}",
                                                       given.get(hp.name, hp.default))
     settings = non_defaults(spec.settings, settings, keep=given)
-    try:
-        problem = build_problem(name, tuple(sorted(settings.items())))
-    except ValueError as exc:
-        problem, error = None, str(exc)
-    else:
-        error = None
+    problem = _checked(lambda: build_problem(name, tuple(sorted(settings.items()))))
 
     st.header("Runs")
-    n_runs = widgets.number("number of runs", PREFIX + "n_runs", len(cmp.runs), low=1, high=MAX_RUNS,
-                            help=f"Compare 1 to {MAX_RUNS} optimizers, all from the same start on the same data.")
+    n_runs = widgets.declared(RUN_COUNT, PREFIX + "n_runs", len(cmp.runs))
+    count = _checked(lambda: RUN_COUNT.validate(n_runs))
     has_data = spec.kind != "function"
     n_samples = problem.n_samples if problem is not None else None
+    # Runs past the count keep their inputs in the session, so 3 -> 1 -> 3 gives back runs 2 and 3.
     runs = [_run_form(i, cmp.runs[i] if i < len(cmp.runs) else RunSpec(NEW_RUNS[i % len(NEW_RUNS)]),
-                      has_data, n_samples) for i in range(max(1, min(int(n_runs), MAX_RUNS)))]
+                      has_data, n_samples) for i in range(count or len(cmp.runs))]
 
     st.header("Training")
-    steps = widgets.number("steps", PREFIX + "steps", cmp.steps, low=1, high=MAX_STEPS,
-                           help=f"Optimizer updates per run, 1 to {MAX_STEPS}.")
-    seed = widgets.number("seed", PREFIX + "seed", cmp.seed, low=0,
-                          help="Draws the starting point of random problems and the order of mini-batches.")
-    shuffle = cmp.shuffle
-    if has_data:
-        widgets.start(PREFIX + "shuffle", cmp.shuffle)
-        shuffle = st.checkbox("reshuffle the data every epoch", key=PREFIX + "shuffle")
-    tol = widgets.number("tolerance", PREFIX + "tol", cmp.tol, low=0.0, step=1e-6, fmt="%g",
-                         help="A run has reached the minimum once its loss is within this of the minimum's loss "
-                              "(the 'steps to tol' column).")
-    edited = Comparison(name, settings, tuple(runs), int(steps), int(seed), bool(shuffle), float(tol))
-    if error is not None:
-        return None, None, error
+    values, refused = {}, False
+    for hp in Comparison.FIELDS:
+        if hp is SHUFFLE and not has_data:
+            continue
+        value = widgets.declared(hp, PREFIX + hp.name, getattr(cmp, hp.name))
+        values[hp.name] = _checked(lambda hp=hp, value=value: hp.validate(value, runs=False))
+        refused |= values[hp.name] is None
+    kept = tuple(r for r in runs if r is not None)
+    if problem is None or count is None or refused or not kept:
+        return None, None, "Nothing to run until the setting marked in the sidebar is changed."
+    edited = Comparison(name, settings, kept, **values)
     try:
         edited.validate()
     except ValueError as exc:
@@ -89,8 +83,20 @@ def edit(cmp: Comparison) -> tuple[Comparison | None, Problem | None, str | None
     return edited, problem, None
 
 
-def _run_form(i: int, given: RunSpec, has_data: bool, n_samples: int | None) -> RunSpec:
-    """Run ``i``'s inputs: optimizer, its declared hyperparameters, and how it batches the data."""
+def _checked(compute: Callable[[], Any]) -> Any:
+    """``compute()``, or None with its ValueError shown here, under the input it is about."""
+    try:
+        return compute()
+    except ValueError as exc:
+        st.error(str(exc), icon=":material/error:")
+        return None
+
+
+def _run_form(i: int, given: RunSpec, has_data: bool, n_samples: int | None) -> RunSpec | None:
+    """Run ``i``'s inputs: optimizer, its declared hyperparameters, and how it batches the data.
+
+    None, with the message under the run, when a value is refused.
+    """
     key = f"{PREFIX}run{i}."
     widgets.start(key + "optimizer", given.optimizer)
     # Titled by the optimizer the select below holds; the key keeps the box open when that changes.
@@ -99,7 +105,7 @@ def _run_form(i: int, given: RunSpec, has_data: bool, n_samples: int | None) -> 
         name = widgets.select("optimizer", optimizers.available(), key + "optimizer", given.optimizer,
                               format_func=_optimizer_title)
         opt_cls = optimizers.get(name)
-        start = given.hyperparams if name == given.optimizer else {}
+        start = given.hp if name == given.optimizer else {}
         values = {hp.name: widgets.declared(hp, f"{key}{name}.{hp.name}", start.get(hp.name, hp.default))
                   for hp in opt_cls.hyperparams}
         batch_size, accumulate = None, 1
@@ -110,16 +116,14 @@ def _run_form(i: int, given: RunSpec, has_data: bool, n_samples: int | None) -> 
                             help="Full batch: every step sees all the data. Mini-batch: B samples per step, "
                                  "reshuffled each epoch. Per-sample: B = 1 (classic SGD).")
             if mode == BATCH_MODES[1]:
-                batch_size = int(widgets.number("batch size B", key + "batch_size",
-                                                given.batch_size or min(10, n_samples or 10), low=1,
-                                                help=f"Samples per mini-batch, 1 to the {n_samples or 'all'} samples."))
+                batch_size = widgets.declared(BATCH_SIZE, key + "batch_size",
+                                              given.batch_size or min(10, n_samples or 10))
             elif mode == BATCH_MODES[2]:
                 batch_size = 1
             if mode != BATCH_MODES[0]:
-                accumulate = int(widgets.number("accumulate", key + "accumulate", given.accumulate, low=1,
-                                                help="Average the gradients of this many mini-batches "
-                                                     "before one step."))
-    return RunSpec(name, non_defaults(opt_cls.hyperparams, values, keep=start), batch_size, accumulate)
+                accumulate = widgets.declared(ACCUMULATE, key + "accumulate", given.accumulate)
+        run = RunSpec(name, non_defaults(opt_cls.hyperparams, values, keep=start), batch_size, accumulate)
+        return run if _checked(lambda: run.validate(n_samples or 1)) is not None else None
 
 
 def _optimizer_title(name: str) -> str:

@@ -14,6 +14,7 @@ from typing import Any, Callable, Sequence
 import streamlit as st
 
 from optimizers import HyperParam
+from playground.gradcheck.report import VERDICTS
 
 
 def start(key: str, value: Any) -> None:
@@ -37,48 +38,45 @@ def select(label: str, options: Sequence[Any], key: str, value: Any, *,
     return st.selectbox(label, options, key=key, format_func=format_func, help=help)
 
 
-def number(label: str, key: str, value: int | float, *, low: float | None = None, high: float | None = None,
-           step: int | float | None = None, help: str | None = None, fmt: str | None = None,
-           label_visibility: str = "visible") -> Any:
+def number(label: str, key: str, value: int | float, *, step: int | float | None = None, help: str | None = None,
+           fmt: str | None = None, label_visibility: str = "visible") -> Any:
     """A number input starting at ``value``; ints stay ints.
 
-    ``low``/``high`` bound the widget only where the current value lies
-    inside them: a value from a link is never refused by the widget, only by
-    the library, whose message names the value and the range.
+    It has no bounds of its own: Streamlit would refuse a value past them
+    silently, with only a tooltip. The library's declaration is the one
+    range, and its message names a refused value where the user typed it.
     """
     start(key, value)
-    current = st.session_state[key]
     integer = isinstance(value, int) and not isinstance(value, bool)
     cast = int if integer else float
-    lo = cast(low) if low is not None and current >= low else None
-    hi = cast(high) if high is not None and current <= high else None
-    return st.number_input(label, min_value=lo, max_value=hi, step=cast(1 if integer else 0.01) if step is None
-                           else step, key=key, help=help, format=fmt or ("%d" if integer else "%g"),
-                           label_visibility=label_visibility)
+    return st.number_input(label, step=cast(1 if integer else 0.01) if step is None else step, key=key, help=help,
+                           format=fmt or ("%d" if integer else "%g"), label_visibility=label_visibility)
 
 
-def declared(hp: HyperParam, key: str, value: Any) -> Any:
-    """The widget for setting ``hp``, starting at ``value``; returns its current value (a tuple for a pair)."""
-    help_text = f"{hp.meaning}. Allowed: {hp.range_text}."
+def declared(hp: HyperParam, key: str, value: Any, help: str | None = None) -> Any:
+    """The widget for setting ``hp``, starting at ``value``; returns its current value (a tuple for a pair).
+
+    Labelled with ``hp.title``; the help says its meaning and range (``help`` replaces the meaning).
+    """
+    help_text = f"{help or hp.meaning}. Allowed: {hp.range_text}."
     if hp.kind == "bool":
         start(key, bool(value))
-        return st.checkbox(hp.name, key=key, help=help_text)
+        return st.checkbox(hp.title, key=key, help=help_text)
     if hp.kind == "choice":
-        return select(hp.name, list(hp.choices), key, value, help=help_text)
-    high = hp.high if hp.high is not None else hp.widget_high
+        return select(hp.title, list(hp.choices), key, value, help=help_text)
     if hp.kind == "pair":
         # One label over both inputs: "betas", then [0] and [1] side by side, as torch indexes them.
-        st.markdown(f":small[{hp.name}]", help=help_text)
+        st.markdown(f":small[{hp.title}]", help=help_text)
         values = []
         for i, (column, v) in enumerate(zip(st.columns(2), value)):
             with column:
-                values.append(number(f"{hp.name}[{i}]", f"{key}.{i}", float(v), low=hp.low, high=high,
+                values.append(number(f"{hp.title}[{i}]", f"{key}.{i}", float(v),
                                      step=_step(hp, max(abs(float(x)) for x in hp.default)),
                                      label_visibility="collapsed"))
         return tuple(values)
     if hp.kind == "int":
-        return number(hp.name, key, int(value), low=hp.low, high=high, step=1, help=help_text)
-    return number(hp.name, key, float(value), low=hp.low, high=high, step=_step(hp, float(hp.default)),
+        return number(hp.title, key, int(value), step=1, help=help_text)
+    return number(hp.title, key, float(value), step=_step(hp, float(value if hp.default is None else hp.default)),
                   help=help_text)
 
 
@@ -88,3 +86,8 @@ def _step(hp: HyperParam, typical: float) -> float:
         return 0.01
     decade = 10.0 ** math.floor(math.log10(typical))
     return decade if hp.log else decade / 10
+
+
+def verdict_box(verdict: str) -> Callable[..., Any]:
+    """The alert a gradient-check verdict is shown in: green, amber or red by its severity."""
+    return (st.success, st.warning, st.error)[min(VERDICTS.index(verdict), 2)]

@@ -66,7 +66,7 @@ def test_a_gradient_check_link_round_trips_and_a_bad_one_is_explained():
 def test_a_zero_eps_is_an_error_that_names_it():
     at = goto(open_app(), GRADCHECK)
     at.number_input(key="gc.eps.central").set_value(0.0).run()
-    assert "Invalid eps: 0.0. Allowed range: (0, inf)" in at.error[0].value and exceptions(at) == []
+    assert "Invalid eps: 0. Allowed range: (0, inf)" in at.error[0].value and exceptions(at) == []
 
 
 # --- Bug gallery -------------------------------------------------------------------------------------

@@ -1,5 +1,6 @@
 """Comparison configs (JSON, URL, CLI specs), the results table and divergence explained in words."""
 import json
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -56,11 +57,11 @@ def test_run_specs_parse_typed_values():
     ({"run": "sgd"}, "Available: gd"),
     ({"run": "gd:lr"}, "key=value"),
     ({"run": "gd:lr=abc"}, "not a number"),
-    ({"run": "gd:batch_size=101"}, r"batch_size 101\. Allowed range: \[1, 100\]"),
+    ({"run": "gd:batch_size=101"}, r"Run 1 \(gd\): Invalid batch_size: 101\. Allowed range: \[1, 100\]"),
     ({"problem": "linreg:n=1"}, r"Invalid n: 1"),
     ({"problem": "nope"}, "Unknown problem"),
     ({"steps": "0"}, "steps"),
-    ({"run": ["gd"] * 7}, r"number of runs: 7"),
+    ({"run": ["gd"] * 7}, r"Invalid runs: 7\. Allowed range: \[1, 6\]"),
 ])
 def test_bad_configs_name_the_value_and_the_range(query, message):
     with pytest.raises(ValueError, match=message):
@@ -131,7 +132,7 @@ def test_records_shrink_for_big_networks_only():
     problem = big.validate()
     assert 2 <= big.record_for(problem) < 1000
     assert 6 * big.record_for(problem) * problem.dim <= 20_000_000
-    trajs = big.with_runs(big.runs[:1]).run(record=None)
+    trajs = replace(big, runs=big.runs[:1]).run(record=None)
     assert len(trajs[0].steps) == 4  # 3 steps fit whatever the budget
 
 

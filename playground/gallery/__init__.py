@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from .adam import ADAM_T0
 from .ce_delta import CE_DELTA
-from .entry import Check, Entry, GradientEntry, Result, TrajectoryEntry
+from .entry import Entry, GradientEntry, Result, TrajectoryEntry
 from .l2 import L2_REGULARIZATION_SCALE
 from .linreg import DIVERGENT_UPDATER, LR_TOO_LARGE
 from .mse import MSE_MISSING_FACTOR
@@ -40,7 +40,7 @@ _CATALOGUE: tuple[Entry, ...] = (
 )
 _BY_ID = {e.id: e for e in _CATALOGUE}
 
-__all__ = ["Check", "Entry", "GradientEntry", "Result", "TrajectoryEntry", "entries", "get", "ids"]
+__all__ = ["Entry", "GradientEntry", "Result", "TrajectoryEntry", "entries", "get", "ids"]
 
 
 def ids() -> list[str]:

@@ -15,7 +15,8 @@ from .. import problems
 from ..problems.mlp import XOR_X, XOR_Y
 from .activations import sigmoid
 from .activations import sigmoid_prime as dsigmoid
-from .entry import Check, GradientEntry
+from ..gradcheck import Target
+from .entry import GradientEntry
 
 SEED = 2
 
@@ -52,14 +53,14 @@ def _loss(net, weights):
     return net.loss({"W1": weights["W1"], "b1": np.zeros(2), "W2": weights["W2"], "b2": np.zeros(1)})
 
 
-def _check(grad) -> Check:
+def _check(grad) -> Target:
     net = problems.mlp([2, 2, 1], hidden="sigmoid", output="sigmoid", loss="bce", X=XOR_X, y=XOR_Y)
     # Weights from N(0, 1): large enough that the samples' outputs, and so their
     # factors σ'(z3), differ visibly (near 0 every σ'(z3) is close to 1/4).
     rng = np.random.default_rng(SEED)
     weights = {"W1": rng.standard_normal((2, 2)), "W2": rng.standard_normal((1, 2))}
     # y as a row, (1, n_examples), like the question's a3
-    return Check(partial(_loss, net), partial(grad, net.X, net.y.T), weights, method="central",
+    return Target(partial(_loss, net), partial(grad, net.X, net.y.T), weights, method="central",
                  n_samples=net.n_samples)
 
 

@@ -18,12 +18,11 @@ from __future__ import annotations
 
 import inspect
 from dataclasses import dataclass
-from typing import Any, Callable, Optional, Tuple, Union
+from typing import Any, Callable, Tuple, Union
 
-from optimizers.tree import Tree
 
 from ..setups.comparison import Comparison
-from ..gradcheck import GradcheckReport, gradcheck
+from ..gradcheck import GradcheckReport, Target
 from ..training.runner import Trajectory
 
 Outcome = Union[Trajectory, GradcheckReport]
@@ -40,27 +39,6 @@ class Result:
     buggy: Outcome
     fixed: Outcome
     summary: str
-
-
-@dataclass(frozen=True, eq=False)
-class Check:
-    """One gradient check, ready to run here or to hand to the Gradient check page.
-
-    The arguments of :func:`playground.gradcheck.gradcheck`: ``f(params)`` is the
-    loss, ``grad(params)`` the gradient under test, ``n_samples`` lets the
-    diagnosis name factors such as 1/m.
-    """
-
-    f: Callable[[Tree], float]
-    grad: Callable[[Tree], Tree]
-    params: Tree
-    method: str = "central"
-    eps: Optional[float] = None
-    n_samples: Optional[int] = None
-
-    def run(self) -> GradcheckReport:
-        """The check, computed afresh."""
-        return gradcheck(self.f, self.grad, self.params, method=self.method, eps=self.eps, n_samples=self.n_samples)
 
 
 @dataclass(frozen=True, eq=False)
@@ -120,8 +98,8 @@ class TrajectoryEntry(Entry):
 class GradientEntry(Entry):
     """An entry whose bug is in a gradient: the same check run on the buggy and on the fixed gradient."""
 
-    buggy_check: Check
-    fixed_check: Check
+    buggy_check: Target
+    fixed_check: Target
 
     kind = "gradcheck"
 

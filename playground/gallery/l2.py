@@ -13,7 +13,8 @@ from functools import partial
 import numpy as np
 
 from .activations import sigmoid
-from .entry import Check, GradientEntry
+from ..gradcheck import Target
+from .entry import GradientEntry
 
 N_SAMPLES, N_FEATURES, N_HIDDEN, N_CLASSES = 6, 3, 4, 10
 LAMB = 0.1
@@ -109,9 +110,9 @@ def _gradient(backward, X, y_vectors, theta):
     return dict(zip(("theta1", "theta2"), grads))
 
 
-def _check(J, backward) -> Check:
+def _check(J, backward) -> Target:
     X, y_vectors, theta = data()
-    return Check(partial(_cost, J, X, y_vectors), partial(_gradient, backward, X, y_vectors), theta,
+    return Target(partial(_cost, J, X, y_vectors), partial(_gradient, backward, X, y_vectors), theta,
                  method="central", n_samples=N_SAMPLES)
 
 

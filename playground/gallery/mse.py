@@ -13,7 +13,8 @@ import numpy as np
 
 from .. import problems
 from .activations import sigmoid, sigmoid_prime
-from .entry import Check, GradientEntry
+from ..gradcheck import Target
+from .entry import GradientEntry
 
 SEED = 0
 
@@ -58,12 +59,12 @@ def back_propagation_fixed(X, y, THETA):
     return del_theta
 
 
-def _check(backward) -> Check:
+def _check(backward) -> Target:
     net = problems.xor()
     # np.random.rand, as the post initialises THETA
     rng = np.random.default_rng(SEED)
     params = {name: rng.random(shape) for name, shape in net.shapes().items()}
-    return Check(net.loss, partial(backward, net.X, net.y), params, method="central", n_samples=net.n_samples)
+    return Target(net.loss, partial(backward, net.X, net.y), params, method="central", n_samples=net.n_samples)
 
 
 MSE_MISSING_FACTOR = GradientEntry(

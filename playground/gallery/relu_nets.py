@@ -16,7 +16,8 @@ import numpy as np
 
 from .. import problems
 from .activations import sigmoid
-from .entry import Check, GradientEntry
+from ..gradcheck import Target
+from .entry import GradientEntry
 
 
 def forward_propagation(X: np.ndarray, parameters: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
@@ -66,10 +67,10 @@ def _w3_gradient(backward, net, params, w3):
     return backward(net.X, net.y, forward_propagation(net.X, {**params, "W3": w3["W3"]}))
 
 
-def _w3_check(backward) -> Check:
+def _w3_check(backward) -> Target:
     net = problems.mlp(**SIGMOID_NET)
     params = net.init_params(SIGMOID_NET["seed"])
-    return Check(partial(_loss_in_w3, net, params), partial(_w3_gradient, backward, net, params),
+    return Target(partial(_loss_in_w3, net, params), partial(_w3_gradient, backward, net, params),
                  {"W3": params["W3"]}, method="central", eps=SIGMOID_EPS, n_samples=net.n_samples)
 
 
@@ -151,13 +152,13 @@ def _gradient(backward, X, Y, parameters):
     return backward(X, Y, parameters, forward_propagation(X, parameters))
 
 
-def _scaled_check(backward) -> Check:
+def _scaled_check(backward) -> Target:
     net = problems.relu_net(**SCALED_NET)
     # Every block drawn from N(0, 1), as in the article's test case: biases of
     # that size keep every ReLU input well away from its kink at 0.
     rng = np.random.default_rng(SCALED_NET["seed"])
     params = {name: rng.standard_normal(shape) for name, shape in net.shapes().items()}
-    return Check(net.loss, partial(_gradient, backward, net.X, net.y), params, method="central", eps=SCALED_EPS,
+    return Target(net.loss, partial(_gradient, backward, net.X, net.y), params, method="central", eps=SCALED_EPS,
                  n_samples=net.n_samples)
 
 

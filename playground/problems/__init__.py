@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from optimizers.hyperparams import HyperParam, validate_all
+from optimizers.hyperparams import HyperParam, excerpt, validate_all
 
 from .base import Problem
 from .functions2d import Function2D, beale, himmelblau, quadratic, rosenbrock, saddle
@@ -41,7 +41,7 @@ class ProblemSpec:
 
 
 def _seed(default: int = 0) -> HyperParam:
-    return HyperParam("seed", default, "random seed of the generated data", low=0, kind="int")
+    return HyperParam("seed", default, "random seed of the generated data", low=0, kind="int", label="data seed")
 
 
 def _n(default: int, low: int = 2) -> HyperParam:
@@ -97,7 +97,7 @@ def spec(name: str) -> ProblemSpec:
     try:
         return _REGISTRY[name]
     except (KeyError, TypeError):
-        raise ValueError(f"Unknown problem {name!r}. Available: {', '.join(_REGISTRY)}") from None
+        raise ValueError(f"Unknown problem {excerpt(name)}. Available: {', '.join(_REGISTRY)}") from None
 
 
 def create(name: str, **settings: Any) -> Problem:

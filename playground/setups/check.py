@@ -1,50 +1,49 @@
-"""Gradient checks the app offers: every problem's own backprop, and each gallery bug's buggy and fixed gradient.
+"""Gradient checks as a user sets them up: every problem's own backprop, and each gallery bug's buggy and fixed one.
 
 ::
 
     setup = CheckSetup("gallery:scaled-gradients:buggy", method="central")
     report = setup.run()               # a playground.gradcheck.GradcheckReport
-    sweep = setup.sweep()              # error against eps, for plots.eps_sweep
+    sweep = setup.sweep()              # error against eps, for plots.eps_sweep_figure
 
-A model is named by one string, the same in the URL: ``problem:<name>`` (the
-problem with its default settings, checked at ``init_params(seed)``) or
-``gallery:<entry id>:buggy`` / ``:fixed`` (the entry's own loss, gradient and
-point). :meth:`CheckSetup.to_query` and :meth:`CheckSetup.from_query` carry a
-setup through a link, as :class:`~playground.setups.comparison.Comparison` does.
+A model is named by one string, the same in the URL and the CLI:
+``problem:<name>[:settings]`` (the problem's own loss and gradient, e.g.
+``problem:sin-mlp:width=8``, checked at ``init_params(seed)`` or at a random
+point drawn from the seed) or ``gallery:<entry id>:buggy`` / ``:fixed`` (the
+entry's own loss, gradient and point). The other settings are declared once in
+``CheckSetup.FIELDS``, so the link, the page's inputs and the CLI read them alike.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any, Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from typing import Any
 
-from optimizers.tree import Tree
+import numpy as np
+
+from optimizers import HyperParam
+from optimizers.hyperparams import excerpt
+from optimizers.tree import tree_map
 
 from .. import gallery, problems
-from .fields import query_number, query_value
-from ..gradcheck import DEFAULT_EPS, METHODS, EpsSweep, GradcheckReport, eps_sweep, gradcheck
+from ..gradcheck import DEFAULT_EPS, METHODS, EpsSweep, GradcheckReport, Target
+from ..training.run_spec import SEED
+from .fields import Declared, Query, parse_problem, problem_text, query_value
 
 VARIANTS = ("buggy", "fixed")
-
-
-@dataclass(frozen=True, eq=False)
-class Model:
-    """What a check needs: the loss ``f``, the gradient ``grad`` under test, the point ``params``.
-
-    ``n_samples`` lets the diagnosis recognise factors such as 1/m;
-    ``batched`` says f takes a leading batch axis (the problems do), which
-    makes the check one vectorised call; ``note`` says what is checked, in words.
-    """
-
-    f: Callable[[Tree], Any]
-    grad: Callable[[Tree], Tree]
-    params: Tree
-    n_samples: int | None
-    batched: bool
-    note: str
+METHOD = HyperParam("method", "central", "how the numeric derivatives are taken: central, forward or complex-step "
+                    "differences per entry, or a few random directions", kind="choice", choices=METHODS)
+EPS = HyperParam("eps", None, "the finite-difference step h; absent: the method's own default", low=0.0,
+                 low_open=True, log=True, optional=True, label="eps (step h)")
+#: How a form names each method, in words.
+METHOD_TITLES = {"central": "central differences", "forward": "forward differences", "complex": "complex step",
+                 "random": "central differences along random directions"}
+POINT = HyperParam("at", "init", "where a problem's gradient is checked: its starting point init_params(seed), or "
+                   "standard normal entries drawn from the seed", kind="choice", choices=("init", "random"))
+POINT_SEED = replace(SEED, meaning="draws the point a problem is checked at", label="point seed")
 
 
 def models() -> list[str]:
-    """Every model name: the problems in menu order, then each gallery gradient bug, buggy and fixed."""
+    """Every model the app lists: the problems in menu order, then each gallery gradient bug, buggy and fixed."""
     return ([f"problem:{name}" for name in problems.available()]
             + [f"gallery:{e.id}:{v}" for e in gallery.entries() if e.kind == "gradcheck" for v in VARIANTS])
 
@@ -53,85 +52,89 @@ def title(name: str) -> str:
     """How the app lists model ``name``, e.g. ``Bug: Scaled gradients … (buggy)``."""
     kind, _, rest = name.partition(":")
     if kind == "problem":
-        return f"Problem: {problems.spec(rest).title}"
+        return f"Problem: {problems.spec(rest.partition(':')[0]).title}"
     entry_id, _, variant = rest.rpartition(":")
     return f"Bug: {gallery.get(entry_id).title} ({variant})"
 
 
-def model(name: str, seed: int = 0) -> Model:
-    """The loss, gradient and point of model ``name``; ``seed`` draws a problem's point (gallery points are fixed)."""
-    if name not in models():
-        raise ValueError(f"Unknown model {name!r}. Known: {', '.join(models())}")
-    kind, _, rest = name.partition(":")
+def target(name: str, seed: int = 0, at: str = "init") -> Target:
+    """The loss, gradient and point of model ``name``; ValueError names an unknown model.
+
+    A problem is checked at ``init_params(seed)`` or, with
+    ``at="random"``, at standard normal entries drawn from ``seed``;
+    a gallery entry at its own point.
+    """
+    kind, _, rest = name.partition(":") if isinstance(name, str) else ("", "", "")
     if kind == "problem":
-        p = problems.create(rest)
-        return Model(p.loss, p.grad, p.init_params(seed), p.n_samples, True,
-                     f"The problem's own hand-written gradient, at its starting point for seed {seed}.")
+        problem_name, settings = parse_problem(rest)
+        p = problems.create(problem_name, **settings)
+        params = p.init_params(seed)
+        where = f"its starting point for seed {seed}"
+        if at == "random":
+            rng = np.random.default_rng(seed)
+            params = tree_map(lambda x: rng.standard_normal(np.shape(x)), params)
+            where = f"a random point drawn from seed {seed}"
+        # Problems take a leading batch axis, so the check sends its points in batches.
+        return Target(p.loss, p.grad, params, p.n_samples, batched=True,
+                      label=f"{problem_text(problem_name, settings)} at {where}",
+                      note=f"The problem's own hand-written gradient, at {where}.")
     entry_id, _, variant = rest.rpartition(":")
-    entry = gallery.get(entry_id)
+    entry = gallery.get(entry_id) if kind == "gallery" and entry_id in gallery.ids() else None
+    if entry is None or entry.kind != "gradcheck" or variant not in VARIANTS:
+        raise ValueError(f"Unknown model {excerpt(name)}. Write problem:<name> or gallery:<gradient bug>:buggy|fixed, "
+                         f"one of: {', '.join(models())}")
     check = entry.buggy_check if variant == "buggy" else entry.fixed_check
-    return Model(check.f, check.grad, check.params, check.n_samples, False, entry.setup_note)
+    return replace(check, label=f"{entry_id} ({variant})", note=entry.setup_note)
 
 
 DEFAULT_MODEL = "gallery:scaled-gradients:buggy"
 
 
 @dataclass(frozen=True)
-class CheckSetup:
-    """One gradient check: a model, a method and its step ``eps`` (None: the method's default), a point seed."""
+class CheckSetup(Declared):
+    """One gradient check: a model, a method and its step ``eps`` (None: the method's default), and a point."""
+
+    FIELDS = (METHOD, EPS, POINT_SEED, POINT)
+    OWNER = "gradient check"
 
     model: str = DEFAULT_MODEL
-    method: str = "central"
-    eps: float | None = None
-    seed: int = 0
+    method: str = METHOD.default
+    eps: float | None = EPS.default
+    seed: int = POINT_SEED.default
+    at: str = POINT.default
 
     @classmethod
     def for_model(cls, name: str) -> "CheckSetup":
         """Model ``name`` with the method and eps its source used (a gallery entry's), else the defaults."""
-        kind, _, rest = name.partition(":")
-        if kind == "gallery" and name in models():
-            check = gallery.get(rest.rpartition(":")[0]).buggy_check
-            return cls(name, check.method, check.eps)
-        return cls(name)
+        source = target(name)
+        return cls(name, source.method, source.eps)
 
     @property
     def step(self) -> float:
         """The eps in effect."""
         return DEFAULT_EPS[self.method] if self.eps is None else self.eps
 
-    def validate(self) -> Model:
-        """Check the setup before any work and return its model; ValueError names what is wrong."""
-        if self.method not in METHODS:
-            raise ValueError(f"Invalid method {self.method!r}. Allowed: {', '.join(METHODS)}")
-        if not (isinstance(self.seed, int) and self.seed >= 0):
-            raise ValueError(f"Invalid seed: {self.seed!r}. Allowed range: [0, inf)")
-        if self.eps is not None and not 0 < self.eps < float("inf"):
-            raise ValueError(f"Invalid eps: {self.eps!r}. Allowed range: (0, inf)")
-        return model(self.model, self.seed)
+    def validate(self) -> Target:
+        """Check the setup before any work and return its target; ValueError names what is wrong."""
+        self.check_fields()
+        return target(self.model, self.seed, self.at)
 
     def run(self) -> GradcheckReport:
-        """The check itself (:func:`playground.gradcheck.gradcheck`)."""
-        m = self.validate()
-        return gradcheck(m.f, m.grad, m.params, method=self.method, eps=self.eps, n_samples=m.n_samples,
-                         batched=m.batched)
+        """The check itself (:func:`playground.gradcheck.gradcheck`) by this setup's method and eps."""
+        return self.validate().run(self.method, self.step)
 
     def sweep(self) -> EpsSweep:
         """Error against eps for every method, at the same point (:func:`playground.gradcheck.eps_sweep`)."""
-        m = self.validate()
-        return eps_sweep(m.f, m.grad, m.params, batched=m.batched)
+        return self.validate().eps_sweep()
 
     def to_query(self) -> dict[str, str]:
-        """URL query parameters: ``model``, ``method``, ``eps`` (when not the default) and ``seed``."""
-        query = {"model": self.model, "method": self.method, "seed": str(self.seed)}
-        if self.eps is not None:
-            query["eps"] = repr(self.eps)
-        return query
+        """URL query parameters: ``model`` and the declared fields."""
+        return {"model": self.model, **self.fields_to_query()}
 
     @classmethod
-    def from_query(cls, query: Mapping[str, str | Sequence[str]]) -> "CheckSetup":
+    def from_query(cls, query: Query) -> "CheckSetup":
         """Inverse of :meth:`to_query`; missing keys take the class defaults, bad values raise ValueError."""
-        setup = cls(query_value(query, "model") or DEFAULT_MODEL, query_value(query, "method") or "central",
-                    query_number(query, "eps", float, None), query_number(query, "seed", int, 0))
+        setup = cls(query_value(query, "model") or DEFAULT_MODEL, **cls.fields_from_query(query))
         setup.validate()
         return setup
 

@@ -7,36 +7,40 @@ this one class, so they always agree::
     trajectories = cmp.run()
     rows = results_table(cmp.build_problem(), trajectories, cmp.tol)
 
-Runs are written as specs, the same in the CLI and the URL:
-``adam:lr=0.01,betas=0.9/0.999,batch_size=16,accumulate=2``, and problems as
-``linreg:n=200,noise=0.3``. Values are typed and range-checked by the
-declared settings, so every bad value gets a message naming it.
+Its plain settings (steps, seed, shuffle, tol) are declared once in
+``Comparison.FIELDS``, and every codec reads them through that declaration
+(:mod:`playground.setups.fields`). Runs are written as specs, the same in the
+CLI and the URL: ``adam:lr=0.01,betas=0.9/0.999,batch_size=16,accumulate=2``
+(:class:`~playground.training.run_spec.RunSpec`), and problems as
+``linreg:n=200,noise=0.3``.
 """
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping, Sequence
 
-import numpy as np
-
-import optimizers
-from optimizers.hyperparams import HyperParam, format_spec, known, parse_spec
+from optimizers import HyperParam
+from optimizers.hyperparams import excerpt
 
 from .. import problems
-from .fields import query_number, query_value
 from ..problems import Problem
-from ..training.run_spec import RunSpec
+from ..training.run_spec import SEED, SHUFFLE, STEPS, RunSpec
 from ..training.runner import Trajectory, run
 from ..training.stability import explain_divergence
+from .fields import Declared, Query, load_json, parse_problem, problem_text, query_value, query_values, read_problem
 
 MAX_RUNS = 6
+RUN_COUNT = HyperParam("runs", 3, "optimizers compared, all from the same start on the same data", low=1,
+                       high=MAX_RUNS, kind="int", label="number of runs")
 #: Snapshots kept per run, unless the runs' parameters would then fill more than RECORD_ENTRIES numbers.
 RECORD = 1000
 RECORD_ENTRIES = 20_000_000  # 160 MB of float64
 #: What one gradient call costs beyond its arithmetic (optimizer step, checks, records), counted in
 #: multiply-adds: the runner's ~50 µs per step on small problems.
 CALL_OVERHEAD = 100_000
+TOL = HyperParam("tol", 1e-6, "suboptimality (loss minus the minimum's loss) that counts as reaching the minimum",
+                 low=0.0, low_open=True, log=True, label="tolerance")
 
 
 def _default_runs() -> tuple[RunSpec, ...]:
@@ -44,45 +48,37 @@ def _default_runs() -> tuple[RunSpec, ...]:
 
 
 @dataclass(frozen=True)
-class Comparison:
+class Comparison(Declared):
     """A whole comparison. The default is GD, momentum and Adam on linear regression.
 
     ``tol`` is the suboptimality (loss minus the optimum's loss, or the loss
     itself when no optimum is known) that counts as "reached" in the results.
     """
 
+    FIELDS = (STEPS, SEED, SHUFFLE, TOL)
+    OWNER = "comparison"
+
     problem: str = "linreg"
     settings: Mapping[str, Any] = field(default_factory=dict)
     runs: tuple[RunSpec, ...] = field(default_factory=_default_runs)
-    steps: int = 200
-    seed: int = 0
-    shuffle: bool = True
-    tol: float = 1e-6
+    steps: int = STEPS.default
+    seed: int = SEED.default
+    shuffle: bool = SHUFFLE.default
+    tol: float = TOL.default
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "runs", tuple(self.runs))
 
     def validate(self) -> Problem:
         """Check everything before any work; return the built problem. ValueError names what is wrong."""
-        if not 1 <= len(self.runs) <= MAX_RUNS:
-            raise ValueError(f"Invalid number of runs: {len(self.runs)}. Allowed range: [1, {MAX_RUNS}]")
-        if not (isinstance(self.steps, int) and 1 <= self.steps <= 1_000_000):
-            raise ValueError(f"Invalid steps: {self.steps!r}. Allowed range: [1, 1000000]")
-        if not (isinstance(self.seed, int) and self.seed >= 0):
-            raise ValueError(f"Invalid seed: {self.seed!r}. Allowed range: [0, inf)")
-        if not (np.isfinite(self.tol) and self.tol > 0):
-            raise ValueError(f"Invalid tol: {self.tol!r}. Allowed range: (0, inf)")
+        RUN_COUNT.validate(len(self.runs))
+        self.check_fields()
         problem = self.build_problem()
         for i, r in enumerate(self.runs, start=1):
             try:
-                r.build()
+                r.validate(problem.n_samples)
             except ValueError as exc:
                 raise ValueError(f"Run {i} ({r.optimizer}): {exc}") from None
-            if r.batch_size is not None and not 1 <= r.batch_size <= problem.n_samples:
-                raise ValueError(f"Run {i} ({r.optimizer}): invalid batch_size {r.batch_size}. "
-                                 f"Allowed range: [1, {problem.n_samples}] (the problem has {problem.n_samples} samples)")
-            if not (isinstance(r.accumulate, int) and r.accumulate >= 1):
-                raise ValueError(f"Run {i} ({r.optimizer}): invalid accumulate {r.accumulate!r}. Allowed range: [1, inf)")
         return problem
 
     def build_problem(self) -> Problem:
@@ -126,34 +122,25 @@ class Comparison:
                            shuffle=self.shuffle, seed=self.seed, record=record, label=r.label, progress=each))
         return out
 
-    # -- serialisation -----------------------------------------------------
+    # -- codecs ----------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "problem": self.problem, "settings": _plain(dict(self.settings)),
-            "runs": [{"optimizer": r.optimizer, "hyperparams": _plain(dict(r.hyperparams)),
-                      "batch_size": r.batch_size, "accumulate": r.accumulate} for r in self.runs],
-            "steps": self.steps, "seed": self.seed, "shuffle": self.shuffle, "tol": self.tol,
-        }
+        """Plain JSON types: the problem, its settings, the runs (flat, as :meth:`RunSpec.to_dict`), the fields."""
+        return {"problem": self.problem, "settings": {k: list(v) if isinstance(v, tuple) else v
+                                                      for k, v in self.settings.items()},
+                "runs": [r.to_dict() for r in self.runs], **self.fields_to_dict()}
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> "Comparison":
-        """Build from :meth:`to_dict` output; every value is validated, unknown keys are refused."""
-        known = {"problem", "settings", "runs", "steps", "seed", "shuffle", "tol"}
-        unknown = sorted(set(data) - known)
-        if unknown:
-            raise ValueError(f"Unknown key {unknown[0]!r} in comparison config. Valid keys: {', '.join(sorted(known))}")
-        base = cls()
-        problem = str(data.get("problem", base.problem))
-        pspec = problems.spec(problem)
-        settings = _validated(pspec.settings, data.get("settings", {}), f"problem {problem!r}")
-        runs = []
-        for r in data.get("runs", [r.__dict__ for r in base.runs]):
-            opt_cls = optimizers.get(r["optimizer"])
-            hp = _validated(opt_cls.hyperparams, r.get("hyperparams", {}), f"optimizer {r['optimizer']!r}")
-            runs.append(RunSpec(opt_cls.name, hp, r.get("batch_size"), r.get("accumulate", 1)))
-        cmp = cls(problem, settings, tuple(runs), int(data.get("steps", base.steps)),
-                  int(data.get("seed", base.seed)), bool(data.get("shuffle", base.shuffle)),
-                  float(data.get("tol", base.tol)))
+        """Build from :meth:`to_dict` output; every value is read through its declaration, unknown keys refused."""
+        data = cls.check_keys(data, ("problem", "settings", "runs"))
+        name, settings = read_problem(data.get("problem", cls.problem), data.get("settings"))
+        runs = data.get("runs")
+        if runs is not None and not (isinstance(runs, list) and runs):
+            raise ValueError(f"Invalid runs: {excerpt(runs)}. Expected a list of 1 to {MAX_RUNS} runs such as "
+                             '[{"optimizer": "adam", "lr": 0.01}]')
+        parsed = _default_runs() if runs is None else tuple(_numbered(i, RunSpec.from_dict, r)
+                                                            for i, r in enumerate(runs, 1))
+        cmp = cls(name, settings, parsed, **cls.fields_from_dict(data))
         cmp.validate()
         return cmp
 
@@ -161,54 +148,32 @@ class Comparison:
         return json.dumps(self.to_dict(), indent=2)
 
     @classmethod
-    def from_json(cls, text: str) -> "Comparison":
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise ValueError(f"The comparison config is not valid JSON: {exc}") from None
-        if not isinstance(data, dict):
-            raise ValueError("The comparison config must be a JSON object")
-        return cls.from_dict(data)
+    def from_json(cls, text: str | bytes) -> "Comparison":
+        """A comparison from JSON text or UTF-8 bytes; ValueError says what is wrong, by name."""
+        return cls.from_dict(load_json(text, cls.OWNER))
 
     def to_query(self) -> dict[str, str | list[str]]:
-        """URL query parameters: ``problem``, ``steps``, ``seed``, ``shuffle``, ``tol`` and one ``run`` per run."""
-        return {
-            "problem": format_spec(self.problem, self.settings, problems.spec(self.problem).settings),
-            "steps": str(self.steps), "seed": str(self.seed), "shuffle": "true" if self.shuffle else "false",
-            "tol": repr(self.tol), "run": [r.format() for r in self.runs],
-        }
+        """URL query parameters: ``problem``, the declared fields and one ``run`` per run."""
+        return {"problem": problem_text(self.problem, self.settings), **self.fields_to_query(),
+                "run": [r.format() for r in self.runs]}
 
     @classmethod
-    def from_query(cls, query: Mapping[str, str | Sequence[str]]) -> "Comparison":
-        """Inverse of :meth:`to_query`; missing keys take the defaults."""
-        base = cls()
-        text = query_value(query, "problem") or base.problem
-        name, _, body = text.partition(":")
-        settings = parse_spec(body, problems.spec(name).settings, f"problem {name!r}")
-        runs = query.get("run")
-        runs = [runs] if isinstance(runs, str) else list(runs or [])
-        cmp = cls(
-            name, settings, tuple(RunSpec.parse(r) for r in runs) if runs else base.runs,
-            steps=query_number(query, "steps", int, base.steps),
-            seed=query_number(query, "seed", int, base.seed),
-            shuffle=(query_value(query, "shuffle") or "true").lower() != "false",
-            tol=query_number(query, "tol", float, base.tol),
-        )
+    def from_query(cls, query: Query) -> "Comparison":
+        """Inverse of :meth:`to_query`; missing keys take the defaults, bad values raise ValueError."""
+        name, settings = parse_problem(query_value(query, "problem") or cls.problem)
+        runs = query_values(query, "run")
+        cmp = cls(name, settings, tuple(_numbered(i, RunSpec.parse, r) for i, r in enumerate(runs, 1))
+                  if runs else _default_runs(), **cls.fields_from_query(query))
         cmp.validate()
         return cmp
 
-    def with_runs(self, runs: Sequence[RunSpec]) -> "Comparison":
-        return replace(self, runs=tuple(runs))
 
-
-def _validated(specs: Sequence[HyperParam], given: Mapping[str, Any], owner: str) -> dict[str, Any]:
-    """Validate the keys that are given (defaults stay implicit, so configs stay short)."""
-    by_name = known(specs, given, owner)
-    return {k: by_name[k].validate(v) for k, v in given.items()}
-
-
-def _plain(values: dict[str, Any]) -> dict[str, Any]:
-    return {k: list(v) if isinstance(v, tuple) else v for k, v in values.items()}
+def _numbered(i: int, read: Callable[[Any], RunSpec], value: Any) -> RunSpec:
+    """``read(value)``, with "Run i: " before its message, so a bad value is found among six runs."""
+    try:
+        return read(value)
+    except ValueError as exc:
+        raise ValueError(f"Run {i}: {exc}") from None
 
 
 def results_table(problem: Problem, trajectories: Sequence[Trajectory], tol: float = 1e-6) -> list[dict[str, Any]]:

@@ -1,23 +1,174 @@
-"""Reading a setup's fields from a URL query."""
+"""Declared fields: each setting of a setup declared once, and every form of it derived from that.
+
+A setup (a :class:`~playground.setups.comparison.Comparison`, a
+:class:`~playground.setups.check.CheckSetup`, a
+:class:`~playground.setups.sweep.SweepSetup`) is a frozen dataclass whose
+plain settings are declared in ``FIELDS`` as :class:`~optimizers.HyperParam`
+(name, default, range, meaning). :class:`Declared` derives from ``FIELDS``:
+
+- validation, with messages that name the bad value and its range;
+- the dict (JSON) codec, strict about types: ``10.7`` is not a step count,
+  ``"false"`` is not a bool, and nothing is silently rounded or coerced;
+- the URL codec (``steps=200&shuffle=false``);
+- the CLI options (``--steps``, ``--shuffle``), with the range in their help.
+
+The app builds its inputs from the same ``FIELDS``, so no input has bounds of
+its own. What is not a plain setting (the problem with its settings, the
+runs) has its own codec beside the setup, built from the same declarations.
+"""
 from __future__ import annotations
 
-from typing import Any, Mapping, Sequence
+import argparse
+import json
+from typing import Any, ClassVar, Mapping, Sequence
+
+from optimizers import HyperParam
+from optimizers.hyperparams import excerpt, format_spec, parse_spec, validate_given
+
+from .. import problems
+
+#: The largest config accepted, in characters: a setup is a few hundred; this stops a 50 MB paste early.
+MAX_CONFIG = 1_000_000
+
+Query = Mapping[str, "str | Sequence[str]"]
 
 
-def query_value(query: Mapping[str, str | Sequence[str]], key: str) -> str | None:
-    """The value of URL parameter ``key``: the last one when it is repeated, None when absent."""
+class Declared:
+    """Codecs of a frozen dataclass's declared ``FIELDS``; ``OWNER`` names the setup in messages."""
+
+    FIELDS: ClassVar[tuple[HyperParam, ...]] = ()
+    OWNER: ClassVar[str] = "setup"
+
+    def check_fields(self) -> None:
+        """ValueError for the first field whose value is outside its declaration."""
+        for f in self.FIELDS:
+            f.validate(getattr(self, f.name), runs=False)
+
+    def fields_to_dict(self) -> dict[str, Any]:
+        """The declared fields as plain JSON types (pairs as lists)."""
+        return {f.name: _plain(getattr(self, f.name)) for f in self.FIELDS}
+
+    @classmethod
+    def fields_from_dict(cls, data: Mapping[str, Any]) -> dict[str, Any]:
+        """The declared fields present in ``data``, each read through its declaration."""
+        return {f.name: f.validate(data[f.name], runs=False) for f in cls.FIELDS if f.name in data}
+
+    def fields_to_query(self) -> dict[str, str]:
+        """The declared fields as URL parameters (None-valued optional fields left out)."""
+        return {f.name: f.format(getattr(self, f.name)) for f in self.FIELDS if getattr(self, f.name) is not None}
+
+    @classmethod
+    def fields_from_query(cls, query: Query) -> dict[str, Any]:
+        """The declared fields present in a URL query, each parsed through its declaration."""
+        return {f.name: f.parse(text) for f in cls.FIELDS if (text := query_value(query, f.name)) is not None}
+
+    @classmethod
+    def add_options(cls, parser: argparse.ArgumentParser, skip: Sequence[str] = ()) -> None:
+        """One ``--name`` option per declared field (``--name-with-dashes``), its help from the declaration."""
+        for f in cls.FIELDS:
+            if f.name in skip:
+                continue
+            default = "absent" if f.default is None else f.format(f.default)
+            parser.add_argument(option_name(f), dest=f.name, metavar=f.kind.upper(), default=None,
+                                help=f"{f.meaning}; {f.range_text} (default: {default})")
+
+    @classmethod
+    def fields_from_args(cls, args: argparse.Namespace) -> dict[str, Any]:
+        """The declared fields given on the command line, each parsed through its declaration."""
+        out = {}
+        for f in cls.FIELDS:
+            text = getattr(args, f.name, None)
+            if text is not None:
+                try:
+                    out[f.name] = f.parse(text)
+                except ValueError as exc:  # name the option as the user typed it
+                    raise ValueError(str(exc).replace(f"Invalid {f.name}:", f"Invalid {option_name(f)}:", 1)) from None
+        return out
+
+    @classmethod
+    def check_keys(cls, data: Any, composite: Sequence[str]) -> Mapping[str, Any]:
+        """``data`` as a mapping whose keys are all known: the ``composite`` ones and the declared fields."""
+        if not isinstance(data, Mapping):
+            raise ValueError(f"The {cls.OWNER} config must be a JSON object, got {excerpt(data)}")
+        valid = list(composite) + [f.name for f in cls.FIELDS]
+        unknown = [k for k in data if k not in valid]
+        if unknown:
+            raise ValueError(f"Unknown key {excerpt(unknown[0])} in {cls.OWNER} config. Valid keys: {', '.join(valid)}")
+        return data
+
+
+def option_name(f: HyperParam) -> str:
+    """The CLI option of a declared field: ``--lr-points`` for ``lr_points``."""
+    return "--" + f.name.replace("_", "-")
+
+
+def load_json(text: str | bytes, owner: str) -> Any:
+    """JSON text (or UTF-8 bytes, e.g. an uploaded file) as Python values; ValueError says what is wrong.
+
+    Refused by name: text that is not UTF-8, longer than :data:`MAX_CONFIG`,
+    not JSON, nested too deeply, or with a key given twice (JSON keeps the last
+    silently, which would hide a typo).
+    """
+    if isinstance(text, bytes):
+        try:
+            text = text.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise ValueError(f"The {owner} config is not UTF-8 text (byte {exc.start} is {text[exc.start]:#04x})") \
+                from None
+    if len(text) > MAX_CONFIG:
+        raise ValueError(f"The {owner} config has {len(text):,} characters; at most {MAX_CONFIG:,} are accepted")
+
+    def no_repeats(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for k, v in pairs:
+            if k in out:
+                raise ValueError(f"The {owner} config gives the key {excerpt(k)} twice")
+            out[k] = v
+        return out
+
+    try:
+        return json.loads(text, object_pairs_hook=no_repeats)
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"The {owner} config is not valid JSON: {exc}") from None
+    except RecursionError:
+        raise ValueError(f"The {owner} config is nested too deeply to be a {owner}") from None
+
+
+# -- the problem: a name and its settings --------------------------------------
+def problem_text(name: str, settings: Mapping[str, Any]) -> str:
+    """``linreg:n=200,noise=0.3``: the problem as the URL and the CLI write it."""
+    return format_spec(name, settings, problems.spec(name).settings)
+
+
+def parse_problem(text: str) -> tuple[str, dict[str, Any]]:
+    """Inverse of :func:`problem_text`; ValueError names an unknown problem, key or a bad value."""
+    name, _, body = text.strip().partition(":")
+    spec = problems.spec(name.strip())
+    return spec.name, parse_spec(body, spec.settings, f"problem {spec.name!r}")
+
+
+def read_problem(name: Any, settings: Any) -> tuple[str, dict[str, Any]]:
+    """A problem name and its settings from a config: each setting read through its declaration."""
+    spec = problems.spec(name)
+    return spec.name, validate_given(spec.settings, {} if settings is None else settings, f"problem {spec.name!r}")
+
+
+# -- URL queries ---------------------------------------------------------------
+def query_value(query: Query, key: str) -> str | None:
+    """The value of URL parameter ``key``, None when absent; ValueError when it is given twice."""
     value = query.get(key)
     if value is None or isinstance(value, str):
         return value
-    return value[-1] if value else None
+    if len(value) > 1:  # a silent "last one wins" would hide which one the page shows
+        raise ValueError(f"Invalid link: {key} is given {len(value)} times; give it once")
+    return value[0] if value else None
 
 
-def query_number(query: Mapping[str, str | Sequence[str]], key: str, kind: type, default: Any) -> Any:
-    """URL parameter ``key`` read as ``kind`` (int or float), ``default`` when absent; ValueError names a bad one."""
-    text = query_value(query, key)
-    if text is None:
-        return default
-    try:
-        return kind(text)
-    except ValueError:
-        raise ValueError(f"Invalid {key}: {text!r}. Expected a {'whole ' if kind is int else ''}number") from None
+def query_values(query: Query, key: str) -> list[str]:
+    """Every value of a repeatable URL parameter (``run=...&run=...``), in order."""
+    value = query.get(key)
+    return [value] if isinstance(value, str) else list(value or [])
+
+
+def _plain(value: Any) -> Any:
+    return list(value) if isinstance(value, tuple) else value

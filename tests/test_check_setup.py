@@ -4,7 +4,7 @@ import pytest
 
 from playground import gallery, problems
 from playground.viz import plots
-from playground.setups.check import DEFAULT_MODEL, CheckSetup, model, models, title, worst_entries
+from playground.setups.check import DEFAULT_MODEL, CheckSetup, models, target, title, worst_entries
 from playground.gradcheck import DEFAULT_EPS, eps_sweep, gradcheck
 
 
@@ -19,7 +19,7 @@ def test_models_are_every_problem_and_each_gradient_bug_buggy_and_fixed():
 
 
 def test_a_problem_model_is_its_own_loss_and_gradient_at_its_start():
-    m = model("problem:relu-net", seed=2)
+    m = target("problem:relu-net", seed=2)
     p = problems.create("relu-net")
     start = p.init_params(2)
     assert all(np.array_equal(m.params[k], start[k]) for k in start)
@@ -63,10 +63,11 @@ def test_links_round_trip(setup):
 
 
 @pytest.mark.parametrize("query, message", [
-    ({"model": "problem:nope"}, "Unknown model 'problem:nope'"),
-    ({"method": "backward"}, "Invalid method 'backward'. Allowed: central"),
-    ({"eps": "-1"}, r"Invalid eps: -1\.0\. Allowed range: \(0, inf\)"),
-    ({"eps": "tiny"}, "Invalid eps: 'tiny'. Expected a number"),
+    ({"model": "problem:nope"}, "Unknown problem 'nope'"),
+    ({"model": "gallery:nope:buggy"}, "Unknown model 'gallery:nope:buggy'"),
+    ({"method": "backward"}, "Invalid method: 'backward'. Allowed: one of 'central'"),
+    ({"eps": "-1"}, r"Invalid eps: -1\. Allowed range: \(0, inf\)"),
+    ({"eps": "tiny"}, "Invalid eps: 'tiny' is not a number"),
     ({"seed": "-3"}, r"Invalid seed: -3\. Allowed range: \[0, inf\)"),
 ])
 def test_bad_links_name_the_value(query, message):
@@ -75,7 +76,7 @@ def test_bad_links_name_the_value(query, message):
 
 
 def test_eps_sweep_figure_draws_each_method_and_marks_the_eps_in_use():
-    m = model("problem:xor")
+    m = target("problem:xor")
     sweep = eps_sweep(m.f, m.grad, m.params, batched=True)
     ax = plots.eps_sweep(sweep, 1e-6).axes[0]
     lines = {ln.get_label(): ln for ln in ax.get_lines()}
