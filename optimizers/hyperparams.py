@@ -159,7 +159,8 @@ class HyperParam:
 
 
 def _fmt(v: float) -> str:
-    return f"{v:g}"
+    # Whole numbers in full up to a billion (a step limit of 1e+06 reads as a float), others to 6 digits.
+    return str(int(v)) if float(v).is_integer() and abs(v) < 1e9 else f"{v:g}"
 
 
 def _fmt_exact(v: Any) -> str:

@@ -108,9 +108,10 @@ def test_csv_has_every_recorded_step_up_to_record(tmp_path):
     (["--problem", "linreg:n=1"], r"--problem 'linreg:n=1': Invalid n: 1"),
     (["--set", "colour=red"], "Unknown keyword 'colour' for problem 'linreg'"),
     (["--problem", "nope"], "Unknown problem 'nope'"),
-    (["--steps", "0"], "Invalid steps: 0"),
-    (["--opt", "gd:batch_size=500"], r"invalid batch_size 500\. Allowed range: \[1, 100\]"),
-    (["--opt", "gd"] * 7, r"number of runs: 7"),
+    (["--steps", "0"], r"Invalid --steps: 0\. Allowed range: \[1, 1000000\]"),
+    (["--opt", "gd:batch_size=500"], r"Invalid batch_size: 500\. Allowed range: \[1, 100\]"),
+    (["--opt", "gd"] * 7, r"Invalid runs: 7\. Allowed range: \[1, 6\]"),
+    (["--shuffle", "--record", "1"], r"Invalid --record: 1\. Allowed range: \[2, 100000\]"),
     (["--config", "no-such-file.json"], "No such file or directory: no-such-file.json"),
     (["--gif", "x.gif", "--frames", "1"], r"Invalid --frames: 1"),
 ])

@@ -13,12 +13,14 @@ from __future__ import annotations
 
 import argparse
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, Sequence
 
 from ..viz import plots, projection
 from ..setups.comparison import MAX_RUNS, Comparison, results_table
-from ..training.run_spec import RunSpec
+from ..setups.fields import add_option, read_option
+from ..training.run_spec import RECORD, RunSpec
 from ..viz.export import trajectories_csv
 from ..viz.player import runs_from_trajectories, save_gif
 from ..problems import Problem
@@ -47,11 +49,7 @@ def register(subparsers: Any) -> None:
     p.add_argument("--opt", action="append", metavar="SPEC", default=[],
                    help="one run, e.g. adam:lr=0.01,betas=0.9/0.999,batch_size=16,accumulate=2 (repeatable, "
                         f"up to {MAX_RUNS}; default: gd, momentum and adam)")
-    p.add_argument("--steps", type=int, help=f"steps per run (default: {Comparison.steps})")
-    p.add_argument("--seed", type=int,
-                   help=f"seed of the start and of the mini-batch order (default: {Comparison.seed})")
-    p.add_argument("--tol", type=float, help=f"suboptimality counted as reached (default: {Comparison.tol:g})")
-    p.add_argument("--no-shuffle", action="store_true", help="take mini-batches in data order")
+    Comparison.add_options(p)
     p.add_argument("--config", metavar="FILE", help="read the comparison from this JSON file (the app's download); "
                                                     "the options above override its fields")
     p.add_argument("--save-config", metavar="FILE", help="write the comparison as JSON the app can import")
@@ -63,14 +61,14 @@ def register(subparsers: Any) -> None:
     out.add_argument("--frames", type=int, default=60, help="GIF frames at most (default: 60)")
     out.add_argument("--fps", type=int, default=12, help="GIF frames per second (default: 12)")
     out.add_argument("--csv", metavar="FILE", help="write every recorded step of every run (loss, parameters) here")
-    out.add_argument("--record", type=int, default=1000,
-                     help="snapshots kept per run, evenly spaced (default: 1000); bounds memory and the CSV")
+    add_option(out, RECORD)
     p.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
     cmp = comparison(args)
     problem = cmp.validate()
+    read_option(args, RECORD)
     # save_gif's own checks would come only after the runs; a typo should not cost their time.
     if args.gif and args.frames < 2:
         raise ValueError(f"Invalid --frames: {args.frames}. Allowed range: [2, inf)")
@@ -79,7 +77,7 @@ def run(args: argparse.Namespace) -> int:
     if args.save_config:
         write_text(args.save_config, cmp.to_json() + "\n")
     with ProgressLine("compare") as progress:
-        trajectories = cmp.run(progress=progress, record=args.record)
+        trajectories = cmp.run(progress=progress, record=read_option(args, RECORD) or RECORD.default)
     print(f"{problem.title}: {_settings_text(cmp)}, {cmp.steps} steps, seed {cmp.seed}")
     rows = results_table(problem, trajectories, cmp.tol)
     for row in rows:
@@ -101,10 +99,7 @@ def comparison(args: argparse.Namespace) -> Comparison:
         name, extra = parse_problem(base.problem, args.settings)
         settings = {**base.settings, **extra}
     runs = tuple(_labelled("--opt", s, RunSpec.parse, s) for s in args.opt) or base.runs
-    return Comparison(
-        name, settings, runs, steps=base.steps if args.steps is None else args.steps,
-        seed=base.seed if args.seed is None else args.seed, shuffle=base.shuffle and not args.no_shuffle,
-        tol=base.tol if args.tol is None else args.tol)
+    return replace(base, problem=name, settings=settings, runs=runs, **Comparison.fields_from_args(args))
 
 
 def write_outputs(args: argparse.Namespace, problem: Problem, trajectories: Sequence[Trajectory],

@@ -63,27 +63,16 @@ class Declared:
         return {f.name: f.parse(text) for f in cls.FIELDS if (text := query_value(query, f.name)) is not None}
 
     @classmethod
-    def add_options(cls, parser: argparse.ArgumentParser, skip: Sequence[str] = ()) -> None:
-        """One ``--name`` option per declared field (``--name-with-dashes``), its help from the declaration."""
+    def add_options(cls, parser: argparse.ArgumentParser | Any, skip: Sequence[str] = ()) -> None:
+        """One ``--name`` option per declared field (:func:`add_option`), except those in ``skip``."""
         for f in cls.FIELDS:
-            if f.name in skip:
-                continue
-            default = "absent" if f.default is None else f.format(f.default)
-            parser.add_argument(option_name(f), dest=f.name, metavar=f.kind.upper(), default=None,
-                                help=f"{f.meaning}; {f.range_text} (default: {default})")
+            if f.name not in skip:
+                add_option(parser, f)
 
     @classmethod
     def fields_from_args(cls, args: argparse.Namespace) -> dict[str, Any]:
-        """The declared fields given on the command line, each parsed through its declaration."""
-        out = {}
-        for f in cls.FIELDS:
-            text = getattr(args, f.name, None)
-            if text is not None:
-                try:
-                    out[f.name] = f.parse(text)
-                except ValueError as exc:  # name the option as the user typed it
-                    raise ValueError(str(exc).replace(f"Invalid {f.name}:", f"Invalid {option_name(f)}:", 1)) from None
-        return out
+        """The declared fields given on the command line, each read through its declaration."""
+        return {f.name: value for f in cls.FIELDS if (value := read_option(args, f)) is not None}
 
     @classmethod
     def check_keys(cls, data: Any, composite: Sequence[str]) -> Mapping[str, Any]:
@@ -100,6 +89,33 @@ class Declared:
 def option_name(f: HyperParam) -> str:
     """The CLI option of a declared field: ``--lr-points`` for ``lr_points``."""
     return "--" + f.name.replace("_", "-")
+
+
+def add_option(parser: argparse.ArgumentParser | Any, f: HyperParam) -> None:
+    """``--name VALUE`` for declaration ``f`` (``--name/--no-name`` for a bool), its help from the declaration.
+
+    Values stay text until :func:`read_option`, so a bad one is refused with
+    the declaration's own message, not argparse's.
+    """
+    default = "absent" if f.default is None else f.format(f.default)
+    help_text = f"{f.meaning}; {f.range_text} (default: {default})"
+    if f.kind == "bool":
+        parser.add_argument(option_name(f), dest=f.name, action=argparse.BooleanOptionalAction, default=None,
+                            help=help_text)
+    else:
+        metavar = {"pair": "A/B", "choice": "|".join(map(str, f.choices)), "int": "N"}.get(f.kind, "X")
+        parser.add_argument(option_name(f), dest=f.name, metavar=metavar, default=None, help=help_text)
+
+
+def read_option(args: argparse.Namespace, f: HyperParam) -> Any:
+    """The value of declaration ``f``'s option, read through it; None when the option was not given."""
+    value = getattr(args, f.name, None)
+    if value is None or isinstance(value, bool):
+        return value
+    try:
+        return f.parse(value)
+    except ValueError as exc:  # name the option as the user typed it
+        raise ValueError(str(exc).replace(f"Invalid {f.name}:", f"Invalid {option_name(f)}:", 1)) from None
 
 
 def load_json(text: str | bytes, owner: str) -> Any:
