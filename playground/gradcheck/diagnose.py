@@ -211,7 +211,7 @@ def diagnose(
             "transposed. For z = W a, dW = dz aᵀ has the shape of W; aᵀ dz would be its transpose "
             f"{unexplained(float(np.linalg.norm(transposed - n)), diff)}."))
     if theta is not None:
-        fit = _proportional(a - n, theta, shape if unit == "entry" else None)
+        fit = _proportional(a - n, theta, shape if unit == "entry" else None, unit)
         if fit is not None:
             return fit
     bad = mismatches(a, n, correct_tol)
@@ -247,7 +247,8 @@ def diagnose(
         f"{at}. Check this block's backward pass term by term."))
 
 
-def _proportional(e: np.ndarray, theta: np.ndarray, shape: Optional[tuple[int, ...]]) -> Optional[Diagnosis]:
+def _proportional(e: np.ndarray, theta: np.ndarray, shape: Optional[tuple[int, ...]],
+                  unit: str = "entry") -> Optional[Diagnosis]:
     """The diagnosis "analytic - numeric = c θ", for the whole block or column by column, if it fits.
 
     ``e`` is analytic - numeric and ``theta`` the parameters, measured alike. Each
@@ -265,7 +266,7 @@ def _proportional(e: np.ndarray, theta: np.ndarray, shape: Optional[tuple[int, .
     c, res = fit(np.arange(len(e)))
     if res <= FIT_RESIDUAL * diff and big.sum() >= 2:
         return Diagnosis("proportional", (
-            f"analytic - numeric ≈ {c:.3g} × θ in every entry: the error is proportional to the parameters "
+            f"analytic - numeric ≈ {c:.3g} × θ in every {unit}: the error is proportional to the parameters "
             f"themselves. {_REGULARISATION} {unexplained(res, diff)}."), c)
     if shape is None or len(shape) != 2 or shape[1] < 2:
         return None

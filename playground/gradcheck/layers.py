@@ -64,13 +64,18 @@ def entrance(blocks: Mapping[str, BlockReport], layers: Layers) -> Optional[Entr
             n_below, n_above = sum(map(len, layers[:j])), sum(map(len, layers[j:]))
             return Entrance(below, above, (
                 f"the error enters in the backward pass between layer {_names(below)} and layer "
-                f"{_names(above)}: all {n_above} blocks from {_names(above)} up are right, so the delta "
-                f"arriving there is right, and all {n_below} blocks below are wrong. Check what passes the "
+                f"{_names(above)}: {_blocks(n_above)} from {_names(above)} up {'is' if n_above == 1 else 'are'} "
+                f"right, so the delta arriving there is right, and {_blocks(n_below)} below "
+                f"{'is' if n_below == 1 else 'are'} wrong. Check what passes the "
                 f"delta down to {_names(below)}: the activation derivative of that layer (evaluated at the "
                 f"right point, e.g. at Z where it was written for A = σ(Z), as σ'(z) = a(1 - a) is; and of "
                 f"the right activation), and the delta passed back (the transposed weights times the delta "
                 f"from above, multiplied elementwise by that derivative)."))
     return None
+
+
+def _blocks(k: int) -> str:
+    return "the one block" if k == 1 else f"all {k} blocks"
 
 
 def _names(layer: tuple[str, ...]) -> str:

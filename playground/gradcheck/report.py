@@ -90,9 +90,11 @@ class Entry:
 class BlockReport:
     """The check of one parameter block.
 
-    ``kind`` names the diagnosis for programs ("ok", "scaled", "sign", "transposed",
-    "missing", "constant", "kink", "round-off", "mismatch"); ``diagnosis`` says it
-    in words for people; ``factor`` is analytic / numeric when that ratio is constant.
+    ``verdict`` is one of :data:`VERDICTS`. ``kind`` names the diagnosis for programs
+    ("ok", "round-off", "truncation", "missing", "constant", "scaled", "sign",
+    "transposed", "proportional", "kink", "slice", "mismatch"); ``diagnosis`` says it
+    in words for people; ``factor`` is analytic / numeric when that ratio is constant,
+    or c when analytic - numeric = c θ ("proportional": c of the most columns).
     ``worst`` holds the entries with the largest ``|analytic - numeric|``, largest
     first. ``unit`` is "entry", or "direction" for the random check, whose values
     are projections on random directions and whose indices are ``(k,)``, the k-th.
