@@ -7,7 +7,6 @@ from playground import gallery
 from playground.setups import check
 from playground.setups.fields import query_value
 
-VERDICT_BOX = {"correct": st.success, "suspicious": st.warning, "wrong": st.error}
 
 
 STATE = PageState("gallery", "gal.", lambda: gallery.ids()[0],
@@ -61,14 +60,13 @@ if entry.kind == "trajectory":
 else:
     for column, label, report in zip(st.columns(2, gap="medium"), ("buggy", "fixed"), (result.buggy, result.fixed)):
         with column:
-            VERDICT_BOX[report.verdict](f"{label} gradient: **{report.verdict}** "
-                                        f"(relative error {report.rel_error:.1e})")
+            widgets.verdict_box(report.verdict)(f"{label} gradient: **{report.verdict}** "
+                                                f"(relative error {report.rel_error:.1e})")
             st.dataframe([{"block": r["block"], "rel error": r["rel_error"], "verdict": r["verdict"]}
                           for r in report.rows()], hide_index=True, width="stretch",
                          column_config={"rel error": st.column_config.NumberColumn(format="%.2e")})
-            for block in report.blocks.values():
-                if block.verdict != "correct":
-                    st.markdown(f"**{block.name}**: {block.diagnosis}")
+            for names, text in report.diagnoses():
+                st.markdown(f"**{', '.join(names)}**: {text}")
 if entry.kind == "trajectory":  # a gradient entry's summary is the diagnoses shown above
     # Two trailing spaces keep the summary's line breaks in markdown.
     st.info(result.summary.replace("\n", "  \n"), icon=":material/lightbulb:")

@@ -107,7 +107,7 @@ def gradcheck_report(setup: CheckSetup) -> GradcheckReport:
 @st.cache_data(show_spinner=False, max_entries=ENTRIES)
 def eps_sweep_png(setup: CheckSetup) -> bytes:
     """The error of every method against eps at the setup's point, with the setup's eps marked, as PNG."""
-    return plots.to_png(plots.eps_sweep(setup.sweep(), setup.step))
+    return plots.to_png(plots.eps_sweep_figure(setup.sweep(), setup.step))
 
 
 @st.cache_resource(show_spinner="Running the buggy and the fixed code…", max_entries=ENTRIES)

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from playground.gradcheck import DEFAULT_EPS
+from playground.gradcheck import DEFAULT_EPS, METHOD_TITLES, format_eps
 from playground.setups import check
-from playground.setups.check import EPS, METHOD, METHOD_TITLES, POINT_SEED, CheckSetup
+from playground.setups.check import EPS, METHOD, POINT_SEED, CheckSetup
 
 from . import widgets
 from .state import PageState
@@ -26,7 +26,7 @@ def edit(setup: CheckSetup) -> CheckSetup:
                                  "Im f(x+ih) / h, free of round-off. Random: a few random directions per block.")
     start = setup.step if method == setup.method else DEFAULT_EPS[method]
     eps = widgets.declared(EPS, f"{PREFIX}eps.{method}", float(start),
-                           help=f"{EPS.meaning}: {DEFAULT_EPS[method]:g} for this method.")
+                           help=f"{EPS.meaning}: {format_eps(DEFAULT_EPS[method])} for this method.")
     seed = setup.seed
     if model.startswith("problem:"):
         seed = widgets.declared(POINT_SEED, PREFIX + "seed", setup.seed)

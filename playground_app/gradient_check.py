@@ -1,10 +1,10 @@
 """Gradient check: a hand-written gradient against numerical derivatives, block by block, with a diagnosis."""
 import streamlit as st
 
-from playground_app import cached, gradcheck_form
+from playground.gradcheck import METHOD_TITLES, format_eps
+from playground_app import cached, gradcheck_form, widgets
 from playground.setups import check
 
-VERDICT_BOX = {"correct": st.success, "suspicious": st.warning, "wrong": st.error}
 
 st.title("Gradient check")
 st.markdown("Backprop written by hand is easy to get subtly wrong. A gradient check compares it with numerical "
@@ -27,14 +27,13 @@ gradcheck_form.STATE.publish(setup)
 
 st.subheader(check.title(setup.model))
 st.caption(model.note)
-method = gradcheck_form.METHOD_TITLES.get(report.method, report.method)
 headline = (f"**{report.verdict}**: relative error {report.rel_error:.1e} "
-            f"({method}, eps = {report.eps:g}, {report.n_evals} evaluations of the loss)")
+            f"({METHOD_TITLES[report.method]}, eps = {format_eps(report.eps)}, {report.n_evals} evaluations "
+            "of the loss)")
 if report.numerical_only:
-    st.warning(headline + ". Every disagreement is explained by kinks of the loss or round-off, not by a bug "
-               "in the gradient (see below).", icon=":material/info:")
-else:
-    VERDICT_BOX[report.verdict](headline, icon=":material/check_circle:" if report.verdict == "correct" else None)
+    headline += (". Every disagreement is explained by kinks of the loss or by the numeric derivative's own error "
+                 "(truncation or round-off), not by a bug in the gradient (see below).")
+widgets.verdict_box(report.verdict)(headline)
 
 st.subheader("Per block")
 # The diagnoses are long sentences: they get their own section below, not a cramped column.
@@ -46,11 +45,14 @@ st.dataframe(report.rows(), hide_index=True, width="stretch", column_order=(
     "worst_numeric": st.column_config.NumberColumn("worst: numeric", format="%.6g"),
 })
 
-flagged = [b for b in report.blocks.values() if b.verdict != "correct"]
-if flagged:
+shared = report.diagnoses()
+if shared:
     st.subheader("Diagnosis")
-    for block in flagged:
-        st.markdown(f"**{block.name}** ({block.verdict}): {block.diagnosis}")
+    for names, text in shared:
+        verdicts = ", ".join(dict.fromkeys(report.blocks[n].verdict for n in names))
+        st.markdown(f"**{', '.join(names)}** ({verdicts}): {text}")
+    if report.enters is not None:
+        st.markdown(f"**Where the error enters:** {report.enters.text}")
     st.markdown("**Worst entries**")
     st.dataframe(check.worst_entries(report), hide_index=True, width="stretch", column_config={
         name: st.column_config.NumberColumn(format="%.6g") for name in ("analytic", "numeric", "|analytic − numeric|")

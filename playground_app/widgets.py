@@ -88,6 +88,12 @@ def _step(hp: HyperParam, typical: float) -> float:
     return decade if hp.log else decade / 10
 
 
+#: The alert each gradient-check verdict is shown in: a pass, a numeric caveat, a doubt, a bug.
+_VERDICT_BOXES = {"correct": st.success, "kink": st.info, "inconclusive": st.info, "suspicious": st.warning,
+                  "wrong": st.error}
+assert set(_VERDICT_BOXES) == set(VERDICTS), "every verdict the library gives has a box"
+
+
 def verdict_box(verdict: str) -> Callable[..., Any]:
-    """The alert a gradient-check verdict is shown in: green, amber or red by its severity."""
-    return (st.success, st.warning, st.error)[min(VERDICTS.index(verdict), 2)]
+    """The alert a gradient-check verdict is shown in (st.success, st.info, st.warning or st.error)."""
+    return _VERDICT_BOXES[verdict]

@@ -78,7 +78,7 @@ def test_bad_links_name_the_value(query, message):
 def test_eps_sweep_figure_draws_each_method_and_marks_the_eps_in_use():
     m = target("problem:xor")
     sweep = eps_sweep(m.f, m.grad, m.params, batched=True)
-    ax = plots.eps_sweep(sweep, 1e-6).axes[0]
+    ax = plots.eps_sweep_figure(sweep, 1e-6).axes[0]
     lines = {ln.get_label(): ln for ln in ax.get_lines()}
     assert set(lines) == {"central", "forward", "complex step", "eps in use (1e-06)"}
     np.testing.assert_array_equal(lines["central"].get_xdata(), sweep.eps)
@@ -95,5 +95,5 @@ def test_eps_sweep_figure_leaves_out_the_complex_step_when_f_is_not_complex_safe
 
     sweep = eps_sweep(f, lambda p: p * np.abs(p), np.array([0.5, -1.0, 2.0]))
     assert sweep.complex_step is None
-    labels = [ln.get_label() for ln in plots.eps_sweep(sweep).axes[0].get_lines()]
+    labels = [ln.get_label() for ln in plots.eps_sweep_figure(sweep).axes[0].get_lines()]
     assert labels == ["central", "forward"]

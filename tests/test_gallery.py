@@ -245,7 +245,8 @@ GRADIENT_BUGS = {
     # delta3 = -(yh - y) * sigma'(Z3): the output layer sees the flipped sign
     # times a per-sample factor; the layer below mixes samples, so no pattern.
     "ce-delta-times-sigmoid-prime": {"W1": None, "W2": "the sign is flipped in every entry"},
-    "l2-regularization-scale": {"theta1": None, "theta2": None},
+    # The penalty's gradient is off by a multiple of theta: -0.9 on the weights, -1 on the bias column.
+    "l2-regularization-scale": {b: "≈ -1 × θ in column 0 and -0.9 × θ in columns 1-" for b in ("theta1", "theta2")},
 }
 
 

@@ -7,8 +7,8 @@
     playground gradcheck mse-missing-factor [--fixed]        # a gallery gradient bug, buggy or fixed
     playground gradcheck --path . --loss mymod:loss --grad mymod:grad --params params.npz
 
-The exit code is 1 when the verdict is "wrong", so the command can sit in a
-test suite. A user's module is imported by name from the directories given
+The exit code is 1 when some block is "wrong" (kinks and numeric error are
+not), so the command can sit in a test suite. A user's module is imported by name from the directories given
 with ``--path`` (then the usual ``sys.path``); typed text is never evaluated.
 """
 from __future__ import annotations
@@ -102,7 +102,7 @@ def run(args: argparse.Namespace) -> int:
                                eps=args.eps if args.eps is not None else target.eps, n_samples=target.n_samples,
                                batched=target.batched)
     print(json.dumps(report_dict(target.name, report), indent=2) if args.json else report_text(target.name, report))
-    return 1 if report.verdict == "wrong" else 0
+    return 0 if report.passes() else 1
 
 
 # -- targets -------------------------------------------------------------------

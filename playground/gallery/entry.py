@@ -116,5 +116,5 @@ def _source(code: Code) -> str:
 def _report_lines(label: str, report: GradcheckReport) -> str:
     """The verdict, then one line per flagged block with its diagnosis."""
     lines = [f"{label} gradient: {report.verdict} (rel error {report.rel_error:.2g})"]
-    lines += [f"  {b.name}: {b.diagnosis}" for b in report.blocks.values() if b.verdict != "correct"]
+    lines += [f"  {', '.join(names)}: {text}" for names, text in report.diagnoses()]
     return "\n".join(lines)

@@ -3,15 +3,16 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass
-from typing import Any, Callable, Optional
+from typing import Any, Callable, Optional, Sequence
 
 import numpy as np
 
 from optimizers.tree import Tree, as_float_tree, check_same_structure, flatten, is_dict, leaves, tree_map, unflatten
 
-from .diagnose import diagnose
+from .diagnose import Reference, agrees, diagnose
 from .evaluate import ROUNDING, Evaluator, GradcheckError, Layout, Points
-from .report import BlockReport, Entry, GradcheckReport, place, rel_error, verdict, worst_verdict
+from .layers import entrance, layer_order
+from .report import BlockReport, Entry, GradcheckReport, format_eps, place, rel_error, verdict, worst_verdict
 
 METHODS = ("central", "forward", "complex", "random")
 
@@ -31,6 +32,15 @@ KINK_STEPS = np.array([2.0, 8.0, 32.0])
 #: Round-off in one value of f, in units of |f| times the rounding unit: a loss
 #: sums many terms, so a few roundings rather than one.
 LOSS_ROUNDINGS = 4
+
+#: How many rounding errors of f one numeric value carries, per method: a central
+#: difference subtracts two values of f over 2 eps, a forward one two over eps;
+#: the complex step subtracts nothing.
+NOISE_TERMS = {"central": 1, "random": 1, "forward": 2, "complex": 0}
+
+#: The verdict a diagnosis implies, where it is not the thresholds': numeric
+#: error and kinks are not evidence of a bug.
+KIND_VERDICTS = {"kink": "kink", "round-off": "inconclusive", "truncation": "inconclusive"}
 
 #: The step of the reference slopes when testing that f is complex-safe: small,
 #: so that it rarely straddles a kink, yet far above round-off.
@@ -52,6 +62,7 @@ def gradcheck(
     n_directions: int = 4,
     seed: int = 0,
     n_worst: int = 3,
+    layers: Optional[Sequence[Any]] = None,
 ) -> GradcheckReport:
     """Compare ``grad(params)`` with numeric derivatives of ``f``; say where and how they differ.
 
@@ -68,10 +79,24 @@ def gradcheck(
       ``seed``), g·v against central differences along v: a few evaluations of f
       per block, whatever the number of entries.
 
-    ``rel_error`` is ``||a - n|| / (||a|| + ||n||)`` and a verdict is "correct" up
-    to ``correct_tol``, "suspicious" up to ``suspicious_tol``, else "wrong". Each
-    block gets a diagnosis in words (see :mod:`playground.gradcheck.diagnose`); give
-    ``n_samples=m`` to have factors such as m, 1/m or 2/m recognised.
+    ``rel_error`` is ``||a - n|| / (||a|| + ||n||)``. A block is "correct" up to
+    ``correct_tol``, or when its difference is within the round-off the method is
+    expected to have at this eps and that round-off is below ``suspicious_tol``
+    (relative to the gradient); otherwise "suspicious" up to ``suspicious_tol``,
+    else "wrong". A block that does not agree gets a diagnosis in words (see
+    :mod:`playground.gradcheck.diagnose`), which can settle its verdict: "kink"
+    when every mismatch sits at a kink of the loss, "inconclusive" when the
+    mismatch is the numeric derivative's own error (truncation at too large an
+    eps, found by measuring again at the method's default step; round-off at too
+    small a one). The report's verdict is the worst block's, in the order of
+    :data:`~playground.gradcheck.report.VERDICTS`. Give ``n_samples=m`` to have
+    factors such as m, 1/m or 2/m recognised.
+
+    ``layers`` gives the forward order of the blocks, for saying where in the
+    backward pass an error enters: a list whose items are a block name or a list
+    of the names in one layer, first layer first, e.g. ``[["W1", "b1"], ["W2",
+    "b2"]]``. Blocks left out take no part. By default the order comes from one
+    number in every name (W1, b1, W2, b2; theta1, theta2), when there is one.
 
     ``batched=True`` declares that f accepts params whose every block has a leading
     axis of length B and returns B losses: points are then sent ``batch_size`` at a
@@ -90,14 +115,13 @@ def gradcheck(
     if n_samples is not None:
         _check_count("n_samples", n_samples, 1)
     params, notes = _float_params(params)
+    order = layer_order(Layout(params).names, layers)
     ev = Evaluator(f, params, batched, batch_size)
     g = _analytic(grad, params, ev.layout)
     if method == "complex":
         _check_complex_safe(ev)
-    numeric = None if method == "random" else _numeric(ev, method, eps)
-    # The round-off a difference quotient carries: f's own, divided by the step.
-    noise = {"central": 1, "random": 1, "forward": 2, "complex": 0}[method] * \
-        LOSS_ROUNDINGS * ROUNDING * abs(ev.f0) / eps
+    numeric = None if method == "random" else _numeric(ev, method, eps, np.arange(ev.x.size))
+    noise = _noise(method, eps, ev.f0)
     # Kinks are probed with real one-sided steps; a complex step is far too small for that.
     probe = DEFAULT_EPS["central"] if method == "complex" else eps
     rng = np.random.default_rng(seed)
@@ -108,22 +132,56 @@ def gradcheck(
             _by_direction(ev, g, b, eps, _unit_directions(rng, n_directions, ev.layout.sizes[b]))
         measured.append(m)
         err = rel_error(m.analytic, m.numeric)
-        ver = verdict(err, correct_tol, suspicious_tol)
+        ver = "correct" if agrees(m.analytic, m.numeric, noise, correct_tol, suspicious_tol) else \
+            verdict(err, correct_tol, suspicious_tol)
         d = diagnose(
             m.analytic, m.numeric, verdict=ver, where=lambda k, m=m, name=name: place(name, m.index(k), m.unit),
-            unit=m.unit, size=ev.layout.sizes[b], transposed=m.transposed, noise=noise,
-            correct_tol=correct_tol, fit_tol=suspicious_tol, n_samples=n_samples,
+            unit=m.unit, size=ev.layout.sizes[b], shape=ev.layout.shapes[b], transposed=m.transposed,
+            theta=m.theta, noise=noise, eps=eps, correct_tol=correct_tol, fit_tol=suspicious_tol,
+            n_samples=n_samples, reference=lambda m=m: _reference(ev, m, method, eps),
             kinks=lambda idx, m=m: _all_kinks(ev, m, idx, probe),
         )
-        order = np.argsort(-np.abs(m.analytic - m.numeric), kind="stable")[:n_worst]
-        worst = tuple(Entry(m.index(int(k)), float(m.analytic[k]), float(m.numeric[k])) for k in order)
-        blocks[name] = BlockReport(name, ev.layout.shapes[b], err, ver, d.kind, d.text, worst, d.factor, m.unit)
+        worst = np.argsort(-np.abs(m.analytic - m.numeric), kind="stable")[:n_worst]
+        blocks[name] = BlockReport(
+            name, ev.layout.shapes[b], err, KIND_VERDICTS.get(d.kind, ver), d.kind, d.text,
+            tuple(Entry(m.index(int(k)), float(m.analytic[k]), float(m.numeric[k])) for k in worst), d.factor, m.unit,
+        )
+    # The overall verdict is the worst block's: were every block within its
+    # tolerance, the rel error over all of them would be too (Minkowski).
     err = rel_error(np.concatenate([m.analytic for m in measured]), np.concatenate([m.numeric for m in measured]))
-    overall = worst_verdict([verdict(err, correct_tol, suspicious_tol)] + [b.verdict for b in blocks.values()])
     return GradcheckReport(
-        method, eps, err, overall, blocks, unflatten(g, params),
+        method, eps, err, worst_verdict([b.verdict for b in blocks.values()]), blocks, unflatten(g, params),
         None if numeric is None else unflatten(numeric, params), ev.n_evals, tuple(notes),
+        order, entrance(blocks, order),
     )
+
+
+def _noise(method: str, eps: float, f0: float) -> float:
+    """The round-off a numeric value carries: f's own, divided by the step."""
+    return NOISE_TERMS[method] * LOSS_ROUNDINGS * ROUNDING * abs(f0) / eps
+
+
+def _reference(ev: Evaluator, m: "_Measured", method: str, eps: float) -> Optional[Reference]:
+    """The block measured again at the default step of the method, or of central differences for
+    forward ones: the more accurate derivative the truncation hypothesis is tested against.
+    None when the check already used it, or when eps is below it (then round-off, not truncation,
+    is the numeric error to fear).
+    """
+    ref_method = "central" if method == "forward" else method
+    ref_eps = DEFAULT_EPS[ref_method]
+    if (ref_method, ref_eps) == (method, eps) or (method != "forward" and eps < ref_eps):
+        return None
+    how = {"central": "central differences", "random": "central differences along the same directions",
+           "complex": "complex steps"}[ref_method]
+    too_large = eps > DEFAULT_EPS[method]
+    if method != "forward":
+        advice = f"Use a smaller eps, e.g. eps={format_eps(ref_eps)}"
+    elif too_large:
+        advice = f"Use a smaller eps (eps={format_eps(DEFAULT_EPS['forward'])} is forward's default), or method='central'"
+    else:
+        advice = "Use method='central' (or 'complex')"
+    return Reference(f"{how} at eps={format_eps(ref_eps)}", m.measure(ref_method, ref_eps),
+                     _noise(ref_method, ref_eps, ev.f0), too_large, advice)
 
 
 @dataclass(frozen=True)
@@ -133,9 +191,11 @@ class _Measured:
     analytic: np.ndarray
     numeric: np.ndarray
     transposed: Optional[np.ndarray]  # analytic values of the transposed gradient (square blocks)
+    theta: np.ndarray                  # the parameters, measured alike
     unit: str                          # "entry" or "direction"
     index: Callable[[int], tuple[int, ...]]
     points: Callable[[np.ndarray, np.ndarray], Points]  # (values k, steps) -> points x + step * d_k
+    measure: Callable[[str, float], np.ndarray]         # (method, eps) -> the numeric values again
 
 
 def _by_entry(ev: Evaluator, g: np.ndarray, numeric: np.ndarray, b: int) -> _Measured:
@@ -143,9 +203,10 @@ def _by_entry(ev: Evaluator, g: np.ndarray, numeric: np.ndarray, b: int) -> _Mea
     start, size, shape = lay.starts[b], lay.sizes[b], lay.shapes[b]
     gb = g[start:start + size]
     return _Measured(
-        gb, numeric[start:start + size], _transpose(gb, shape), "entry",
+        gb, numeric[start:start + size], _transpose(gb, shape), ev.x[start:start + size], "entry",
         lambda k: tuple(int(j) for j in np.unravel_index(k, shape)),
         lambda k, steps: Points(start + k, steps, lay.entry),
+        lambda method, eps: _numeric(ev, method, eps, np.arange(start, start + size)),
     )
 
 
@@ -157,11 +218,14 @@ def _by_direction(ev: Evaluator, g: np.ndarray, b: int, eps: float, dirs: np.nda
     def points(which: np.ndarray, steps: np.ndarray) -> Points:
         return Points(which, steps, lambda k: f"random direction {k} of {lay.block(lay.names[b])}", start, dirs)
 
-    k = len(dirs)
-    v = ev.losses(points(np.repeat(np.arange(k), 2), np.tile([eps, -eps], k)))
+    def central(_method: str, h: float) -> np.ndarray:
+        k = len(dirs)
+        v = ev.losses(points(np.repeat(np.arange(k), 2), np.tile([h, -h], k)))
+        return (v[0::2] - v[1::2]) / (2 * h)
+
     return _Measured(
-        dirs @ gb, (v[0::2] - v[1::2]) / (2 * eps), None if gt is None else dirs @ gt, "direction",
-        lambda j: (j,), points,
+        dirs @ gb, central("random", eps), None if gt is None else dirs @ gt, dirs @ ev.x[start:start + size],
+        "direction", lambda j: (j,), points, central,
     )
 
 
@@ -178,29 +242,29 @@ def _unit_directions(rng: np.random.Generator, k: int, size: int) -> np.ndarray:
     return d / np.maximum(np.linalg.norm(d, axis=1, keepdims=True), np.finfo(float).tiny)
 
 
-def _numeric(ev: Evaluator, method: str, eps: float) -> np.ndarray:
-    """The numeric gradient, entry by entry, as a flat vector."""
-    x, i = ev.x, np.arange(ev.x.size)
+def _numeric(ev: Evaluator, method: str, eps: float, i: np.ndarray) -> np.ndarray:
+    """The numeric derivatives along the flat entries ``i``, one value each."""
+    x = ev.x[i]
     # Divide by the step actually taken, (x + eps) - x after rounding, not by
     # eps: it removes the representation error of x + eps from the quotient.
     if method == "central":
         step = (x + eps) - (x - eps)
-        _check_steps(ev, step, eps)
-        v = ev.losses(Points(np.repeat(i, 2), np.tile([eps, -eps], x.size), ev.layout.entry))
+        _check_steps(ev, step, eps, i)
+        v = ev.losses(Points(np.repeat(i, 2), np.tile([eps, -eps], i.size), ev.layout.entry))
         return (v[0::2] - v[1::2]) / step
     if method == "forward":
         step = (x + eps) - x
-        _check_steps(ev, step, eps)
-        return (ev.losses(Points(i, np.full(x.size, eps), ev.layout.entry)) - ev.f0) / step
-    return np.imag(ev.losses(Points(i, np.full(x.size, 1j * eps), ev.layout.entry))) / eps
+        _check_steps(ev, step, eps, i)
+        return (ev.losses(Points(i, np.full(i.size, eps), ev.layout.entry)) - ev.f0) / step
+    return np.imag(ev.losses(Points(i, np.full(i.size, 1j * eps), ev.layout.entry))) / eps
 
 
-def _check_steps(ev: Evaluator, step: np.ndarray, eps: float) -> None:
+def _check_steps(ev: Evaluator, step: np.ndarray, eps: float, i: np.ndarray) -> None:
     if np.all(step > 0):
         return
-    i = int(np.argmin(step > 0))
+    k = int(i[np.argmin(step > 0)])
     raise GradcheckError(
-        f"eps={eps:g} is below the spacing of floats at {ev.layout.entry(i)} = {ev.x[i]:g}: "
+        f"eps={format_eps(eps)} is below the spacing of floats at {ev.layout.entry(k)} = {ev.x[k]:g}: "
         f"x + eps rounds back to x there. Use a larger eps."
     )
 
@@ -416,4 +480,3 @@ def eps_sweep(
     )
 
 
-gradcheck.eps_sweep = eps_sweep  # type: ignore[attr-defined]

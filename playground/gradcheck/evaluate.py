@@ -16,6 +16,8 @@ import numpy as np
 
 from optimizers.tree import Tree, flatten, is_dict, leaves, names, unflatten
 
+from .report import format_eps
+
 #: Rounding unit of float64: the relative error of one rounded operation.
 ROUNDING = np.finfo(np.float64).eps / 2
 
@@ -105,7 +107,7 @@ class Points:
 
     def name(self, j: int) -> str:
         t = self.steps[j]
-        step = f"{t.imag:g}i" if np.iscomplexobj(t) else f"{abs(t):g}"
+        step = f"{format_eps(t.imag)}i" if np.iscomplexobj(t) else format_eps(abs(t))
         sign = "-" if np.real(t) < 0 else "+"
         return f"{self.label(int(self.which[j]))} {sign} {step}" if self.dirs is None else \
             f"params {sign} {step} × {self.label(int(self.which[j]))}"

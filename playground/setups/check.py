@@ -34,9 +34,6 @@ METHOD = HyperParam("method", "central", "how the numeric derivatives are taken:
                     "differences per entry, or a few random directions", kind="choice", choices=METHODS)
 EPS = HyperParam("eps", None, "the finite-difference step h; absent: the method's own default", low=0.0,
                  low_open=True, log=True, optional=True, label="eps (step h)")
-#: How a form names each method, in words.
-METHOD_TITLES = {"central": "central differences", "forward": "forward differences", "complex": "complex step",
-                 "random": "central differences along random directions"}
 POINT = HyperParam("at", "init", "where a problem's gradient is checked: its starting point init_params(seed), or "
                    "standard normal entries drawn from the seed", kind="choice", choices=("init", "random"))
 POINT_SEED = replace(SEED, meaning="draws the point a problem is checked at", label="point seed")

@@ -186,7 +186,7 @@ def _draw_path(ax: Axes, xy: np.ndarray, color: str, label: str, diverged: bool)
         ax.plot(*xy[-1], "X" if diverged else "o", ms=8, color=color, mec="white", zorder=4)
 
 
-def eps_sweep(sweep: Any, eps: float | None = None, *, figsize: tuple[float, float] = (6.4, 4.2),
+def eps_sweep_figure(sweep: Any, eps: float | None = None, *, figsize: tuple[float, float] = (6.4, 4.2),
               dpi: float = 100) -> Figure:
     """Numeric-gradient error against step size, from :func:`playground.gradcheck.eps_sweep`, on log-log axes.
 
