@@ -19,35 +19,23 @@ import json
 import re
 import sys
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterator, Sequence
 
 import numpy as np
 
-from optimizers.tree import Tree, tree_map
+from optimizers.hyperparams import excerpt
+from optimizers.tree import Tree
 
 from .. import gallery, problems
+from ..gradcheck import GradcheckReport, Target
 from ..setups import check
-from ..gradcheck import METHODS, GradcheckReport, gradcheck
+from ..setups.check import EPS, METHOD, POINT, POINT_SEED
+from ..setups.fields import add_option, problem_text, read_option
 from .common import ProgressLine, parse_problem
 
 #: ``module.sub:function`` or ``module:Class.method``: names only, so nothing typed is ever evaluated.
 _REF = re.compile(r"^(?P<module>[A-Za-z_]\w*(\.[A-Za-z_]\w*)*):(?P<attr>[A-Za-z_]\w*(\.[A-Za-z_]\w*)*)$")
-
-
-@dataclass(frozen=True, eq=False)
-class Target:
-    """What to check: the loss, the gradient under test, where, and how to name it."""
-
-    name: str
-    f: Callable[[Tree], Any]
-    grad: Callable[[Tree], Tree]
-    params: Tree
-    method: str = "central"
-    eps: float | None = None
-    n_samples: int | None = None
-    batched: bool = False
 
 
 def register(subparsers: Any) -> None:
@@ -69,10 +57,8 @@ def register(subparsers: Any) -> None:
                         f"or a gallery gradient bug, one of {', '.join(gradient_entries())}")
     p.add_argument("--set", dest="settings", metavar="KEY=VALUE", action="append", default=[],
                    help="one setting of a problem preset (repeatable)")
-    p.add_argument("--at", choices=("init", "random"), default="init",
-                   help="a problem preset's point: init_params(seed), or standard normal entries drawn from "
-                        "the seed (default: init)")
-    p.add_argument("--seed", type=int, default=0, help="seed of the point (default: 0)")
+    add_option(p, POINT)
+    add_option(p, POINT_SEED)
     p.add_argument("--fixed", action="store_true", help="a gallery entry: check the fixed gradient, not the buggy one")
     own = p.add_argument_group("your own loss and gradient")
     own.add_argument("--loss", metavar="MODULE:FUNCTION", help="f(params) -> the loss, a real number")
@@ -86,9 +72,8 @@ def register(subparsers: Any) -> None:
                           "(checked once; makes the full check far faster)")
     own.add_argument("--n-samples", type=int, help="samples the loss averages over, so that factors such as "
                                                    "1/m and 2/m are named in the diagnosis")
-    p.add_argument("--method", choices=METHODS, help="central, forward or complex-step differences per entry, "
-                                                     "or random directions (default: central)")
-    p.add_argument("--eps", type=float, help="the step (default: the method's own)")
+    add_option(p, METHOD)
+    add_option(p, EPS)
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     p.set_defaults(run=run)
 
@@ -96,12 +81,11 @@ def register(subparsers: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     with search_path(args.path):
         target = own_target(args) if (args.loss or args.grad) else preset_target(args)
+        method, eps = read_option(args, METHOD), read_option(args, EPS)
         with ProgressLine("gradcheck") as progress:
-            progress.status(f"checking {target.name}")
-            report = gradcheck(target.f, target.grad, target.params, method=args.method or target.method,
-                               eps=args.eps if args.eps is not None else target.eps, n_samples=target.n_samples,
-                               batched=target.batched)
-    print(json.dumps(report_dict(target.name, report), indent=2) if args.json else report_text(target.name, report))
+            progress.status(f"checking {target.label}")
+            report = target.run(method, eps)
+    print(json.dumps(report_dict(target.label, report), indent=2) if args.json else report_text(target.label, report))
     return 0 if report.passes() else 1
 
 
@@ -112,36 +96,29 @@ def gradient_entries() -> list[str]:
 
 
 def preset_target(args: argparse.Namespace) -> Target:
+    """A problem's or a gallery bug's target, as the Gradient check page builds it (:func:`playground.setups.check.target`)."""
     if not args.preset:
         raise ValueError("nothing to check: give a preset (e.g. playground gradcheck xor) or --loss and --grad")
     own = [o for o, given in (("--params", args.params), ("--params-from", args.params_from),
                               ("--batched", args.batched), ("--n-samples", args.n_samples)) if given]
     if own:
-        raise ValueError(f"{own[0]} applies to your own --loss and --grad, not to the preset {args.preset!r}")
+        raise ValueError(f"{own[0]} applies to your own --loss and --grad, not to the preset {excerpt(args.preset)}")
+    at, seed = read_option(args, POINT), read_option(args, POINT_SEED)
     name = args.preset.partition(":")[0]
     if name in gallery.ids():
         entry = gallery.get(name)
         if entry.kind != "gradcheck":
             raise ValueError(f"gallery entry {name!r} is a training bug, not a gradient bug: "
                              f"run it with 'playground gallery run {name}'")
-        if args.settings or args.at != "init":
-            raise ValueError(f"gallery entry {name!r} checks its own point: --set and --at apply to problem presets")
-        variant = "fixed" if args.fixed else "buggy"
-        setup = check.CheckSetup.for_model(f"gallery:{name}:{variant}")
-        m = check.model(setup.model)
-        return Target(f"{name} ({variant})", m.f, m.grad, m.params, setup.method, setup.eps, m.n_samples, m.batched)
+        if args.settings or at is not None or seed is not None:
+            raise ValueError(f"gallery entry {name!r} checks its own point: --set, --at and --seed apply to "
+                             "problem presets")
+        return check.target(f"gallery:{name}:{'fixed' if args.fixed else 'buggy'}")
     if args.fixed:
         raise ValueError(f"--fixed applies to gallery entries ({', '.join(gradient_entries())}), "
-                         f"not to the problem {name!r}")
+                         f"not to the problem {excerpt(name)}")
     name, settings = parse_problem(args.preset, args.settings)
-    problem = problems.create(name, **settings)
-    params = problem.init_params(args.seed)
-    if args.at == "random":
-        rng = np.random.default_rng(args.seed)
-        params = tree_map(lambda p: rng.standard_normal(np.shape(p)), params)
-    # Problems take a leading batch axis, so the check sends its points in batches.
-    return Target(f"{name} at {'init_params' if args.at == 'init' else 'a random point'}, seed {args.seed}",
-                  problem.loss, problem.grad, params, n_samples=problem.n_samples, batched=True)
+    return check.target(f"problem:{problem_text(name, settings)}", seed or POINT_SEED.default, at or POINT.default)
 
 
 def own_target(args: argparse.Namespace) -> Target:
@@ -153,8 +130,8 @@ def own_target(args: argparse.Namespace) -> Target:
         raise ValueError("give the point to check at with --params FILE or --params-from MODULE:FUNCTION (one of them)")
     f, grad = load_callable("--loss", args.loss), load_callable("--grad", args.grad)
     params = load_params(args.params) if args.params else load_callable("--params-from", args.params_from)()
-    return Target(f"{args.loss} against {args.grad}", f, grad, params, n_samples=args.n_samples,
-                  batched=args.batched)
+    return Target(f, grad, params, n_samples=args.n_samples, batched=args.batched,
+                  label=f"{args.loss} against {args.grad}")
 
 
 @contextmanager

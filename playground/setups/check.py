@@ -73,7 +73,8 @@ def target(name: str, seed: int = 0, at: str = "init") -> Target:
             where = f"a random point drawn from seed {seed}"
         # Problems take a leading batch axis, so the check sends its points in batches.
         return Target(p.loss, p.grad, params, p.n_samples, batched=True,
-                      label=f"{problem_text(problem_name, settings)} at {where}",
+                      label=f"{problem_text(problem_name, settings)} at "
+                            f"{'a random point' if at == 'random' else 'init_params'}, seed {seed}",
                       note=f"The problem's own hand-written gradient, at {where}.")
     entry_id, _, variant = rest.rpartition(":")
     entry = gallery.get(entry_id) if kind == "gallery" and entry_id in gallery.ids() else None
