@@ -17,7 +17,7 @@ from typing import Any, Iterable, Mapping, Sequence
 
 import numpy as np
 
-KINDS = ("float", "int", "bool", "pair", "choice")
+KINDS = ("float", "int", "bool", "pair", "list", "choice")
 
 
 @dataclass(frozen=True)
@@ -26,7 +26,8 @@ class HyperParam:
 
     ``low``/``high`` bound the valid range; ``low_open``/``high_open`` exclude
     the bound itself. ``kind`` is ``"float"``, ``"int"``, ``"bool"``,
-    ``"pair"`` (two floats, each in the range, e.g. Adam's ``betas``) or
+    ``"pair"`` (two floats, each in the range, e.g. Adam's ``betas``),
+    ``"list"`` (one or more floats, each in the range, written ``a/b/c``) or
     ``"choice"`` (one of ``choices``). ``log`` hints that a widget should use a
     log scale; ``widget_high`` caps a widget whose valid range is unbounded.
     ``label`` is what a form calls it, in words ("learning rates"; the
@@ -97,6 +98,11 @@ class HyperParam:
                     f"Invalid {self.name}: {excerpt(value)}. Expected two numbers, each in {self.range_text}")
             a, b = value
             return (self._number(a, f"{self.name}[0]", runs), self._number(b, f"{self.name}[1]", runs))
+        if self.kind == "list":
+            if isinstance(value, (str, bytes, Mapping)) or not hasattr(value, "__len__") or not len(value):
+                raise ValueError(f"Invalid {self.name}: {excerpt(value)}. Expected one or more numbers, each in "
+                                 f"{self.range_text}")
+            return tuple(self._number(v, f"{self.name}[{i}]", runs=False) for i, v in enumerate(value))
         return self._number(value, self.name, runs)
 
     def parse(self, text: str) -> Any:
@@ -116,6 +122,8 @@ class HyperParam:
             if len(parts) != 2:
                 raise ValueError(f"Invalid {self.name}: {excerpt(text)}. Write two numbers as a/b, e.g. 0.9/0.999")
             return self.validate(tuple(_to_number(self.name, t) for t in parts))
+        if self.kind == "list":
+            return self.validate(tuple(_to_number(self.name, t) for t in text.split("/")))
         return self.validate(_to_number(self.name, text))
 
     def format(self, value: Any) -> str:
@@ -124,7 +132,7 @@ class HyperParam:
             return ""
         if self.kind == "bool":
             return "true" if value else "false"
-        if self.kind == "pair":
+        if self.kind in ("pair", "list"):
             return "/".join(_fmt_exact(v) for v in value)
         if self.kind == "choice":
             return str(value)

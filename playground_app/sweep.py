@@ -9,7 +9,11 @@ from playground_app.state import PageState
 from playground import problems
 from playground.setups.comparison import Comparison
 from playground.training.sweep import momentum_hyperparam
-from playground.setups.sweep import SETTINGS, SweepSetup
+from playground.setups.sweep import (LR_POINTS, LR_RANGE, MOMENTUM_FIELDS, MOMENTUM_POINTS, MOMENTUM_RANGE, SEED,
+                                     STEPS, SweepSetup)
+
+#: The fields this page offers; the CLI has every field of the setup.
+SHOWN = (LR_RANGE, LR_POINTS, MOMENTUM_RANGE, MOMENTUM_POINTS, STEPS, SEED)
 
 PREFIX = "sw."
 STATE = PageState("sweep", PREFIX, SweepSetup, SweepSetup.from_query, SweepSetup.to_query)
@@ -29,20 +33,17 @@ with st.sidebar:
     st.header("Sweep")
     st.markdown(f"Problem: **{problems.spec(cmp.problem).title}**")
     st.page_link(pages.COMPARE.script, label="Change the problem on the Compare page", icon=":material/edit:")
-    name = widgets.select("optimizer", optimizers.available(), PREFIX + "optimizer", shown.optimizer,
+    name = widgets.select("optimizer", optimizers.available(), PREFIX + "optimizer", shown.optimizers[0],
                           format_func=lambda n: f"{optimizers.get(n).title or n} ({n})")
     axis = momentum_hyperparam(name)
-    values = {}
-    for hp in SETTINGS:
-        if hp.name.startswith("momentum") and axis is None:
-            continue
-        values[hp.name] = widgets.declared(hp, PREFIX + hp.name, getattr(shown, hp.name))
+    values = {hp.name: widgets.declared(hp, PREFIX + hp.name, getattr(shown, hp.name))
+              for hp in SHOWN if axis is not None or hp not in MOMENTUM_FIELDS}
     if axis is None:
         st.caption(f"{name} has no momentum or betas: the sweep varies the learning rate alone.")
     elif axis == "betas":
         st.caption("For this optimizer the momentum axis is beta1, the first of its betas.")
 
-setup = replace(shown, problem=cmp.problem, settings=cmp.settings, optimizer=name, **values)
+setup = replace(shown, problem=cmp.problem, settings=cmp.settings, optimizers=(name,), **values)
 link_error = STATE.link_error()
 if link_error:
     st.error(f"The link's sweep could not be loaded, so this is the default one. {link_error}")

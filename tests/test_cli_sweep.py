@@ -19,8 +19,8 @@ def rows_of(path):
 
 def test_lipschitz_scaled_grid_crosses_the_heavy_ball_bound(tmp_path, capsys):
     table, picture = tmp_path / "map.csv", tmp_path / "maps" / "map.png"
-    assert main(["sweep", "--problem", "linreg", "--opt", "momentum", "--lr-scale", "lipschitz", "--lr-min", "0.1",
-                 "--lr-max", "3", "--lr-num", "7", "--momenta", "0:0.9:4", "--steps", "100",
+    assert main(["sweep", "--problem", "linreg", "--opt", "momentum", "--lr-scale", "lipschitz", "--lr-range", "0.1/3",
+                 "--lr-points", "7", "--momentum-range", "0/0.9", "--momentum-points", "4", "--steps", "100",
                  "--csv", str(table), "--png", str(picture)]) == 0
     rows = rows_of(table)
     assert len(rows) == 7 * 4
@@ -42,7 +42,7 @@ def test_lipschitz_scaled_grid_crosses_the_heavy_ball_bound(tmp_path, capsys):
 
 
 def test_an_lr_only_sweep_of_several_optimizers_reports_the_gd_bound(capsys):
-    assert main(["sweep", "--opt", "gd", "adagrad", "--lr-min", "0.01", "--lr-max", "1", "--lr-num", "5",
+    assert main(["sweep", "--opt", "gd", "adagrad", "--lr-range", "0.01/1", "--lr-points", "5",
                  "--steps", "50"]) == 0
     lines = capsys.readouterr().out.splitlines()
     gd = next(line for line in lines if line.startswith("gd "))
@@ -53,15 +53,15 @@ def test_an_lr_only_sweep_of_several_optimizers_reports_the_gd_bound(capsys):
 
 def test_momenta_may_be_a_list(tmp_path):
     table = tmp_path / "map.csv"
-    assert main(["sweep", "--opt", "adam", "--lr-num", "2", "--momenta", "0.5,0.9", "--steps", "5",
+    assert main(["sweep", "--opt", "adam", "--lr-points", "2", "--momentum-values", "0.5/0.9", "--steps", "5",
                  "--csv", str(table)]) == 0
     assert {r["beta1"] for r in rows_of(table)} == {"0.5", "0.9"}
 
 
 def test_hp_fixes_the_other_hyperparameters_of_every_run(tmp_path):
     plain, nesterov = tmp_path / "plain.csv", tmp_path / "nesterov.csv"
-    common = ["sweep", "--opt", "momentum", "--lr-min", "0.001", "--lr-max", "0.05", "--lr-num", "3",
-              "--momenta", "0.9", "--steps", "30"]
+    common = ["sweep", "--opt", "momentum", "--lr-range", "0.001/0.05", "--lr-points", "3",
+              "--momentum-values", "0.9", "--steps", "30"]
     assert main([*common, "--csv", str(plain)]) == 0
     assert main([*common, "--hp", "nesterov=true", "--csv", str(nesterov)]) == 0
     a, b = rows_of(plain), rows_of(nesterov)
@@ -71,16 +71,17 @@ def test_hp_fixes_the_other_hyperparameters_of_every_run(tmp_path):
 
 @pytest.mark.parametrize("args, message", [
     (["--problem", "rosenbrock", "--lr-scale", "lipschitz"], "'rosenbrock' has none"),
-    (["--momenta", "0:1:5"], r"Invalid momentum: 1\. Allowed range: \[0, 1\)"),
-    (["--momenta", "0:0.9"], "Write START:STOP:NUM"),
-    (["--momenta", "0:0.9:many"], "Invalid --momenta count: 'many'"),
-    (["--momenta", "0.5,x"], "Invalid --momenta: 'x' is not a number"),
-    (["--lr-min", "0"], r"Invalid --lr-min: 0\. Allowed range: \(0, inf\)"),
-    (["--lr-min", "0.1", "--lr-max", "0.01"], r"Invalid --lr-max: 0\.01"),
-    (["--lr-num", "0"], r"Invalid --lr-num: 0\. Allowed range: \[1, 1000\]"),
-    (["--opt", "gd", "--momenta", "0.5"], "'gd': it has no momentum"),
+    (["--momentum-range", "0/1"], r"Invalid --momentum-range\[1\]: 1\. Allowed range: \[0, 1\)"),
+    (["--momentum-values", "0/1"], r"Invalid --momentum-values\[1\]: 1\. Allowed range: \[0, 1\)"),
+    (["--momentum-range", "0:0.9"], "Write two numbers as a/b"),
+    (["--momentum-points", "many"], "Invalid --momentum-points: 'many' is not a number"),
+    (["--momentum-values", "0.5/x"], "Invalid --momentum-values: 'x' is not a number"),
+    (["--lr-range", "0/1"], r"Invalid --lr-range\[0\]: 0\. Allowed range: \(0, inf\)"),
+    (["--lr-range", "0.1/0.01"], r"Invalid lr_range: 0\.1/0\.01\. The first value must not exceed the second"),
+    (["--lr-points", "0"], r"Invalid --lr-points: 0\. Allowed range: \[1, 1000\]"),
+    (["--opt", "gd", "--momentum-values", "0.5"], "'gd': it has no momentum"),
     (["--hp", "nesterov=maybe"], "Invalid nesterov"),
-    (["--steps", "-3"], "Invalid steps: -3"),
+    (["--steps", "-3"], "Invalid --steps: -3"),
 ])
 def test_bad_arguments_exit_2_with_one_line(args, message, capsys):
     assert main(["sweep", *args]) == 2

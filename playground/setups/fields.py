@@ -115,7 +115,10 @@ def read_option(args: argparse.Namespace, f: HyperParam) -> Any:
     try:
         return f.parse(value)
     except ValueError as exc:  # name the option as the user typed it
-        raise ValueError(str(exc).replace(f"Invalid {f.name}:", f"Invalid {option_name(f)}:", 1)) from None
+        message = str(exc)
+        for tail in (":", "["):  # "Invalid lr_range[0]: ..." is about an entry of --lr-range
+            message = message.replace(f"Invalid {f.name}{tail}", f"Invalid {option_name(f)}{tail}", 1)
+        raise ValueError(message) from None
 
 
 def load_json(text: str | bytes, owner: str) -> Any:

@@ -1,16 +1,20 @@
-"""A stability-map sweep as the app sets it up: the grid's ranges, declared, and carried by a link.
+"""A sweep as a user sets it up: optimizers, the grid's axes, and how every run trains, declared once.
 
 ::
 
-    setup = SweepSetup("linreg", optimizer="momentum", lr_range=(1e-3, 3.0), lr_points=30)
+    setup = SweepSetup("linreg", optimizers="momentum", lr_range=(1e-3, 3.0), lr_points=30)
     result = setup.run()                       # a playground.training.sweep.SweepResult
     fig = stability_map.stability_map(result)
 
-The grid's settings are declared as :class:`~optimizers.HyperParam` (so the
-app builds their inputs and every bad value is named with its range): learning
-rates spaced geometrically over ``lr_range``, momenta (beta1 for Adam-type
-optimizers) evenly over ``momentum_range``. An optimizer with neither, or
-``momentum_points=0``, sweeps the learning rate alone.
+The app's Sweep page and the ``playground sweep`` command share this setup:
+the page shows a subset of its fields, the CLI all of them (each field's
+``--option`` comes from its declaration). Learning rates are spaced
+geometrically over ``lr_range``, or given as a list (``lr_values``); with
+``lr_scale="lipschitz"`` they are multiples of 2/L, the largest stable GD step.
+Momenta (beta1 for Adam-type optimizers) are spaced evenly over
+``momentum_range`` or given as a list; an optimizer with neither, or
+``momentum_points=0``, sweeps the learning rate alone. ``hp`` fixes the other
+hyperparameters of every run.
 """
 from __future__ import annotations
 
@@ -21,99 +25,159 @@ import numpy as np
 
 import optimizers
 from optimizers import HyperParam
-from optimizers.hyperparams import validate_all
-
-from .. import problems
 from optimizers.hyperparams import format_spec, parse_spec
 
-from .comparison import CALL_OVERHEAD
-from .fields import query_value
+from .. import problems
 from ..problems import Problem
+from ..training.run_spec import ACCUMULATE, BATCH_SIZE, SEED, SHUFFLE, STEPS
 from ..training.runner import Progress
 from ..training.sweep import SweepResult, momentum_hyperparam, sweep
+from .comparison import CALL_OVERHEAD
+from .fields import Declared, Query, parse_problem, problem_text, query_value, query_values
 
-SETTINGS = (
-    HyperParam("lr_range", (1e-3, 3.0), "smallest and largest learning rate, spaced geometrically", low=0.0,
-               low_open=True, kind="pair", log=True, widget_high=1e3),
-    HyperParam("lr_points", 30, "learning rates in the grid", low=1, high=200, kind="int"),
-    HyperParam("momentum_range", (0.0, 0.95), "smallest and largest momentum (beta1 for Adam-type optimizers), "
-               "spaced evenly", low=0.0, high=1.0, high_open=True, kind="pair"),
-    HyperParam("momentum_points", 20, "momenta in the grid; 0 sweeps the learning rate alone", low=0, high=200,
-               kind="int"),
-    HyperParam("steps", 200, "steps of every run", low=1, high=100_000, kind="int"),
-    HyperParam("seed", 0, "draws a random problem's start and the order of mini-batches", low=0, kind="int"),
-)
+#: Values per grid axis at most.
+MAX_AXIS = 1000
+LR_RANGE = HyperParam("lr_range", (1e-3, 3.0), "smallest and largest learning rate, spaced geometrically",
+                      low=0.0, low_open=True, kind="pair", log=True, label="learning rates")
+LR_POINTS = HyperParam("lr_points", 30, "learning rates in the grid", low=1, high=MAX_AXIS, kind="int",
+                       label="learning-rate points")
+LR_VALUES = HyperParam("lr_values", None, "the learning rates themselves, instead of a range", low=0.0,
+                       low_open=True, kind="list", optional=True, label="learning-rate values")
+LR_SCALE = HyperParam("lr_scale", "absolute", "'lipschitz': learning rates are multiples of 2/L, the largest "
+                      "stable GD step (problems with a constant curvature L only)", kind="choice",
+                      choices=("absolute", "lipschitz"), label="learning-rate scale")
+MOMENTUM_RANGE = HyperParam("momentum_range", (0.0, 0.95), "smallest and largest momentum (beta1 for Adam-type "
+                            "optimizers), spaced evenly", low=0.0, high=1.0, high_open=True, kind="pair",
+                            label="momenta")
+MOMENTUM_POINTS = HyperParam("momentum_points", 20, "momenta in the grid; 0 sweeps the learning rate alone", low=0,
+                             high=MAX_AXIS, kind="int", label="momentum points")
+MOMENTUM_VALUES = HyperParam("momentum_values", None, "the momenta themselves, instead of a range", low=0.0,
+                             high=1.0, high_open=True, kind="list", optional=True, label="momentum values")
+#: The fields that describe the grid's momentum axis, which only optimizers with momentum or betas have.
+MOMENTUM_FIELDS = (MOMENTUM_RANGE, MOMENTUM_POINTS, MOMENTUM_VALUES)
 
 
 @dataclass(frozen=True)
-class SweepSetup:
-    """A grid of learning rates (x momenta) for one optimizer on one problem; see the module docstring."""
+class SweepSetup(Declared):
+    """A grid of learning rates (x momenta) for one or more optimizers on one problem; see the module docstring.
+
+    ``optimizers`` is a name or a tuple of names.
+    """
+
+    FIELDS = (LR_RANGE, LR_POINTS, MOMENTUM_RANGE, MOMENTUM_POINTS, STEPS, SEED, LR_VALUES, LR_SCALE,
+              MOMENTUM_VALUES, BATCH_SIZE, ACCUMULATE, SHUFFLE)
+    OWNER = "sweep"
 
     problem: str = "linreg"
     settings: Mapping[str, Any] = field(default_factory=dict)
-    optimizer: str = "momentum"
-    lr_range: tuple[float, float] = (1e-3, 3.0)
-    lr_points: int = 30
-    momentum_range: tuple[float, float] = (0.0, 0.95)
-    momentum_points: int = 20
-    steps: int = 200
-    seed: int = 0
+    optimizers: tuple[str, ...] = ("momentum",)
+    lr_range: tuple[float, float] = LR_RANGE.default
+    lr_points: int = LR_POINTS.default
+    momentum_range: tuple[float, float] = MOMENTUM_RANGE.default
+    momentum_points: int = MOMENTUM_POINTS.default
+    steps: int = STEPS.default
+    seed: int = SEED.default
+    lr_values: tuple[float, ...] | None = None
+    lr_scale: str = LR_SCALE.default
+    momentum_values: tuple[float, ...] | None = None
+    batch_size: int | None = None
+    accumulate: int = ACCUMULATE.default
+    shuffle: bool = SHUFFLE.default
+    hp: Mapping[str, Any] = field(default_factory=dict)
 
-    def values(self) -> dict[str, Any]:
-        """The declared settings' values, by name."""
-        return {s.name: getattr(self, s.name) for s in SETTINGS}
+    def __post_init__(self) -> None:
+        names = (self.optimizers,) if isinstance(self.optimizers, str) else tuple(self.optimizers)
+        object.__setattr__(self, "optimizers", names)
 
     def validate(self) -> Problem:
         """Check every value before any work and return the problem; ValueError names what is wrong."""
-        values = validate_all(SETTINGS, self.values(), owner="sweep")
-        for name in ("lr_range", "momentum_range"):
-            low, high = values[name]
+        self.check_fields()
+        for f in (LR_RANGE, MOMENTUM_RANGE):
+            low, high = getattr(self, f.name)
             if low > high:
-                raise ValueError(f"Invalid {name}: {low:g}/{high:g}. The first value must not exceed the second")
-        optimizers.get(self.optimizer)
-        return problems.create(self.problem, **self.settings)
+                raise ValueError(f"Invalid {f.name}: {low:g}/{high:g}. The first value must not exceed the second")
+        if not self.optimizers:
+            raise ValueError("Invalid optimizers: none given. Name at least one, e.g. 'momentum'")
+        for name in self.optimizers:
+            optimizers.get(name)  # an unknown name lists the available ones
+        problem = problems.create(self.problem, **self.settings)
+        if self.lr_scale == "lipschitz" and problem.lipschitz is None:
+            raise ValueError(f"lr_scale 'lipschitz' needs a constant curvature L, and {self.problem!r} has none "
+                             "(its Hessian varies): give absolute learning rates")
+        if self.batch_size is not None and self.batch_size > problem.n_samples:
+            raise ValueError(f"Invalid batch_size: {self.batch_size}. Allowed range: [1, {problem.n_samples}] "
+                             f"(the problem has {problem.n_samples} samples)")
+        return problem
 
     @property
     def sweeps_momentum(self) -> bool:
-        """Whether the grid has a momentum axis: the optimizer has one, and it has points."""
-        return self.momentum_points > 0 and momentum_hyperparam(self.optimizer) is not None
+        """Whether the grid has a momentum axis: momenta listed, or points on it and every optimizer has one."""
+        if self.momentum_values is not None:
+            return True
+        return self.momentum_points > 0 and all(momentum_hyperparam(n) is not None for n in self.optimizers)
 
-    def lrs(self) -> np.ndarray:
-        return np.geomspace(*self.lr_range, self.lr_points)
+    def lrs(self, problem: Problem | None = None) -> np.ndarray:
+        """The learning rates; with ``lr_scale="lipschitz"``, scaled by 2/L of ``problem``."""
+        values = np.asarray(self.lr_values if self.lr_values is not None else np.geomspace(*self.lr_range,
+                                                                                         self.lr_points))
+        if self.lr_scale == "lipschitz":
+            if problem is None or problem.lipschitz is None:
+                raise ValueError("lr_scale 'lipschitz' needs the problem and its curvature L")
+            values = values * 2.0 / problem.lipschitz
+        return values
 
     def momenta(self) -> np.ndarray | None:
-        return np.linspace(*self.momentum_range, self.momentum_points) if self.sweeps_momentum else None
+        """The momenta (beta1 for Adam-type optimizers), or None for an lr-only sweep."""
+        if not self.sweeps_momentum:
+            return None
+        if self.momentum_values is not None:
+            return np.asarray(self.momentum_values)
+        return np.linspace(*self.momentum_range, self.momentum_points)
 
     def configs(self) -> int:
         """Configurations in the grid."""
-        return self.lr_points * (self.momentum_points if self.sweeps_momentum else 1)
+        lrs = len(self.lr_values) if self.lr_values is not None else self.lr_points
+        momenta = self.momenta()
+        return len(self.optimizers) * lrs * (1 if momenta is None else len(momenta))
 
     def work(self, problem: Problem) -> int:
         """Roughly the multiply-adds of the sweep, counted as :meth:`~playground.setups.comparison.Comparison.work` does.
 
-        The runs advance together, so the per-step overhead is paid once per step, not per run.
+        The runs of each optimizer advance together, so the per-step overhead is paid once per step and family.
         """
-        return self.steps * (CALL_OVERHEAD + self.configs() * problem.n_samples * problem.dim)
+        samples = problem.n_samples if self.batch_size is None else self.accumulate * self.batch_size
+        per_family = self.configs() // len(self.optimizers)
+        return self.steps * len(self.optimizers) * (CALL_OVERHEAD + per_family * samples * problem.dim)
 
     def run(self, progress: Progress | None = None) -> SweepResult:
-        """The sweep (:func:`playground.training.sweep.sweep`), full batch; ``progress(done, total)`` counts steps."""
+        """The sweep (:func:`playground.training.sweep.sweep`); ``progress(done, total)`` counts steps."""
         problem = self.validate()
-        return sweep(problem, self.optimizer, self.lrs(), self.momenta(), steps=self.steps, seed=self.seed,
-                     progress=progress)
+        return sweep(problem, self.optimizers, self.lrs(problem), self.momenta(), steps=self.steps,
+                     batch_size=self.batch_size, accumulate=self.accumulate, shuffle=self.shuffle, seed=self.seed,
+                     fixed_hyperparams=self.hp, progress=progress)
 
-    def to_query(self) -> dict[str, str]:
-        """URL query parameters: ``problem`` (as in a comparison's link), ``optimizer`` and each declared setting."""
-        query = {"problem": format_spec(self.problem, self.settings, problems.spec(self.problem).settings),
-                 "optimizer": self.optimizer}
-        query.update({s.name: s.format(getattr(self, s.name)) for s in SETTINGS})
+    def to_query(self) -> dict[str, str | list[str]]:
+        """URL query parameters: ``problem``, one ``optimizer`` per optimizer, ``hp`` when set, and each field."""
+        query: dict[str, str | list[str]] = {"problem": problem_text(self.problem, self.settings),
+                                             "optimizer": list(self.optimizers)}
+        if self.hp:
+            query["hp"] = format_spec("", self.hp, _declared(self.optimizers)).lstrip(":")
+        query.update(self.fields_to_query())
         return query
 
     @classmethod
-    def from_query(cls, query: Mapping[str, str | Sequence[str]]) -> "SweepSetup":
+    def from_query(cls, query: Query) -> "SweepSetup":
         """Inverse of :meth:`to_query`; missing keys take the defaults, bad values raise ValueError."""
-        name, _, body = (query_value(query, "problem") or cls.problem).partition(":")
-        given = {s.name: s.parse(text) for s in SETTINGS if (text := query_value(query, s.name)) is not None}
-        setup = cls(name, parse_spec(body, problems.spec(name).settings, f"problem {name!r}"),
-                    query_value(query, "optimizer") or cls.optimizer, **given)
+        name, settings = parse_problem(query_value(query, "problem") or cls.problem)
+        names = tuple(query_values(query, "optimizer")) or cls.optimizers
+        for n in names:
+            optimizers.get(n)
+        hp = parse_spec(query_value(query, "hp") or "", _declared(names), f"optimizer {names[0]!r}")
+        setup = cls(name, settings, names, hp=hp, **cls.fields_from_query(query))
         setup.validate()
         return setup
+
+
+def _declared(names: Sequence[str]) -> tuple[HyperParam, ...]:
+    """The hyperparameters ``hp`` may fix: those of the first optimizer (every family must accept them)."""
+    return optimizers.get(names[0]).hyperparams
