@@ -1,15 +1,7 @@
-"""optimizer-playground: the Streamlit app. Run ``streamlit run streamlit_app.py``.
+"""optimizer-playground: the Streamlit app from a checkout. Run ``streamlit run streamlit_app.py``.
 
-This file only lists the pages (:mod:`playground_app.pages`); each page is a script in
-``playground_app/`` that calls the :mod:`playground` library and lays out its results.
+The app itself is :mod:`playground_app.main`, which an installed package runs as ``playground app``.
 """
-import streamlit as st
+from playground_app.main import run
 
-from playground_app import pages
-
-st.set_page_config(page_title="optimizer-playground", page_icon=":material/insights:", layout="wide")
-navigation = st.navigation([
-    st.Page(p.script, title=p.title, icon=p.icon, default=i == 0)
-    for i, p in enumerate(pages.ALL)
-])
-navigation.run()
+run()

@@ -1,6 +1,7 @@
 """The Streamlit app: a thin layer of widgets, caching and layout over :mod:`playground`.
 
-``streamlit_app.py`` lists the pages (:mod:`playground_app.pages`). Each page,
+``main.py`` (run by ``playground app``, and by ``streamlit_app.py`` in a checkout)
+lists the pages (:mod:`playground_app.pages`). Each page,
 ``compare.py``, ``gradient_check.py``, ``bug_gallery.py`` and ``sweep.py``,
 is a script Streamlit runs top to bottom; the other modules are imported by
 them: widgets built from declarations (:mod:`playground_app.widgets`), the forms of the

@@ -1,4 +1,4 @@
-"""Bug gallery: each seed bug, buggy beside fixed, with the numbers its code produces when run."""
+"""Bug gallery: each bug of the catalogue, its public source, buggy beside fixed, with the numbers its code produces when run."""
 import streamlit as st
 
 from playground_app import cached, compare_form, gradcheck_form, pages, widgets
@@ -29,7 +29,8 @@ STATE.publish(entry_id)
 entry = gallery.get(entry_id)
 
 st.header(entry.title)
-st.caption(f"Source: seed {entry.source} · id `{entry.id}`")
+st.caption(f"Source: {entry.source} · id `{entry.id}`")
+st.markdown(f"**What its user saw.** {entry.what_the_user_saw}")
 st.markdown(entry.explanation)
 
 buggy_col, fixed_col = st.columns(2, gap="medium")

@@ -1,4 +1,4 @@
-"""The ``playground`` command as a whole: help, exit codes, the progress line, and the installed entry points."""
+"""The ``playground`` command as a whole: help, exit codes, the progress line, ``app``, and the installed entry points."""
 import io
 import os
 import re
@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from playground.cli import main
+from playground.cli import app, main
 from playground.cli.common import ProgressLine, format_table, notice
 
 ROOT = Path(__file__).resolve().parents[1]
-COMMANDS = ["compare", "gallery", "gradcheck", "sweep"]
+COMMANDS = ["app", "compare", "gallery", "gradcheck", "sweep"]
 
 
 def test_help_lists_every_command(capsys):
@@ -147,3 +147,46 @@ def test_a_reader_that_goes_away_early_ends_the_command_quietly(tmp_path):
     err = proc.stderr.read().decode()
     assert proc.wait(timeout=120) == 1
     assert err == ""
+
+
+def test_app_runs_streamlit_on_the_packages_main_script_with_its_settings_then_the_users_flags():
+    command = app.streamlit_command(["--server.port", "8502", "--server.address", "0.0.0.0"])
+    assert command[:4] == [sys.executable, "-m", "streamlit", "run"]
+    assert Path(command[4]) == ROOT / "playground_app" / "main.py"
+    settings = command[5:-4]
+    assert settings == app.config_flags(ROOT / "playground_app" / ".streamlit" / "config.toml")
+    assert "--server.address=127.0.0.1" in settings and "--server.headless=true" in settings
+    # The user's flags come last, so that Streamlit (which keeps a repeated flag's last value) obeys them.
+    assert command[-4:] == ["--server.port", "8502", "--server.address", "0.0.0.0"]
+
+
+def test_the_checkouts_streamlit_settings_are_the_packaged_ones():
+    # `streamlit run streamlit_app.py` reads .streamlit/config.toml of the checkout; `playground app` the package's.
+    assert (ROOT / ".streamlit" / "config.toml").resolve() == ROOT / "playground_app" / ".streamlit" / "config.toml"
+
+
+def test_app_settings_without_a_command_line_form_are_refused_by_name(tmp_path):
+    config = tmp_path / "config.toml"
+    config.write_text('[server]\naddress = "127.0.0.1"\nfolderWatchList = ["a", "b"]\n')
+    with pytest.raises(ValueError, match=r"server.folderWatchList = \['a', 'b'\] has no command-line form"):
+        app.config_flags(config)
+
+
+def test_app_passes_unknown_arguments_to_streamlit_and_returns_its_exit_code(monkeypatch):
+    seen = []
+
+    def fake_command(extra):
+        seen.append(list(extra))
+        return [sys.executable, "-c", "raise SystemExit(3)"]
+
+    monkeypatch.setattr(app, "streamlit_command", fake_command)
+    assert main(["app", "--server.port", "8502", "--theme.base=dark"]) == 3
+    assert seen == [["--server.port", "8502", "--theme.base=dark"]]
+
+
+def test_the_command_line_never_imports_streamlit():
+    # It only starts Streamlit in a subprocess: `playground compare` must not pay for importing it.
+    done = subprocess.run([sys.executable, "-c", "import sys, playground.cli, playground.cli.app; "
+                           "print(sorted(m for m in sys.modules if m.split('.')[0] == 'streamlit'))"],
+                          capture_output=True, text=True, env=_checkout_env(), timeout=120)
+    assert done.returncode == 0 and done.stdout.strip() == "[]", done.stdout + done.stderr

@@ -1,4 +1,4 @@
-"""``playground gallery``: the list of seed bugs, and one bug run buggy and fixed as the app shows it."""
+"""``playground gallery``: the list of the catalogue's bugs, and one bug run buggy and fixed as the app shows it."""
 import re
 
 import pytest
@@ -9,12 +9,12 @@ from playground.cli import main
 
 
 @pytest.mark.parametrize("args", [["gallery"], ["gallery", "list"]])
-def test_lists_every_entry_with_its_title_and_source(args, capsys):
+def test_lists_every_entry_with_its_title_and_source_title(args, capsys):
     assert main(args) == 0
     lines = capsys.readouterr().out.splitlines()[2:]  # after the header and its rule
     assert [line.split()[0] for line in lines] == gallery.ids()
     for line, entry in zip(lines, gallery.entries()):
-        assert entry.title in line and line.rstrip().endswith(entry.source)
+        assert entry.title in line and line.rstrip().endswith(entry.source_title)
 
 
 def test_a_training_bug_shows_both_runs_the_summary_and_draws_the_loss_curves(tmp_path, capsys):
@@ -26,6 +26,7 @@ def test_a_training_bug_shows_both_runs_the_summary_and_draws_the_loss_curves(tm
     assert fixed.rstrip().endswith("ok")
     entry = gallery.get("linreg-lr-too-large")
     assert entry.title in out and entry.run().summary in out
+    assert f"Source: {entry.source}." in " ".join(out.split())  # wrapped at 100 columns
     with Image.open(tmp_path / "linreg-lr-too-large-loss.png") as im:
         assert im.format == "PNG"
 

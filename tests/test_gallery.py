@@ -1,4 +1,4 @@
-"""The gallery: every seed bug of the catalogue, buggy and fixed, with the effect its user saw."""
+"""The gallery: every bug of the catalogue, buggy and fixed, with its source and the effect its user saw."""
 import re
 from pathlib import Path
 
@@ -11,23 +11,41 @@ from playground.gradcheck import GradcheckReport, gradcheck
 from playground.training.runner import Trajectory
 from playground.training.stability import bound_text, explain_divergence
 
-# The project's shared documents; a checkout elsewhere skips the comparison with the catalogue.
-CATALOGUE = Path("/work/shared/SEED_BUGS.md")
+CATALOGUE = Path(__file__).resolve().parents[1] / "docs" / "bug-catalogue.md"
+BUG_KIND = {"trajectory": "training bug", "gradcheck": "gradient bug"}
 
 
-def catalogue_ids(text):
-    """The ids in the first column of the catalogue's table, in order."""
-    return re.findall(r"^\|\s*`([a-z0-9-]+)`\s*\|", text, flags=re.MULTILINE)
+def catalogue_sections(text):
+    """The catalogue page's entries, in order: (id, title, {field: value}) per ``## `id` · title`` heading.
+
+    The fields are the ``- **Name:** value`` lines under the heading, up to the next heading.
+    """
+    sections = []
+    for line in text.splitlines():
+        heading = re.fullmatch(r"## `([a-z0-9-]+)` · (.+)", line)
+        if heading:
+            sections.append((heading[1], heading[2], {}))
+        elif sections and (field := re.fullmatch(r"- \*\*([^*]+):\*\* (.+)", line)):
+            sections[-1][2][field[1]] = field[2]
+    return sections
 
 
-@pytest.mark.skipif(not CATALOGUE.exists(), reason="the catalogue is not on this machine")
-def test_ids_are_the_catalogue_in_its_order():
-    assert gallery.ids() == catalogue_ids(CATALOGUE.read_text())
+def test_the_catalogue_page_lists_every_entry_once_in_order_as_the_code_cites_it():
+    sections = catalogue_sections(CATALOGUE.read_text(encoding="utf-8"))
+    assert [entry_id for entry_id, _, _ in sections] == gallery.ids()
+    for (entry_id, title, fields), entry in zip(sections, gallery.entries()):
+        assert title == entry.title, entry_id
+        assert fields["Source"] == entry.source, entry_id  # its kind and its title
+        assert fields["What its user saw"] == entry.what_the_user_saw, entry_id
+        assert fields["Kind of bug"].startswith(BUG_KIND[entry.kind]), entry_id
+        assert fields["Cause"] and fields["Fix"], entry_id
 
 
-def test_catalogue_parser_reads_a_table_and_nothing_else():
-    text = "| id | source |\n|---|---|\n| `b-bug` | 001 |\n| `a-bug` | 002 |\n\nsee `c-bug` here\n"
-    assert catalogue_ids(text) == ["b-bug", "a-bug"]
+def test_catalogue_parser_reads_headings_and_their_fields_and_nothing_else():
+    text = ("# title\n\nsee `c-bug` here\n\n## `b-bug` · B\n\n- **Source:** blog post \"X\"\n- plain item\n\n"
+            "## `a-bug` · A: the second\n- **Fix:** this\n")
+    assert catalogue_sections(text) == [("b-bug", "B", {"Source": 'blog post "X"'}),
+                                        ("a-bug", "A: the second", {"Fix": "this"})]
 
 
 def test_ids_start_with_the_divergent_updater_and_are_unique():
@@ -46,7 +64,8 @@ def test_every_entry_describes_itself_and_shows_two_different_pieces_of_code(ent
     entry = gallery.get(entry_id)
     assert entry.id == entry_id
     assert entry.title and entry.explanation and entry.setup_note
-    assert re.match(r"^00[0-4]", entry.source)
+    assert entry.source_kind and entry.source_title and entry.what_the_user_saw
+    assert entry.source_title in entry.source and entry.source.startswith(entry.source_kind)
     assert entry.buggy_code != entry.fixed_code
     for code, objs in ((entry.buggy_code, entry.buggy), (entry.fixed_code, entry.fixed)):
         for obj in objs if isinstance(objs, tuple) else (objs,):
@@ -156,7 +175,7 @@ def test_lr_comparison_repeats_both_runs():
 
 def test_one_pass_of_per_sample_steps_is_not_the_batch_step_but_the_accumulated_pass_is():
     entry = gallery.get("sgd-no-accumulation")
-    data = problems.sin_dataset(seed=entry.comparison.settings["seed"])  # seed 004's genData
+    data = problems.sin_dataset(seed=entry.comparison.settings["seed"])  # the question's genData
     X, y, alpha = data.X, data.y, 0.005
     theta0 = np.ones(2)
     batch_step = theta0 - alpha * X.T @ (X @ theta0 - y)

@@ -1,4 +1,4 @@
-"""The ``playground`` command line: compare, gradcheck, gallery and sweep.
+"""The ``playground`` command line: compare, gradcheck, gallery, sweep, and app (the Streamlit app).
 
 ::
 
@@ -6,8 +6,11 @@
     playground gradcheck --loss mymod:loss --grad mymod:grad --params-from mymod:params --path .
     playground gallery run mse-missing-factor
     playground sweep --problem linreg --opt momentum --momenta 0:0.98:50 --png map.png
+    playground app --server.port 8502
 
-One module per subcommand, each with ``register(subparsers)``. :func:`main`
+One module per subcommand, each with ``register(subparsers)``; a command whose
+parser sets ``pass_through`` receives the arguments it does not know as
+``args.extra`` (``app`` hands them to Streamlit), the others refuse them. :func:`main`
 returns the exit code: 0 on success, 1 when ``gradcheck`` finds a wrong
 gradient, 2 for bad arguments, which are reported in one line
 (``playground: error: ...``), never with a traceback.
@@ -19,7 +22,7 @@ import os
 import sys
 from typing import Sequence
 
-from . import compare, gallery, gradcheck, sweep
+from . import app, compare, gallery, gradcheck, sweep
 
 PROG = "playground"
 
@@ -27,10 +30,10 @@ PROG = "playground"
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog=PROG, description="Compare gradient-descent optimizers, check gradients, browse the bug gallery "
-                               "and map where learning rates diverge, from the command line.",
+                               "and map where learning rates diverge, from the command line; or start the app.",
         epilog=f"'{PROG} COMMAND --help' describes each command.")
     subparsers = parser.add_subparsers(title="commands", metavar="COMMAND", required=True)
-    for command in (compare, gradcheck, gallery, sweep):
+    for command in (compare, gradcheck, gallery, sweep, app):
         command.register(subparsers)
     return parser
 
@@ -39,9 +42,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line on ``argv`` (default ``sys.argv[1:]``) and return the exit code."""
     parser = build_parser()
     try:
-        args = parser.parse_args(argv)
+        args, extra = parser.parse_known_args(argv)
+        if extra and not getattr(args, "pass_through", False):
+            parser.error(f"unrecognized arguments: {' '.join(extra)}")  # as parse_args says it
     except SystemExit as exc:  # argparse has printed its usage message (or the help)
         return int(exc.code or 0)
+    args.extra = extra
     try:
         code = args.run(args)
         sys.stdout.flush()  # here, so that a closed pipe is caught below rather than reported at exit

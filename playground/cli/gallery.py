@@ -1,12 +1,13 @@
-"""``playground gallery``: the seed bugs, listed, or one of them run buggy and fixed.
+"""``playground gallery``: the bugs of the catalogue, listed, or one of them run buggy and fixed.
 
 ::
 
-    playground gallery                              # id, title and source of every entry
+    playground gallery                              # id, kind, title and source title of every entry
     playground gallery run linreg-lr-too-large --png figures/
     playground gallery run mse-missing-factor --code
 
-A training bug prints the buggy and the fixed run side by side (and with
+``run`` cites the entry's public source and what its user saw first. A
+training bug prints the buggy and the fixed run side by side (and with
 ``--png`` draws their loss curves); a gradient bug prints both gradient
 checks. Either way the summary computed from the two outcomes follows, as in
 the app.
@@ -27,15 +28,16 @@ from .gradcheck import report_text
 
 def register(subparsers: Any) -> None:
     p = subparsers.add_parser(
-        "gallery", help="the seed bugs: list them, or run one buggy and fixed",
+        "gallery", help="the bug catalogue: list it, or run one bug buggy and fixed",
         formatter_class=argparse.RawDescriptionHelpFormatter,
-        description="Bugs from real gradient-descent code, each with its buggy and fixed version.\n"
+        description="Bugs from public threads and articles on gradient descent and backprop, each with\n"
+                    "its buggy and fixed version.\n"
                     "Without a command, list them.",
         epilog="examples:\n  playground gallery\n  playground gallery run linreg-lr-too-large --png figures/\n"
                "  playground gallery run mse-missing-factor --code")
     commands = p.add_subparsers(title="commands", metavar="COMMAND")
-    listing = commands.add_parser("list", help="id, title and source of every entry (the default)",
-                                  description="List the entries: id, kind, title and source.")
+    listing = commands.add_parser("list", help="id, kind, title and source of every entry (the default)",
+                                  description="List the entries: id, kind, title and the title of the public source.")
     listing.set_defaults(run=list_entries)
     one = commands.add_parser(
         "run", help="run one entry, buggy and fixed",
@@ -51,7 +53,7 @@ def register(subparsers: Any) -> None:
 
 
 def list_entries(args: argparse.Namespace) -> int:
-    print(format_table([{"id": e.id, "kind": e.kind, "title": e.title, "source": e.source}
+    print(format_table([{"id": e.id, "kind": e.kind, "title": e.title, "source": e.source_title}
                         for e in gallery.entries()]))
     return 0
 
@@ -61,7 +63,10 @@ def run_entry(args: argparse.Namespace) -> int:
     if args.png and entry.kind != "trajectory":
         raise ValueError(f"--png draws a training bug's loss curves; {entry.id!r} is a gradient bug, "
                          "whose outcome is the two reports this command prints")
-    print(f"{entry.title}\n(seed {entry.source}; {entry.id})\n")
+    print(f"{entry.title}\n({entry.id})\n")
+    print(textwrap.fill(f"Source: {entry.source}.", width=100))
+    print(textwrap.fill(f"What its user saw: {entry.what_the_user_saw}", width=100))
+    print()
     print(textwrap.fill(entry.explanation, width=100))
     if args.code:
         for version, code in (("buggy", entry.buggy_code), ("fixed", entry.fixed_code)):

@@ -1,12 +1,13 @@
-"""The seed bugs, each buggy and fixed, runnable: the catalogue of ``SEED_BUGS.md``.
+"""Bugs from public threads and articles, each buggy and fixed, runnable: the bug catalogue.
 
 ::
 
     from playground import gallery
     gallery.ids()                                   # in catalogue order
     entry = gallery.get("linreg-divergent-updater")
-    entry.title, entry.source, entry.explanation
-    entry.buggy_code, entry.fixed_code              # the seed-style code, for showing
+    entry.title, entry.explanation
+    entry.source_kind, entry.source_title, entry.what_the_user_saw   # its public source
+    entry.buggy_code, entry.fixed_code              # the code as its source wrote it
     result = entry.run()                            # result.buggy, result.fixed, result.summary
 
 A trajectory entry's results are :class:`~playground.training.runner.Trajectory` objects
@@ -15,7 +16,7 @@ entry's are :class:`~playground.gradcheck.GradcheckReport` objects and its
 ``buggy_check``/``fixed_check`` hold the arguments of the check. See
 :mod:`playground.gallery.entry`.
 
-The buggy and fixed code of each entry is written the way its seed wrote it
+The buggy and fixed code of each entry is written the way its source wrote it
 (its names, its comments, no type hints), so that a learner recognises it; the
 two versions of an entry are deliberately whole copies that differ only where
 the bug is, for reading side by side. Everything around them (data, checks,
@@ -33,7 +34,7 @@ from .relu_nets import SCALED_GRADIENTS, SIGMOID_DERIVATIVE_OF_Z
 from .sgd import SGD_NO_ACCUMULATION
 from .symmetric import SYMMETRIC_INIT
 
-# The order of the table in SEED_BUGS.md.
+# The catalogue order, which docs/bug-catalogue.md follows (tests/test_gallery.py checks it).
 _CATALOGUE: tuple[Entry, ...] = (
     DIVERGENT_UPDATER, LR_TOO_LARGE, SGD_NO_ACCUMULATION, ADAM_T0, SIGMOID_DERIVATIVE_OF_Z, SCALED_GRADIENTS,
     MSE_MISSING_FACTOR, CE_DELTA, L2_REGULARIZATION_SCALE, SYMMETRIC_INIT,

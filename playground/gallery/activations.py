@@ -1,4 +1,4 @@
-"""The sigmoid and its derivative, as the seeds' hand-written networks use them."""
+"""The sigmoid and its derivative, as the sources' hand-written networks use them."""
 from __future__ import annotations
 
 import numpy as np

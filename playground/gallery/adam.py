@@ -1,4 +1,4 @@
-"""``adam-t0-bias-correction`` (seed 004, the style-transfer answer): t counted from 0.
+"""``adam-t0-bias-correction`` (an answer on Adam for a style-transfer tutorial): t counted from 0.
 
 The answer's Adam sits in ``for i in range(num_iterations):`` and divides by
 1 - beta**i, which is 0 on the first pass. Both versions are optimizers the
@@ -27,7 +27,7 @@ _HYPERPARAMS = tuple(h for h in optimizers.Adam.hyperparams if h.name in ("lr", 
 
 
 class AnswerAdam(Optimizer):
-    title = "Adam with t from 0 (seed 004's answer)"
+    title = "Adam with t from 0 (the answer's)"
     hyperparams = _HYPERPARAMS
     buffers = ("first_moment", "second_moment")
 
@@ -82,7 +82,13 @@ def _run() -> Result:
 ADAM_T0 = TrajectoryEntry(
     id="adam-t0-bias-correction",
     title="Adam: bias correction with t starting at 0",
-    source="004, style-transfer Adam answer",
+    source_kind="Stack Overflow question and answer",
+    source_title="[replacing plain gradient descent with Adam in a style-transfer tutorial]",
+    what_the_user_saw=(
+        "The asker, trying the answer's Adam update with beta1 and beta2 set to 0, got an error that a Tensor "
+        "has no attribute sqrt. The update as answered also divides by 1 - beta1**0 = 0 on the first pass "
+        "of its loop, so the image becomes NaN or inf on its first step."
+    ),
     explanation=(
         "Adam's moments start at 0, so after t steps they are shrunk by (1 - beta^t); bias correction "
         "divides that back out. The answer used its loop index, which starts at 0: on the first step "

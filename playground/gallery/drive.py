@@ -7,7 +7,7 @@ than a second runner, :class:`SeedStep` presents it to the real runner as a
 problem whose gradient is (theta - step(theta)) / lr, so that plain GD with that
 lr retraces the seed code (to round-off), while the loss stays the problem's own.
 The trajectory then has the runner's records and divergence detection, and
-shows the loss the seed's user was watching.
+shows the loss the question's user was watching.
 """
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""What a gallery entry is: a seed bug's buggy and fixed code, how to run both, and how to repeat it.
+"""What a gallery entry is: a public bug's source, its buggy and fixed code, how to run both, and how to repeat it.
 
 Two kinds:
 
@@ -11,8 +11,8 @@ Two kinds:
 
 ``buggy`` and ``fixed`` are the code itself (a function or a class, or a tuple
 of them when the bug spans several, e.g. a cost and its backprop), written the
-way the seed wrote it; ``buggy_code``/``fixed_code`` are their source, for
-showing side by side.
+way its source wrote it; ``buggy_code``/``fixed_code`` are their source code,
+for showing side by side.
 """
 from __future__ import annotations
 
@@ -43,9 +43,14 @@ class Result:
 
 @dataclass(frozen=True, eq=False)
 class Entry:
-    """A seed bug: where it comes from, why it happens, and its buggy and fixed code.
+    """A bug from a public thread or article: where it comes from, why it happens, and its buggy and fixed code.
 
-    ``source`` names the seed document (``"004, gradient_updater"``);
+    The entry cites its source itself, in the project's own words:
+    ``source_kind`` says what it is ("Stack Overflow question", "blog post",
+    ...), ``source_title`` is its title as published, or, in square brackets, a
+    short description of it where the title is not known; ``what_the_user_saw``
+    is the symptom its author reported (or, for a warning or a textbook result
+    rather than a bug report, what anyone running such code sees).
     ``setup_note`` says what the setup for the app's pages holds and what it
     cannot hold; ``kind`` is "trajectory" or "gradcheck", the kind of outcome
     ``run()`` returns.
@@ -53,13 +58,26 @@ class Entry:
 
     id: str
     title: str
-    source: str
+    source_kind: str
+    source_title: str
+    what_the_user_saw: str
     explanation: str
     buggy: Code
     fixed: Code
     setup_note: str
 
     kind = ""  # set by each subclass
+
+    @property
+    def source(self) -> str:
+        """The citation in one line, as the app and the CLI show it.
+
+        ``Stack Overflow question "Backpropagation bug"``; a bracketed
+        description stands unquoted: ``textbook result [the step-size bound ...]``.
+        """
+        if self.source_title.startswith("["):
+            return f"{self.source_kind} {self.source_title}"
+        return f'{self.source_kind} "{self.source_title}"'
 
     @property
     def buggy_code(self) -> str:

@@ -1,4 +1,4 @@
-"""``l2-regularization-scale`` (seed 004, "J2 / backward_prop2"): an L2 penalty at the wrong scale.
+"""``l2-regularization-scale`` (a question's ``J2`` and ``backward_prop2``): an L2 penalty at the wrong scale.
 
 The question's network: sigmoid layers with a bias column (theta1 is
 (hidden, features + 1), its first column the bias), 10 one-hot classes, the
@@ -119,7 +119,12 @@ def _check(J, backward) -> Target:
 L2_REGULARIZATION_SCALE = GradientEntry(
     id="l2-regularization-scale",
     title="L2 regularisation at the wrong scale",
-    source='004, "J2 / backward_prop2"',
+    source_kind="Stack Overflow question",
+    source_title="[a network whose cost curve rises or wiggles depending on lambda]",
+    what_the_user_saw=(
+        "Training accuracy was around 90%, but the cost J plotted against iterations looked wrong: it fell "
+        "oddly or rose, depending on the regularisation factor lambda, and still looked off with lambda = 1e-10."
+    ),
     explanation=(
         "Three slips. `lamb/2*m` is read by Python as (lamb/2)*m, not lamb/(2m): the penalty is m² times "
         "too large, and the cost penalises the bias columns the gradient leaves out. The gradient adds "

@@ -1,4 +1,4 @@
-"""Two ways linear regression by gradient descent diverges (seed 004, and the textbook bound).
+"""Two ways linear regression by gradient descent diverges (a question's updater, and the textbook bound).
 
 - ``linreg-divergent-updater``: the gradient is computed from the last sample's
   prediction only, so m and b drift apart forever;
@@ -59,7 +59,7 @@ def _run_updater() -> Result:
     def as_step(updater):
         return lambda theta: np.array(updater(theta[0], theta[1], x, y, UPDATER_LR))
 
-    buggy = trace(problem, as_step(gradient_updater), UPDATER_LR, UPDATER_STEPS, "gradient_updater (seed 004)")
+    buggy = trace(problem, as_step(gradient_updater), UPDATER_LR, UPDATER_STEPS, "gradient_updater (the question's)")
     fixed = trace(problem, as_step(gradient_updater_fixed), UPDATER_LR, UPDATER_STEPS, "gradient_updater, fixed")
     losses, m, b = buggy.losses, buggy.params[:, 0], buggy.params[:, 1]
     k = int(np.argmin(losses))
@@ -89,7 +89,12 @@ def _first(steps: np.ndarray, hits: np.ndarray) -> str:
 DIVERGENT_UPDATER = TrajectoryEntry(
     id="linreg-divergent-updater",
     title="Linear regression: a gradient from the last sample only",
-    source='004, "gradient_updater"',
+    source_kind="Stack Overflow question",
+    source_title="[fitting y = m x + b by gradient descent: m and b run apart]",
+    what_the_user_saw=(
+        "The error first fell, by about 8 times, then grew again: m went past the value it should reach, "
+        "b turned negative, and the two kept moving in opposite directions instead of settling."
+    ),
     explanation=(
         "Inside `for i in x:` the prediction `ypred = mcurr*i + bcurr` is a single number, overwritten on "
         "every pass, so after the loop the gradient uses the last sample's prediction p for every sample. "
@@ -149,7 +154,13 @@ def _lr_comparison() -> Comparison:
 LR_TOO_LARGE = TrajectoryEntry(
     id="linreg-lr-too-large",
     title="Linear regression: a step size past 2/L",
-    source="004 + textbook",
+    source_kind="textbook result",
+    source_title="[the step-size bound of gradient descent on a quadratic, lr < 2/L]",
+    what_the_user_saw=(
+        "No single thread: it is what anyone sees who sets the step size past 2/L, and the other way the "
+        "linear regression of the entry before diverges. The loss never settles; the iterates jump from one "
+        "side of the minimum to the other, further each time, until they overflow."
+    ),
     explanation=(
         "The gradient is right; the step is too large. For f(θ) = mean((Xθ - y)²) the Hessian "
         "H = (2/N) XᵀX is constant, and along its top eigenvector GD multiplies the error by (1 - lr·L) "

@@ -1,6 +1,6 @@
-"""``mse-missing-factor`` (seed 002): an MSE backprop off by the constant 2/m.
+"""``mse-missing-factor`` (the blog post "Backpropagation Implementation and Gradient Checking"): an MSE backprop off by the constant 2/m.
 
-Seed 002's XOR network (``problems.xor()``: [2, 2, 2, 1], sigmoid everywhere,
+The post's XOR network (``problems.xor()``: [2, 2, 2, 1], sigmoid everywhere,
 cost the mean squared error over the 4 samples). The post keeps a bias column
 inside each THETA; here each layer's bias is its own block b, and rows of X
 are samples.
@@ -70,7 +70,13 @@ def _check(backward) -> Target:
 MSE_MISSING_FACTOR = GradientEntry(
     id="mse-missing-factor",
     title="MSE backprop off by a constant: the missing 2/m",
-    source="002",
+    source_kind="blog post",
+    source_title="Backpropagation Implementation and Gradient Checking",
+    what_the_user_saw=(
+        "Backprop matched the numerical check only after being divided by 2. The author put the factor down "
+        "to an approximate implementation whose scaling the learning rate absorbs, and asked readers to point "
+        "out the mistake."
+    ),
     explanation=(
         "The cost is the mean of the squared errors over the m samples, so its derivative with respect to "
         "the prediction is (2/m)(y_hat - y). The backward pass starts from (y_hat - y) alone, and that "

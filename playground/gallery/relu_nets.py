@@ -1,11 +1,11 @@
-"""Two backprop bugs in ReLU networks with a sigmoid output and cross-entropy (seeds 000/003 and 001).
+"""Two backprop bugs in ReLU networks with a sigmoid output and cross-entropy (a Cross Validated question, a tutorial article).
 
 - ``sigmoid-derivative-of-z``: the sigmoid derivative applied to Z3 instead of
   A3, and no 1/m, in a backward pass that computes only dW3;
 - ``scaled-gradients``: the article's exercise, dW2 doubled and db1 with 4/m.
 
 Each network is a problem from :mod:`playground.problems`, whose loss is the
-function checked; the backward passes are written the way the seeds wrote
+function checked; the backward passes are written the way their sources wrote
 them, for the problems' layout: rows of X are samples, W is (out, in), b is (out,).
 """
 from __future__ import annotations
@@ -30,7 +30,7 @@ def forward_propagation(X: np.ndarray, parameters: dict[str, np.ndarray]) -> dic
     return cache
 
 
-# -- sigmoid-derivative-of-z (000, 003) -------------------------------------------
+# -- sigmoid-derivative-of-z ---------------------------------------------------
 
 def sigmoid_back(a):
     # the derivative of the sigmoid, written in terms of its output a = sigmoid(z)
@@ -77,7 +77,12 @@ def _w3_check(backward) -> Target:
 SIGMOID_DERIVATIVE_OF_Z = GradientEntry(
     id="sigmoid-derivative-of-z",
     title="The sigmoid derivative applied to Z instead of A, and no 1/m",
-    source="000 / 003",
+    source_kind="Cross Validated question",
+    source_title="Backpropagation gradients don't match approximated gradients",
+    what_the_user_saw=(
+        "For the third weight of W3 the central-difference check gave -0.000651293417531 and backprop "
+        "0.000076791652: a different size and the other sign. The asker wondered whether that was close enough."
+    ),
     explanation=(
         "sigmoid_back(s) = s*(1 - s) is the sigmoid's derivative written in terms of its output: it "
         "expects a3 = sigmoid(z3). Given z3 it computes z3*(1 - z3), a different number that can even have "
@@ -98,7 +103,7 @@ SIGMOID_DERIVATIVE_OF_Z = GradientEntry(
 )
 
 
-# -- scaled-gradients (001) --------------------------------------------------------
+# -- scaled-gradients --------------------------------------------------------------
 
 def backward_propagation_n(X, Y, parameters, cache):
     m = X.shape[0]
@@ -165,7 +170,12 @@ def _scaled_check(backward) -> Target:
 SCALED_GRADIENTS = GradientEntry(
     id="scaled-gradients",
     title="Scaled gradients: dW2 doubled, db1 with 4/m",
-    source="001",
+    source_kind="tutorial article",
+    source_title="Gradient Checking",
+    what_the_user_saw=(
+        "The article plants the two mistakes on purpose: its check over all 47 parameters reports a difference "
+        "above its 2e-7 threshold, a mistake in the backward pass, and passes once the two lines are corrected."
+    ),
     explanation=(
         "The exercise plants two mistakes in an otherwise correct backward pass: dW2 is multiplied by 2 "
         "and db1 uses 4/m instead of 1/m. A single relative error over all 47 parameters only says that "

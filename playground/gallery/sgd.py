@@ -1,6 +1,6 @@
-"""``sgd-no-accumulation`` (seed 004): per-sample steps taken as if they were the batch step.
+"""``sgd-no-accumulation`` (the question "Gradient Descent Variation doesn't work"): per-sample steps taken as if they were the batch step.
 
-The seed's batch ``gradientDescent`` steps with the summed gradient Xᵀ(Xθ - y);
+The question's batch ``gradientDescent`` steps with the summed gradient Xᵀ(Xθ - y);
 its ``gradientDescent2`` walks the samples and steps after each one. Its user
 expected the same θ. One pass of per-sample steps is a different algorithm
 (SGD); accumulating the per-sample gradients and stepping once after the loop
@@ -17,8 +17,8 @@ from .drive import trace
 from .entry import Result, TrajectoryEntry
 
 SEED = 0        # of genData, through problems.sin_dataset
-ALPHA = 0.005   # the seed's step size, on the summed gradient
-PASSES = 99     # the seed's number of iterations
+ALPHA = 0.005   # the question's step size, on the summed gradient
+PASSES = 99     # the question's number of iterations
 
 
 def gradientDescent2(x, y, theta, alpha):
@@ -77,7 +77,7 @@ def _fmt(v: np.ndarray) -> str:
 def _comparison() -> Comparison:
     n = problems.sin_dataset(seed=SEED).n_samples
     # The problem's loss is a mean, mean((Xθ - y)²), whose gradient (2/N) Xᵀ(Xθ - y)
-    # is 2/N times the seed's sum: the seed's alpha is lr = alpha * N / 2 here.
+    # is 2/N times the question's sum: its alpha is lr = alpha * N / 2 here.
     lr = ALPHA * n / 2
     return Comparison("sin", {"seed": SEED}, (
         RunSpec("gd", {"lr": lr}),
@@ -88,13 +88,19 @@ def _comparison() -> Comparison:
 SGD_NO_ACCUMULATION = TrajectoryEntry(
     id="sgd-no-accumulation",
     title="Per-sample steps are not the batch step",
-    source='004, "gradientDescent2" + genData',
+    source_kind="Stack Overflow question",
+    source_title="Gradient Descent Variation doesn't work",
+    what_the_user_saw=(
+        "Two loops that look alike gave different results on the same generated sin data: the batch loop "
+        "found the right theta, the loop with one update per sample did not, and its author could not see "
+        "why, since both seemed to do the same thing."
+    ),
     explanation=(
         "The batch version takes one step per iteration with the gradient summed over all samples, "
         "Xᵀ(Xθ - y). The per-sample version steps after every sample, so each sample's gradient is taken "
         "at a θ the previous samples have already moved: that is stochastic gradient descent, a different "
         "algorithm, which settles near the optimum only with shuffling, several epochs and usually a "
-        "decaying step. (The seed's loops run over range(0, 99) on 100 rows, which also skips the last "
+        "decaying step. (The question's loops run over range(0, 99) on 100 rows, which also skips the last "
         "sample; here both loops visit every row.) Fix: accumulate (+=) the per-sample gradients inside "
         "the loop, all at the same θ, and step once after it: exactly the batch step. Each step of these "
         "trajectories is one pass over the data."
@@ -102,7 +108,7 @@ SGD_NO_ACCUMULATION = TrajectoryEntry(
     buggy=gradientDescent2,
     fixed=gradientDescent2_fixed,
     setup_note=(
-        "The Compare page runs the seed's batch gradientDescent and the fix (batch size 1, accumulating "
+        "The Compare page runs the question's batch gradientDescent and the fix (batch size 1, accumulating "
         "every sample into one step), with lr = alpha·N/2 because its loss is the mean, not the half sum, "
         "of squared errors. The buggy loop is N steps of batch size 1 per pass, a different step count, "
         "so it is not in the comparison."

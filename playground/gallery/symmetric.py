@@ -1,6 +1,6 @@
-"""``symmetric-init`` (seed 002): every weight the same, so the hidden units never differ.
+"""``symmetric-init`` (the blog post's warning): every weight the same, so the hidden units never differ.
 
-Trained on seed 002's XOR network ([2, 2, 2, 1], sigmoid everywhere, MSE) with
+Trained on the post's XOR network ([2, 2, 2, 1], sigmoid everywhere, MSE) with
 plain GD from two starts: every parameter equal, and every parameter drawn from
 U(-epsilon, epsilon).
 """
@@ -69,7 +69,13 @@ def _run() -> Result:
 SYMMETRIC_INIT = TrajectoryEntry(
     id="symmetric-init",
     title="Symmetric initialisation: hidden units that never differ",
-    source="002",
+    source_kind="blog post",
+    source_title="Backpropagation Implementation and Gradient Checking",
+    what_the_user_saw=(
+        "Not a bug report but the post's warning: when every weight starts at the same value, every neuron "
+        "of a layer computes the same function and gets the same update, and the network learns nothing "
+        "significant."
+    ),
     explanation=(
         "If every weight starts at the same value, every unit of a hidden layer computes the same function "
         "of the same inputs, so backprop hands each the same gradient and the same update: they stay copies "
