@@ -131,7 +131,7 @@ def test_installed_script_runs_and_reports_bad_arguments_without_a_traceback(tmp
 
 
 def test_python_dash_m_playground_is_the_same_command(tmp_path):
-    done = subprocess.run([sys.executable, "-m", "playground", "sweep", "--opt", "gd", "--lr-num", "3",
+    done = subprocess.run([sys.executable, "-m", "playground", "sweep", "--opt", "gd", "--lr-points", "3",
                            "--steps", "10"], capture_output=True, text=True, env=_checkout_env(), cwd=tmp_path,
                           timeout=120)
     assert done.returncode == 0, done.stderr
@@ -140,7 +140,7 @@ def test_python_dash_m_playground_is_the_same_command(tmp_path):
 
 def test_a_reader_that_goes_away_early_ends_the_command_quietly(tmp_path):
     # As in `playground sweep ... | head -1`: the pipe is closed before the table is written.
-    proc = subprocess.Popen([sys.executable, "-m", "playground", "sweep", "--opt", "gd", "--lr-num", "50",
+    proc = subprocess.Popen([sys.executable, "-m", "playground", "sweep", "--opt", "gd", "--lr-points", "50",
                              "--steps", "10"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=_checkout_env(),
                             cwd=tmp_path)
     proc.stdout.close()

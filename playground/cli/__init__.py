@@ -5,7 +5,7 @@
     playground compare --problem rosenbrock --opt adam:lr=0.05 --opt momentum:lr=0.001 --steps 300 --gif out.gif
     playground gradcheck --loss mymod:loss --grad mymod:grad --params-from mymod:params --path .
     playground gallery run mse-missing-factor
-    playground sweep --problem linreg --opt momentum --momenta 0:0.98:50 --png map.png
+    playground sweep --problem linreg --opt momentum --momentum-range 0/0.98 --png map.png
     playground app --server.port 8502
 
 One module per subcommand, each with ``register(subparsers)``; a command whose
