@@ -82,7 +82,7 @@ def player_page(config: str) -> str:
     surface, paths = plane(config)
     fig, ax = plots.surface_figure(surface)
     # Autoplay: the page opens on runs already moving, not on their start points.
-    return player.player_html(fig, ax, player.runs_from_trajectories(trajectories(config), paths), autoplay=True)
+    return player.standalone_html(fig, ax, player.runs_from_trajectories(trajectories(config), paths), autoplay=True)
 
 
 @st.cache_data(show_spinner=False, max_entries=ENTRIES)
@@ -126,7 +126,7 @@ def gallery_player(entry_id: str) -> tuple[str, bytes, bytes] | str:
     except ValueError as exc:
         return str(exc)
     fig, ax = plots.surface_figure(surface)
-    html = player.player_html(fig, ax, player.runs_from_trajectories(runs, paths))
+    html = player.standalone_html(fig, ax, player.runs_from_trajectories(runs, paths))
     landscape = plots.to_png(plots.surface_figure(surface, runs, paths)[0])
     return html, landscape, plots.to_png(plots.loss_curves(runs, figsize=(6.4, 4.6)))
 

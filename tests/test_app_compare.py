@@ -33,8 +33,9 @@ def test_player_plays_the_runs_over_the_contours():
     at = open_app()
     (frame,) = at.get("iframe")
     html = frame.proto.srcdoc
-    assert 'id="play"' in html and 'id="scrubber"' in html and "step 0 / 200" in html
-    data = json.loads(html.split('id="player-data">')[1].split("</script>")[0])
+    assert 'class="tp-play"' in html and 'class="tp-scrubber"' in html
+    data = json.loads(html.split('class="tp-data">')[1].split("</script>")[0])
+    assert data["frames"][-1] == 200
     assert [r["label"] for r in data["runs"]] == ["gd lr=0.1", "momentum lr=0.05", "adam lr=0.1"]
 
 
@@ -109,7 +110,7 @@ def test_an_mlp_is_played_on_its_principal_plane():
     assert exceptions(at) == []
     assert untimed(shown_rows(at)) == untimed(library_rows(cmp))
     html = at.get("iframe")[0].proto.srcdoc
-    assert "step 0 / 150" in html and html.count('"label":') == 2
+    assert '"frames":[0,' in html and html.count('"label":') == 2
     assert any("15 parameters" in c.value and "directions in which they moved most" in c.value for c in at.caption)
 
 
