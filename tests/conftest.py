@@ -2,7 +2,7 @@
 
 Starting Chromium costs about a second and the server with its first render
 several; the tests share both. Each test gets its own browser context
-(cookies, storage, routes), opened through :func:`open_page`, which fails the
+(cookies, storage, routes), opened through :func:`new_page`, which fails the
 test if the page raised, logged a console error, or requested anything from
 a host other than its own: the app and the player must work offline, so
 every asset is served by the app itself or inlined (data: and blob: URLs).
@@ -83,8 +83,8 @@ def _origin(url: str) -> str:
 
 
 @pytest.fixture()
-def open_page(browser):
-    """``open_page(url, width=, height=)``: a new page at ``url``, watched until the test ends.
+def new_page(browser):
+    """``new_page(url, width=, height=)``: a new page at ``url``, watched until the test ends.
 
     Requests to another origin than ``url``'s are aborted and recorded, as are
     uncaught exceptions and console errors; after the test, any of them fails it.

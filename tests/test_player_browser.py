@@ -10,16 +10,16 @@ from playground.viz import player, plots
 ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
 
 
-def open_file(open_page, tmp_path, html, **viewport):
+def open_file(new_page, tmp_path, html, **viewport):
     """Page ``html`` opened from a file, as an exported page is."""
     path = tmp_path / "player.html"
     path.write_text(html, encoding="utf-8")
-    return open_page(path.as_uri(), **viewport)
+    return new_page(path.as_uri(), **viewport)
 
 
-def open_player(open_page, tmp_path, html, **viewport):
+def open_player(new_page, tmp_path, html, **viewport):
     """The first player of page ``html``."""
-    return PlayerOnPage(open_file(open_page, tmp_path, html, **viewport))
+    return PlayerOnPage(open_file(new_page, tmp_path, html, **viewport))
 
 
 def animation_frames(page, n=10):
@@ -53,9 +53,9 @@ def short_data():
     return player.player_data(fig, ax, player.runs_from_trajectories([descend(r, "gd", 1e-3, 60)]))
 
 
-def test_play_scrub_pause_in_chromium(open_page, tmp_path, demo_data):
+def test_play_scrub_pause_in_chromium(new_page, tmp_path, demo_data):
     data, trajs = demo_data
-    p = open_player(open_page, tmp_path, player.page_html(data))
+    p = open_player(new_page, tmp_path, player.page_html(data))
     assert p.step() == (0, 600)
 
     p.part("play").click()
@@ -92,8 +92,8 @@ def test_play_scrub_pause_in_chromium(open_page, tmp_path, demo_data):
     screenshot(p.page, "player.png")
 
 
-def test_play_from_the_end_restarts_and_stops_at_the_last_frame(open_page, tmp_path, demo_data):
-    p = open_player(open_page, tmp_path, player.page_html(demo_data[0]))
+def test_play_from_the_end_restarts_and_stops_at_the_last_frame(new_page, tmp_path, demo_data):
+    p = open_player(new_page, tmp_path, player.page_html(demo_data[0]))
     p.part("speed").select_option("16")
     p.js("p.show(p.frames.length - 1)")
     p.part("play").click()
@@ -102,28 +102,28 @@ def test_play_from_the_end_restarts_and_stops_at_the_last_frame(open_page, tmp_p
     assert p.part("play").inner_text().endswith("Play")
 
 
-def test_autoplay_plays_once_on_load_and_stops_at_the_last_frame(open_page, tmp_path):
+def test_autoplay_plays_once_on_load_and_stops_at_the_last_frame(new_page, tmp_path):
     r = problems.rosenbrock()
     fig, ax = plots.contour(r)
     runs = player.runs_from_trajectories([descend(r, "gd", 1e-3, 60)])
-    p = open_player(open_page, tmp_path, player.standalone_html(fig, ax, runs, autoplay=True, fps=120))
+    p = open_player(new_page, tmp_path, player.standalone_html(fig, ax, runs, autoplay=True, fps=120))
     p.wait("p.frame() > 0", timeout=10_000)  # moving with no click
     p.wait("p.frame() === p.frames.length - 1")
     assert p.part("play").inner_text().endswith("Play") and p.step() == (60, 60)
 
 
-def test_fits_a_fixed_height(open_page, tmp_path):
+def test_fits_a_fixed_height(new_page, tmp_path):
     r = problems.rosenbrock()
     fig, ax = plots.contour(r)
     runs = player.runs_from_trajectories([descend(r, "gd", 1e-3, 50)])
-    p = open_player(open_page, tmp_path, player.standalone_html(fig, ax, runs, height=420), height=420)
+    p = open_player(new_page, tmp_path, player.standalone_html(fig, ax, runs, height=420), height=420)
     assert p.page.evaluate("document.documentElement.scrollHeight") <= 420
     stage = p.part("stage").bounding_box()
     assert stage["height"] < 400 and abs(stage["width"] / stage["height"] - 640 / 500) < 0.01
 
 
-def test_two_players_on_one_page_are_driven_independently(open_page, tmp_path, demo_data, short_data):
-    page = open_file(open_page, tmp_path, player.page_html(demo_data[0], short_data), height=1400)
+def test_two_players_on_one_page_are_driven_independently(new_page, tmp_path, demo_data, short_data):
+    page = open_file(new_page, tmp_path, player.page_html(demo_data[0], short_data), height=1400)
     one, two = PlayerOnPage(page, 0), PlayerOnPage(page, 1)
     assert one.step() == (0, 600) and two.step() == (0, 60)
     assert one.part("legend").inner_text().count("GD") == 2 and two.part("legend").inner_text() == "gd"
@@ -149,8 +149,8 @@ def test_two_players_on_one_page_are_driven_independently(open_page, tmp_path, d
     screenshot(page, "two-players.png")
 
 
-def test_a_click_on_the_contours_reports_data_coordinates_and_a_pause_the_step(open_page, tmp_path, short_data):
-    p = open_player(open_page, tmp_path, player.page_html(short_data))
+def test_a_click_on_the_contours_reports_data_coordinates_and_a_pause_the_step(new_page, tmp_path, short_data):
+    p = open_player(new_page, tmp_path, player.page_html(short_data))
     p.page.evaluate("""root => { window.events = [];
         for (const name of ["tp-click", "tp-step"]) root.addEventListener(name, e => events.push([name, e.detail])); }""",
                     p.root.element_handle())
@@ -167,10 +167,10 @@ def test_a_click_on_the_contours_reports_data_coordinates_and_a_pause_the_step(o
     assert step == ["tp-step", short_data["frames"][1]]
 
 
-def test_fps_for_6_runs_of_500_steps(open_page, tmp_path):
+def test_fps_for_6_runs_of_500_steps(new_page, tmp_path):
     problem, trajs = benchmark_runs(6, 500)
     fig, ax = plots.contour(problem)
-    p = open_player(open_page, tmp_path, player.standalone_html(fig, ax, player.runs_from_trajectories(trajs)))
+    p = open_player(new_page, tmp_path, player.standalone_html(fig, ax, player.runs_from_trajectories(trajs)))
     result = measure_fps(p, speed="16")  # every animation frame draws at 4x already: 16x just ends sooner
     # The 30 fps goal is checked by benchmarks/bench_player.py, not by a timed test.
     print(f"\nplayer in Chromium, 6 runs x 500 steps: {result['fps']:.1f} fps, "
