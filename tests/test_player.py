@@ -116,7 +116,7 @@ def test_standalone_html_is_self_contained():
 
 def test_a_page_holds_several_players_each_with_its_own_data():
     q = problems.quadratic()
-    fig, ax = plots.contour(q, resolution=11)
+    fig, ax = plots.contour(q, resolution=11, dpi=30)  # a small picture: these tests render it thrice
     first = player.player_data(fig, ax, [make_run("a", [0, 1])])
     second = player.player_data(fig, ax, [make_run("b", [0, 1, 2])])
     html = player.page_html(first, second)
@@ -129,7 +129,7 @@ def test_a_page_holds_several_players_each_with_its_own_data():
 
 def test_the_payload_id_follows_the_content():
     q = problems.quadratic()
-    fig, ax = plots.contour(q, resolution=11)
+    fig, ax = plots.contour(q, resolution=11, dpi=30)  # a small picture: these tests render it thrice
     runs = [make_run("a", [0, 1])]
     plots.to_png(fig)  # constrained layout settles on the second draw: from then on, the same picture
     assert player.player_data(fig, ax, runs)["id"] == player.player_data(fig, ax, runs)["id"]
