@@ -17,7 +17,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
-from player_support import benchmark_runs, launch_chromium, measure_fps  # noqa: E402
+from player_support import PlayerOnPage, benchmark_runs, launch_chromium, measure_fps  # noqa: E402
 
 from playground.viz import player, plots  # noqa: E402
 
@@ -50,10 +50,10 @@ def main() -> None:
     problem, trajs = benchmark_runs(args.runs, args.steps)
     runs = player.runs_from_trajectories(trajs)
     w_contour, c_contour, (fig, ax) = timed(lambda: plots.contour(problem), args.repeat)
-    w_html, c_html, html = timed(lambda: player.player_html(fig, ax, runs), args.repeat)
+    w_html, c_html, html = timed(lambda: player.standalone_html(fig, ax, runs), args.repeat)
     wall, cpu = w_contour + w_html, c_contour + c_html
     print(f"load: {args.runs} runs x {args.steps} steps ({len(player.frame_steps(runs))} frames)")
-    print(f"build in Python (median of {args.repeat}): contour {w_contour * 1e3:.0f} ms + player_html "
+    print(f"build in Python (median of {args.repeat}): contour {w_contour * 1e3:.0f} ms + standalone_html "
           f"{w_html * 1e3:.0f} ms = {wall * 1e3:.0f} ms wall, {cpu * 1e3:.0f} ms CPU "
           f"(goal < {BUILD_GOAL_S * 1e3:.0f} ms: {'ok' if wall < BUILD_GOAL_S else 'MISSED'}); "
           f"page {len(html) / 1024:.0f} KiB")
@@ -69,8 +69,7 @@ def main() -> None:
             browser = launch_chromium(p)
             page = browser.new_page(viewport={"width": 820, "height": 760})
             page.goto(page_path.as_uri())
-            page.wait_for_function("window.player !== undefined")
-            result = measure_fps(page)
+            result = measure_fps(PlayerOnPage(page))
             browser.close()
     print(f"playback in headless Chromium: {result['fps']:.1f} fps over {result['frames_drawn']} drawn frames "
           f"(goal >= {FPS_GOAL}: {'ok' if result['fps'] >= FPS_GOAL else 'MISSED'}); "

@@ -1,7 +1,7 @@
 """Bug gallery: each bug of the catalogue, its public source, buggy beside fixed, with the numbers its code produces when run."""
 import streamlit as st
 
-from playground_app import cached, compare_form, gradcheck_form, pages, widgets
+from playground_app import cached, compare_form, gradcheck_form, pages, player_component, widgets
 from playground_app.state import PageState
 from playground import gallery
 from playground.setups import check
@@ -48,10 +48,10 @@ if entry.kind == "trajectory":
     if isinstance(pictures, str):
         st.info(f"No picture of the trajectories: {pictures}")
     else:
-        html, landscape, losses = pictures
+        data, landscape, losses = pictures
         left, right = st.columns(2, gap="medium")
         with left:
-            st.iframe(html, height="content", alt="The buggy and the fixed run played over the loss contours")
+            player_component.show(data, key="gal.player")
             st.download_button("Trajectories (PNG)", landscape, f"{entry_id}-trajectories.png", "image/png",
                                on_click="ignore", icon=":material/download:", key="dl.gallery.landscape")
         with right:

@@ -4,8 +4,8 @@ A comparison is keyed on its JSON text
 (:meth:`~playground.setups.comparison.Comparison.to_json`): two configs that would
 run the same get the same entry, and a copied link hits the cache its author
 filled. Gradient checks and sweeps are keyed on their (frozen) setups, gallery
-runs on the entry id. Figures are cached as PNG bytes and the player as HTML
-text, so a rerun that hits the cache draws nothing again.
+runs on the entry id. Figures are cached as PNG bytes and the player as its JSON
+payload, so a rerun that hits the cache draws nothing again.
 
 The trajectories themselves are a shared resource (``st.cache_resource``),
 not pickled data: each holds its optimizer, whose class may be a plugin
@@ -77,12 +77,12 @@ def plane(config: str) -> tuple[LossSurface, tuple[Any, ...]] | str:
 
 
 @st.cache_data(show_spinner=False, max_entries=ENTRIES)
-def player_page(config: str) -> str:
-    """The trajectory player over the loss landscape, as one HTML page (needs a :func:`plane`)."""
+def player_data(config: str) -> dict[str, Any]:
+    """The trajectory player's payload, the runs over the loss landscape (needs a :func:`plane`)."""
     surface, paths = plane(config)
     fig, ax = plots.surface_figure(surface)
     # Autoplay: the page opens on runs already moving, not on their start points.
-    return player.player_html(fig, ax, player.runs_from_trajectories(trajectories(config), paths), autoplay=True)
+    return player.player_data(fig, ax, player.runs_from_trajectories(trajectories(config), paths), autoplay=True)
 
 
 @st.cache_data(show_spinner=False, max_entries=ENTRIES)
@@ -117,8 +117,8 @@ def gallery_result(entry_id: str) -> gallery.Result:
 
 
 @st.cache_data(show_spinner=False, max_entries=ENTRIES)
-def gallery_player(entry_id: str) -> tuple[str, bytes, bytes] | str:
-    """A trajectory entry's player, landscape PNG and loss-curve PNG, buggy run first; or why there is no picture."""
+def gallery_player(entry_id: str) -> tuple[dict[str, Any], bytes, bytes] | str:
+    """A trajectory entry's player payload, landscape PNG and loss-curve PNG, buggy run first; or why there is no picture."""
     entry = gallery.get(entry_id)
     runs = [gallery_result(entry_id).buggy, gallery_result(entry_id).fixed]
     try:
@@ -126,9 +126,9 @@ def gallery_player(entry_id: str) -> tuple[str, bytes, bytes] | str:
     except ValueError as exc:
         return str(exc)
     fig, ax = plots.surface_figure(surface)
-    html = player.player_html(fig, ax, player.runs_from_trajectories(runs, paths))
+    data = player.player_data(fig, ax, player.runs_from_trajectories(runs, paths))
     landscape = plots.to_png(plots.surface_figure(surface, runs, paths)[0])
-    return html, landscape, plots.to_png(plots.loss_curves(runs, figsize=(6.4, 4.6)))
+    return data, landscape, plots.to_png(plots.loss_curves(runs, figsize=(6.4, 4.6)))
 
 
 @st.cache_data(show_spinner=False, max_entries=ENTRIES)

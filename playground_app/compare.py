@@ -7,7 +7,7 @@ the results table and each optimizer's update equations.
 import streamlit as st
 
 import optimizers
-from playground_app import cached, compare_form
+from playground_app import cached, compare_form, player_component
 from playground.training import stability
 from playground.viz import projection
 
@@ -67,8 +67,8 @@ with left:
     elif isinstance(plane, str):
         st.info(f"No picture of the trajectories: {plane}")
     else:
-        st.iframe(cached.player_page(config), height="content",
-                  alt="Trajectory player: the runs' paths over the loss contours, with play, pause and a step slider")
+        # The click (a start point) and the chosen step are for features to come.
+        player_component.show(cached.player_data(config), key="cmp.player")
         st.caption("Every run plays once when the results appear; press ▶ Play to watch again, or drag the "
                    "slider to go to any step. Stars mark the known minima.")
         if problem.dim != 2:

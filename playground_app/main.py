@@ -11,7 +11,8 @@ from playground_app import pages
 
 def run() -> None:
     """Lay out the app and run the page the URL names (the first page at the root URL)."""
-    st.set_page_config(page_title="optimizer-playground", page_icon=":material/insights:", layout="wide")
+    # An emoji icon: the browser draws it as an inline SVG, where a :material/ icon is fetched from a public font host.
+    st.set_page_config(page_title="optimizer-playground", page_icon="📈", layout="wide")
     navigation = st.navigation([
         st.Page(p.script, title=p.title, icon=p.icon, default=i == 0)
         for i, p in enumerate(pages.ALL)

@@ -1,6 +1,7 @@
 """Shared by the app tests and the app benchmark: open the app in AppTest, read what it shows."""
 from __future__ import annotations
 
+import json
 import math
 from pathlib import Path
 from typing import Any
@@ -24,6 +25,11 @@ def open_app(query: dict[str, Any] | None = None, timeout: float = 120) -> AppTe
 def exceptions(at: AppTest) -> list[str]:
     """The messages of exception elements on the page: a crash a user would see."""
     return [e.message for e in at.exception]
+
+
+def players(at: AppTest) -> list[dict[str, Any]]:
+    """The payloads of the trajectory players on the page (playground_app.player_component)."""
+    return [json.loads(e.proto.json) for e in at.get("bidi_component") if e.proto.component_name == "trajectory_player"]
 
 
 def shown_rows(at: AppTest) -> list[dict[str, Any]]:

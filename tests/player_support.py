@@ -2,11 +2,12 @@
 
 Runs come from the real runner; :func:`plane_runs` builds runs whose path is
 known exactly (for the projection), and the browser helpers drive Debian's
-Chromium through Playwright.
+Chromium through Playwright and find a player on a page by its root element.
 """
 from __future__ import annotations
 
 import dataclasses
+import re
 
 import numpy as np
 
@@ -65,8 +66,8 @@ def benchmark_runs(n_runs: int = 6, steps: int = 500):
 
 
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
 
 def launch_chromium(playwright):
@@ -74,18 +75,46 @@ def launch_chromium(playwright):
     return playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
 
 
-def measure_fps(page, speed: str = "4") -> dict:
-    """Play the loaded player from frame 0 to the end at ``speed`` and report its frame rate.
+class PlayerOnPage:
+    """One player on a page, found by its root element: its controls, and its instance (the root's ``player``)."""
+
+    def __init__(self, page, index: int = 0):
+        self.page = page
+        self.root = page.locator(".tp-player").nth(index)
+        # Mounted: the module has run and attached the instance.
+        page.wait_for_function("root => root.player !== undefined", arg=self.root.element_handle())
+
+    def part(self, name: str):
+        """The control ``.tp-<name>`` of this player (play, prev, next, scrubber, step-counter, speed, legend)."""
+        return self.root.locator(".tp-" + name)
+
+    def js(self, expr: str):
+        """The value of ``expr``, a JS expression in which ``p`` is this player's instance."""
+        return self.root.evaluate(f"root => {{ const p = root.player; return {expr}; }}")
+
+    def wait(self, expr: str, timeout: float = 30_000) -> None:
+        """Until ``expr`` (as for :meth:`js`) is true."""
+        self.page.wait_for_function(f"root => {{ const p = root.player; return {expr}; }}",
+                                    arg=self.root.element_handle(), timeout=timeout)
+
+    def step(self) -> tuple[int, int]:
+        """The step counter's (k, N)."""
+        k, n = re.fullmatch(r"step (\d+) / (\d+)", self.part("step-counter").inner_text()).groups()
+        return int(k), int(n)
+
+
+def measure_fps(player: PlayerOnPage, speed: str = "4") -> dict:
+    """Play ``player`` from frame 0 to the end at ``speed`` and report its frame rate.
 
     fps is the rate of drawn frames between the first and last drawn
     requestAnimationFrame timestamps; at a speed whose frame advance exceeds
     the display rate every animation frame draws, so this is the rate the
     browser sustains.
     """
-    page.select_option("#speed", speed)
-    page.evaluate("player.show(0); player.resetStats()")
-    page.click("#play")
-    page.wait_for_function("player.frame() === player.frames.length - 1", timeout=120_000)
-    s = page.evaluate("player.stats()")
+    player.part("speed").select_option(speed)
+    player.js("(p.show(0), p.resetStats())")
+    player.part("play").click()
+    player.wait("p.frame() === p.frames.length - 1", timeout=120_000)
+    s = player.js("p.stats()")
     return {"fps": (s["drawn"] - 1) / (s["last"] - s["first"]) * 1000, "frames_drawn": s["drawn"],
             "draw_ms_per_frame": s["drawMs"] / s["drawn"], "longest_gap_ms": s["maxGap"]}

@@ -1,11 +1,9 @@
 """The Compare page in AppTest: what it shows equals what the library computes for the same config."""
-import json
-
 import numpy as np
 import pytest
 
 import optimizers
-from app_support import exceptions, library_rows, open_app, shown_rows, untimed
+from app_support import exceptions, library_rows, open_app, players, shown_rows, untimed
 from optimizers import HyperParam, Optimizer
 from playground.setups.comparison import Comparison
 from playground.training.run_spec import RunSpec
@@ -22,7 +20,7 @@ def test_default_page_shows_gd_momentum_and_adam_already_run():
     assert comparison_in_url(at) == cmp
     assert untimed(shown_rows(at)) == untimed(library_rows(cmp))
     assert [r["run"] for r in shown_rows(at)] == ["gd lr=0.1", "momentum lr=0.05", "adam lr=0.1"]
-    assert len(at.get("iframe")) == 1 and len(at.get("image")) == 1  # the player, the loss curves
+    assert len(players(at)) == 1 and len(at.get("image")) == 1  # the player, the loss curves
     assert [d.proto.label for d in at.get("download_button")] == [
         "Trajectories (PNG)", "Loss curves (PNG)", "Trajectories and losses (CSV)", "Download config (JSON)"]
     assert len(at.latex) == 3  # one set of update equations per optimizer
@@ -31,10 +29,8 @@ def test_default_page_shows_gd_momentum_and_adam_already_run():
 
 def test_player_plays_the_runs_over_the_contours():
     at = open_app()
-    (frame,) = at.get("iframe")
-    html = frame.proto.srcdoc
-    assert 'id="play"' in html and 'id="scrubber"' in html and "step 0 / 200" in html
-    data = json.loads(html.split('id="player-data">')[1].split("</script>")[0])
+    (data,) = players(at)
+    assert data["frames"][-1] == 200 and data["autoplay"]
     assert [r["label"] for r in data["runs"]] == ["gd lr=0.1", "momentum lr=0.05", "adam lr=0.1"]
 
 
@@ -59,7 +55,7 @@ def test_a_diverged_run_is_explained_and_the_others_still_show():
     (warning,) = at.warning
     k = int(rows[0]["diverged at"])
     assert f"diverged at step {k}: lr = 0.5 is above the stability bound 2/L = 0.414" in warning.value
-    assert exceptions(at) == [] and len(at.get("iframe")) == 1
+    assert exceptions(at) == [] and len(players(at)) == 1
 
 
 def test_a_copied_link_reproduces_the_same_runs():
@@ -110,8 +106,8 @@ def test_an_mlp_is_played_on_its_principal_plane():
     at = open_app(cmp.to_query())
     assert exceptions(at) == []
     assert untimed(shown_rows(at)) == untimed(library_rows(cmp))
-    html = at.get("iframe")[0].proto.srcdoc
-    assert "step 0 / 150" in html and html.count('"label":') == 2
+    (data,) = players(at)
+    assert data["frames"][-1] == 150 and len(data["runs"]) == 2
     assert any("15 parameters" in c.value and "directions in which they moved most" in c.value for c in at.caption)
 
 

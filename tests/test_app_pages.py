@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from app_support import exceptions, goto, library_rows, open_app, open_page, shown_rows, untimed
+from app_support import exceptions, goto, library_rows, open_app, open_page, players, shown_rows, untimed
 from playground import gallery
 from playground.setups.check import DEFAULT_MODEL, CheckSetup, worst_entries
 from playground.setups.comparison import Comparison
@@ -79,7 +79,7 @@ def test_gallery_opens_on_the_divergent_updater_buggy_beside_fixed():
     assert at.main.header[0].value == entry.title
     assert [c.value for c in at.code] == [entry.buggy_code.strip(), entry.fixed_code.strip()]
     assert at.info[0].value == entry.run().summary.replace("\n", "  \n")  # numbers from running both, not text
-    assert len(at.get("iframe")) == 1 and len(at.get("image")) == 1 and exceptions(at) == []
+    assert len(players(at)) == 1 and len(at.get("image")) == 1 and exceptions(at) == []
 
 
 @pytest.mark.parametrize("entry_id", gallery.ids())
@@ -90,7 +90,7 @@ def test_every_gallery_entry_shows_its_outcome(entry_id):
     result = entry.run()
     if entry.kind == "trajectory":
         assert at.info[-1].value == result.summary.replace("\n", "  \n")
-        assert len(at.get("iframe")) == 1
+        assert len(players(at)) == 1
     else:
         boxes = list(at.success) + list(at.warning) + list(at.error)
         assert {b.value.split("**")[1] for b in boxes} == {result.buggy.verdict, result.fixed.verdict}

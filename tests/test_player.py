@@ -13,8 +13,9 @@ from playground.viz import player, plots, projection
 
 
 def page_data(html):
-    """The JSON the page's script plays from."""
-    return json.loads(re.search(r'<script type="application/json" id="player-data">(.*?)</script>', html, re.S)[1])
+    """The JSON the page's script plays from (of its only player)."""
+    (payload,) = re.findall(r'<script type="application/json" class="tp-data">(.*?)</script>', html, re.S)
+    return json.loads(payload)
 
 
 def make_run(label, steps, xy=None, diverged_at=None):
@@ -63,7 +64,7 @@ def test_diverged_trajectory_is_cut_and_labelled():
     np.testing.assert_array_equal(run.steps, real.steps[:-1])
     assert run.diverged_at == real.diverged_at
     fig, ax = plots.contour(r, resolution=11)
-    html = player.player_html(fig, ax, [run])
+    html = player.standalone_html(fig, ax, [run])
     data = page_data(html)
     assert data["runs"][0]["divergedAt"] == real.diverged_at
     assert data["frames"][-1] == real.diverged_at  # the divergence gets a frame of its own
@@ -75,7 +76,7 @@ def test_finite_blow_up_keeps_its_last_point_within_canvas_limits():
     (run,) = player.runs_from_trajectories([descend(r, "huge", 100.0, 100)])
     assert run.diverged_at is not None and np.isfinite(run.xy).all()
     fig, ax = plots.contour(r, resolution=11)
-    xy = np.array(page_data(player.player_html(fig, ax, [run]))["runs"][0]["xy"])
+    xy = np.array(page_data(player.standalone_html(fig, ax, [run]))["runs"][0]["xy"])
     assert np.abs(xy).max() == 1e6  # one step lands ~1.7e6 px away: clamped
 
 
@@ -98,22 +99,60 @@ def test_runs_get_palette_colours_in_order():
     assert [r.color for r in runs] == [plots.run_color(i) for i in range(3)]
 
 
-def test_player_html_is_self_contained():
+def test_standalone_html_is_self_contained():
     q = problems.quadratic()
     fig, ax = plots.contour(q, resolution=11)
-    html = player.player_html(fig, ax, player.runs_from_trajectories([descend(q, "gd", 0.1, 20)]))
+    html = player.standalone_html(fig, ax, player.runs_from_trajectories([descend(q, "gd", 0.1, 20)]))
     assert not re.search(r"https?://", html)
-    assert re.findall(r'\bsrc="([^"]{0,22})', html) == ["data:image/png;base64,"]
-    for element in ['id="step-counter"', 'id="play"', 'id="scrubber"', 'id="speed"', 'id="legend"']:
-        assert element in html
-    assert "step 0 / 20" in html
+    assert not re.search(r"\b(src|href)=", html)  # the picture is in the data, set by the script
+    data = page_data(html)
+    assert data["image"].startswith("data:image/png;base64,") and data["frames"][-1] == 20
+    a = player.assets()
+    assert a.css in html and a.js in html and a.html in html  # inlined from the package's files
+    for part in ["tp-step-counter", "tp-play", "tp-scrubber", "tp-speed", "tp-legend"]:
+        assert f'class="{part}"' in a.html
+    assert not re.search(r"\bid=", html)  # no page-wide ids: several players share a page
 
 
-def test_player_html_carries_pixels_and_frame_indices():
+def test_a_page_holds_several_players_each_with_its_own_data():
+    q = problems.quadratic()
+    fig, ax = plots.contour(q, resolution=11, dpi=30)  # a small picture: these tests render it thrice
+    first = player.player_data(fig, ax, [make_run("a", [0, 1])])
+    second = player.player_data(fig, ax, [make_run("b", [0, 1, 2])])
+    html = player.page_html(first, second)
+    payloads = re.findall(r'<script type="application/json" class="tp-data">(.*?)</script>', html, re.S)
+    assert [json.loads(p) for p in payloads] == [first, second]
+    assert html.count('<div class="tp-embed">') == 2 and html.startswith("<!DOCTYPE html>")
+    notebook = player.Player(fig, ax, [make_run("a", [0, 1])])
+    assert notebook._repr_html_() == player.fragment_html(notebook.data)
+
+
+def test_the_payload_id_follows_the_content():
+    q = problems.quadratic()
+    fig, ax = plots.contour(q, resolution=11, dpi=30)  # a small picture: these tests render it thrice
+    runs = [make_run("a", [0, 1])]
+    plots.to_png(fig)  # constrained layout settles on the second draw: from then on, the same picture
+    assert player.player_data(fig, ax, runs)["id"] == player.player_data(fig, ax, runs)["id"]
+    assert player.player_data(fig, ax, runs)["id"] != player.player_data(fig, ax, runs, fps=10)["id"]
+
+
+def test_clicks_map_back_through_the_axes_limits_of_linear_axes_only():
+    q = problems.quadratic()
+    fig, ax = plots.contour(q, resolution=11)
+    data = player.player_data(fig, ax, [make_run("a", [0, 1])])
+    assert data["limits"] == {"x": list(ax.get_xlim()), "y": list(ax.get_ylim())}
+    left, top, width, height = data["clip"]
+    corner = player.pixel_coords(ax, np.array([[ax.get_xlim()[0], ax.get_ylim()[0]]]), data["height"])[0]
+    np.testing.assert_allclose(corner, [left, top + height], atol=0.01)  # limits sit at the clip box's edges
+    ax.set_xscale("log")
+    assert player.player_data(fig, ax, [make_run("a", [1, 2])])["limits"] is None
+
+
+def test_player_data_carries_pixels_and_frame_indices():
     q = problems.quadratic()
     fig, ax = plots.contour(q, resolution=11)
     runs = [make_run("a", [0, 1, 2], xy=np.array([[0.0, 0.0], [1.0, 0.5], [-1.0, 1.0]])), make_run("b", [0, 2])]
-    data = page_data(player.player_html(fig, ax, runs))
+    data = player.player_data(fig, ax, runs)
     assert data["frames"] == [0, 1, 2]
     assert data["runs"][1]["idx"] == [0, 0, 1]
     xy = np.array(data["runs"][0]["xy"]).reshape(-1, 2)
@@ -124,7 +163,7 @@ def test_player_html_carries_pixels_and_frame_indices():
 def test_labels_cannot_break_out_of_the_page():
     q = problems.quadratic()
     fig, ax = plots.contour(q, resolution=11)
-    html = player.player_html(fig, ax, [make_run("</script><b>__W__", [0, 1])])
+    html = player.standalone_html(fig, ax, [make_run("</script><b>__W__", [0, 1])])
     assert "</script><b>" not in html
     assert page_data(html)["runs"][0]["label"] == "</script><b>__W__"
 
@@ -139,10 +178,10 @@ def test_player_run_rejects_non_finite_points_and_bad_steps():
 
 
 @pytest.mark.parametrize("kwargs, match", [({"fps": 0}, "fps"), ({"height": 20}, "height")])
-def test_player_html_names_bad_options(kwargs, match):
+def test_player_data_names_bad_options(kwargs, match):
     fig, ax = plots.contour(problems.quadratic(), resolution=11)
     with pytest.raises(ValueError, match=match):
-        player.player_html(fig, ax, [make_run("a", [0, 1])], **kwargs)
+        player.player_data(fig, ax, [make_run("a", [0, 1])], **kwargs)
 
 
 def test_save_gif_writes_a_bounded_multi_frame_gif_and_leaves_the_figure_as_it_was(tmp_path):

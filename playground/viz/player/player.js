@@ -1,0 +1,223 @@
+// The trajectory player: paths drawn on canvases over a PNG of the loss contours.
+//
+// One instance per `.tp-player` root element; everything it touches is found
+// inside that root, so several players share a page. The instance is the
+// root's `player` property (see createPlayer for its API).
+//
+// Hosts: Streamlit's Custom Components v2 import this module and call its
+// default export with {parentElement, data, setStateValue, setTriggerValue};
+// a standalone page or notebook cell holds the markup and its data in a
+// `.tp-embed` element, mounted by the loop at the end of this file.
+
+const PLAY = "\u25B6 Play", PAUSE = "\u275A\u275A Pause";
+
+// Mount the player in `parentElement` (which holds player.html's markup) for
+// `data`, the JSON payload built by playground.viz.player.player_data. Called
+// again with the same payload (a Streamlit rerun), it leaves the playing
+// instance alone; with another, it replaces it. User events go to
+// setTriggerValue("click", {x, y}) and setStateValue("step", k) when given.
+export default function mountPlayer({ parentElement, data, setStateValue, setTriggerValue }) {
+  const root = parentElement.querySelector(".tp-player");
+  if (!root.player || root.player.id !== data.id) {
+    if (root.player) root.player.destroy();
+    root.player = createPlayer(root, data);
+  }
+  if (setStateValue && setTriggerValue) {
+    // The setters of the latest call: they carry the host's current ids.
+    root.player.onEvent = (name, value) => (name === "click" ? setTriggerValue : setStateValue)(name, value);
+    root.classList.add("tp-clickable");
+  }
+  return () => root.player.destroy();
+}
+
+// The player for `data` in `root`. Its API, for hosts, tests and benchmarks:
+// frames, frame(), show(i), play(), pause(), stats(), resetStats(),
+// destroy(), and onEvent(name, value), called (like the root's "tp-click"
+// and "tp-step" DOM events) when the user clicks the contours or chooses a
+// step by pausing, stepping or scrubbing.
+function createPlayer(root, data) {
+  const part = (name) => root.querySelector(".tp-" + name);
+  const W = data.width, H = data.height, frames = data.frames, F = frames.length;
+  const lw = 1.8 * data.pxPerPt, r = 3.6 * data.pxPerPt, fontPx = Math.round(9 * data.pxPerPt);
+  const trailCanvas = part("trails"), headCanvas = part("heads");
+  for (const canvas of [trailCanvas, headCanvas]) { canvas.width = W; canvas.height = H; }
+  part("background").src = data.image;
+  const trails = trailCanvas.getContext("2d"), heads = headCanvas.getContext("2d");
+  for (const ctx of [trails, heads]) { ctx.beginPath(); ctx.rect(...data.clip); ctx.clip(); }
+  const playBtn = part("play"), scrubber = part("scrubber"), counter = part("step-counter");
+  const speedSel = part("speed"), legend = part("legend"), plot = part("plot"), stage = part("stage");
+  scrubber.max = String(F - 1);
+  const runs = data.runs.map((run) => ({
+    label: run.label, color: run.color, xy: Float64Array.from(run.xy), idx: Int32Array.from(run.idx),
+    divergedAt: run.divergedAt, status: null, down: false,
+  }));
+
+  // Legend: built with textContent, so labels are never parsed as HTML.
+  legend.replaceChildren();
+  for (const run of runs) {
+    const entry = document.createElement("span"), sw = document.createElement("span");
+    const name = document.createElement("span"), status = document.createElement("span");
+    entry.className = "tp-entry"; sw.className = "tp-swatch"; sw.style.background = run.color;
+    name.textContent = run.label; status.className = "tp-status";
+    entry.append(sw, name, status); legend.append(entry); run.status = status;
+  }
+
+  let frame = 0, trailFrame = -1, playing = false, lastT = null, carry = 0, alive = true;
+  const stats = { drawn: 0, first: null, last: null, maxGap: 0, drawMs: 0 };
+  const api = { id: data.id, frames: frames, onEvent: null };
+
+  function emit(name, value) {
+    root.dispatchEvent(new CustomEvent("tp-" + name, { detail: value }));
+    if (api.onEvent) api.onEvent(name, value);
+  }
+
+  function isDown(run, f) { return run.divergedAt !== null && frames[f] >= run.divergedAt; }
+
+  // Trails only grow while playing forward: draw just the new segments on their
+  // own canvas, and redraw from scratch only when jumping back.
+  function drawTrails(from, to) {
+    if (from > to) { trails.clearRect(0, 0, W, H); from = -1; }
+    trails.lineWidth = lw; trails.lineCap = "round"; trails.lineJoin = "round";
+    for (const run of runs) {
+      const a = from < 0 ? -1 : run.idx[from], b = run.idx[to];
+      if (b < 0 || b === a) continue;
+      const xy = run.xy, s = Math.max(a, 0);
+      trails.strokeStyle = run.color;
+      trails.beginPath(); trails.moveTo(xy[2 * s], xy[2 * s + 1]);
+      for (let i = s + 1; i <= b; i++) trails.lineTo(xy[2 * i], xy[2 * i + 1]);
+      trails.stroke();
+      if (a < 0) {  // the run's start: a hollow ring
+        trails.beginPath(); trails.arc(xy[0], xy[1], r * 0.8, 0, 2 * Math.PI);
+        trails.fillStyle = "#fff"; trails.fill(); trails.lineWidth = lw * 0.8; trails.stroke(); trails.lineWidth = lw;
+      }
+    }
+  }
+
+  function drawHeads(f) {
+    heads.clearRect(0, 0, W, H);
+    heads.font = "600 " + fontPx + "px system-ui, sans-serif"; heads.textBaseline = "middle";
+    for (const run of runs) {
+      const k = run.idx[f];
+      const down = isDown(run, f);
+      if (down !== run.down) {  // touch the DOM only on change: it is slower than the canvas
+        run.down = down; run.status.textContent = down ? "diverged at step " + run.divergedAt : "";
+      }
+      if (k < 0) continue;
+      const x = run.xy[2 * k], y = run.xy[2 * k + 1];
+      heads.lineWidth = 1.5 * data.pxPerPt; heads.strokeStyle = "#fff"; heads.fillStyle = run.color;
+      if (down) {
+        heads.lineWidth = 2.2 * data.pxPerPt; heads.strokeStyle = run.color;
+        heads.beginPath(); heads.moveTo(x - r, y - r); heads.lineTo(x + r, y + r);
+        heads.moveTo(x + r, y - r); heads.lineTo(x - r, y + r); heads.stroke();
+        const text = "diverged at step " + run.divergedAt;
+        heads.lineWidth = 3; heads.strokeStyle = "rgba(255,255,255,0.9)";
+        heads.strokeText(text, x + 1.6 * r, y); heads.fillText(text, x + 1.6 * r, y);
+      } else {
+        heads.beginPath(); heads.arc(x, y, r, 0, 2 * Math.PI); heads.fill(); heads.stroke();
+      }
+    }
+  }
+
+  function show(f) {
+    frame = Math.max(0, Math.min(F - 1, f | 0));
+    drawTrails(trailFrame, frame); trailFrame = frame;
+    drawHeads(frame);
+    scrubber.value = String(frame);
+    counter.textContent = "step " + frames[frame] + " / " + frames[F - 1];
+  }
+
+  function setPlaying(on) {
+    const start = on && !playing && alive;  // one animation loop, however often play() is called
+    playing = on && alive; lastT = null; carry = 0;
+    playBtn.textContent = playing ? PAUSE : PLAY;
+    if (start) requestAnimationFrame(tick);
+  }
+
+  function tick(t) {
+    if (!playing) return;
+    // At most 100 ms per tick: after the tab was hidden (no animation frames),
+    // playback resumes where it was instead of jumping ahead by the time away.
+    if (lastT !== null) carry += Math.min(t - lastT, 100) / 1000 * data.fps * Number(speedSel.value);
+    lastT = t;
+    const step = Math.floor(carry);
+    if (step > 0) {
+      carry -= step;
+      const t0 = performance.now();
+      show(frame + step);
+      stats.drawMs += performance.now() - t0; stats.drawn += 1;
+      if (stats.last !== null) stats.maxGap = Math.max(stats.maxGap, t - stats.last);
+      if (stats.first === null) stats.first = t;
+      stats.last = t;
+      if (frame === F - 1) { setPlaying(false); return; }
+    }
+    requestAnimationFrame(tick);
+  }
+
+  // A chosen step: the frame the user paused, stepped or scrubbed to.
+  function chose() { emit("step", frames[frame]); }
+
+  // Every listener goes with destroy(), so a replaced instance leaves nothing behind.
+  const listening = new AbortController(), on = { signal: listening.signal };
+  playBtn.addEventListener("click", () => {
+    if (!playing && frame === F - 1) show(0);  // play again from the start
+    const pausing = playing;
+    setPlaying(!playing);
+    if (pausing) chose();
+  }, on);
+  part("prev").addEventListener("click", () => { setPlaying(false); show(frame - 1); chose(); }, on);
+  part("next").addEventListener("click", () => { setPlaying(false); show(frame + 1); chose(); }, on);
+  scrubber.addEventListener("input", () => { carry = 0; show(Number(scrubber.value)); }, on);
+  scrubber.addEventListener("change", chose, on);
+  root.addEventListener("keydown", (e) => {
+    if (e.target !== root) return;  // buttons, slider and select handle their own keys
+    if (e.key === " ") { e.preventDefault(); playBtn.click(); }
+    else if (e.key === "ArrowLeft") part("prev").click();
+    else if (e.key === "ArrowRight") part("next").click();
+  }, on);
+  // A click inside the axes reports its data coordinates (axes with linear
+  // scales only: data.limits is null otherwise).
+  headCanvas.addEventListener("click", (e) => {
+    if (!data.limits) return;
+    const box = headCanvas.getBoundingClientRect();
+    const px = (e.clientX - box.left) * W / box.width, py = (e.clientY - box.top) * H / box.height;
+    const [left, top, width, height] = data.clip, [x0, x1] = data.limits.x, [y0, y1] = data.limits.y;
+    const u = (px - left) / width, v = (top + height - py) / height;
+    if (u < 0 || u > 1 || v < 0 || v > 1) return;
+    emit("click", { x: x0 + u * (x1 - x0), y: y0 + v * (y1 - y0) });
+  }, on);
+
+  // Keep the image's aspect ratio; fit the space left by controls and legend
+  // when the player has a fixed height, else never grow beyond natural size.
+  const fixedHeight = data.fixedHeight !== null;
+  root.style.height = fixedHeight ? data.fixedHeight + "px" : "";
+  function fit() {
+    const availW = plot.clientWidth, availH = fixedHeight ? plot.clientHeight : Infinity;
+    const s = Math.min(availW / W, fixedHeight ? availH / H : 1);
+    if (!(s > 0)) return;
+    stage.style.width = (W * s) + "px"; stage.style.height = (H * s) + "px";
+    // Controls and legend as wide as the picture, so they line up under it.
+    part("controls").style.maxWidth = legend.style.maxWidth = (W * s) + "px";
+  }
+  const resizes = new ResizeObserver(fit);
+  resizes.observe(plot);
+  fit();
+
+  Object.assign(api, {
+    frame: () => frame, show: show, play: () => setPlaying(true), pause: () => setPlaying(false),
+    stats: () => Object.assign({}, stats),
+    resetStats: () => Object.assign(stats, { drawn: 0, first: null, last: null, maxGap: 0, drawMs: 0 }),
+    destroy: () => { setPlaying(false); alive = false; listening.abort(); resizes.disconnect(); },
+  });
+  show(0);
+  if (data.autoplay) setPlaying(true);
+  return api;
+}
+
+// Standalone pages and notebook cells: each `.tp-embed` holds the markup and a
+// JSON script with its data. Every cell carries this module, so mount only the
+// players not mounted yet.
+for (const embed of document.querySelectorAll(".tp-embed")) {
+  if (!embed.querySelector(".tp-player").player) {
+    mountPlayer({ parentElement: embed, data: JSON.parse(embed.querySelector("script.tp-data").textContent) });
+  }
+}

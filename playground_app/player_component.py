@@ -1,0 +1,46 @@
+"""The trajectory player in the app: the library's player mounted as a Custom Components v2 component.
+
+No iframe: the player's markup, style and module (:func:`playground.viz.player.assets`)
+are mounted in the page, in a shadow root, and its events come back to Python
+as the component's values. Why v2 is the player's host is in the docstring of
+:mod:`playground.viz.player`.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import streamlit as st
+
+from playground.viz import player
+
+_ASSETS = player.assets()
+# Registered once, at import: every mount below is an instance of this one component.
+_PLAYER = st.components.v2.component("trajectory_player", html=_ASSETS.html, css=_ASSETS.css, js=_ASSETS.js)
+
+
+@dataclass(frozen=True)
+class PlayerEvents:
+    """What the user did in one player.
+
+    ``click``: the data coordinates (x, y) of a click on the contours, in the
+    rerun that click caused only, else None. ``step``: the step the user last
+    chose by pausing, stepping or scrubbing (None until then), kept across
+    reruns for as long as the player shows the same runs.
+    """
+
+    click: tuple[float, float] | None
+    step: int | None
+
+
+def show(data: dict[str, Any], *, key: str) -> PlayerEvents:
+    """Mount the player for ``data`` (a :func:`~playground.viz.player.player_data` payload); return its events.
+
+    ``key`` names the player on its page. The element's key also carries the
+    payload's id, so other runs get a new player whose step starts unchosen,
+    while a rerun with the same runs keeps the one playing.
+    """
+    result = _PLAYER(key=f"{key}.{data['id']}", data=data,
+                     on_click_change=lambda: None, on_step_change=lambda: None)
+    click = result.click
+    return PlayerEvents(None if click is None else (float(click["x"]), float(click["y"])), result.step)

@@ -1,0 +1,121 @@
+"""Browser-test fixtures: one Chromium per session, and one Streamlit server, started only if a test asks for it.
+
+Starting Chromium costs about a second and the server with its first render
+several; the tests share both. Each test gets its own browser context
+(cookies, storage, routes), opened through :func:`new_page`, which fails the
+test if the page raised, logged a console error, or requested anything from
+a host other than its own: the app and the player must work offline, so
+every asset is served by the app itself or inlined (data: and blob: URLs).
+"""
+from __future__ import annotations
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+from player_support import CHROMIUM, launch_chromium
+
+ROOT = Path(__file__).resolve().parents[1]
+#: Inlined content: never a request to another host.
+LOCAL_SCHEMES = ("data:", "blob:")
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's headless Chromium, shared by every browser test; skipped where it or Playwright is missing."""
+    if not os.access(CHROMIUM, os.X_OK):
+        pytest.skip(f"no Chromium at {CHROMIUM} (apt-get install chromium)")
+    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed (pip install playwright)")
+    with sync_api.sync_playwright() as p:
+        b = launch_chromium(p)
+        yield b
+        b.close()
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def app_url(tmp_path_factory):
+    """The app served by `streamlit run` on a free port, for the whole session; stopped at its end, whatever happens."""
+    port = _free_port()
+    log_path = tmp_path_factory.mktemp("streamlit") / "server.log"
+    with open(log_path, "w") as log:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", "streamlit_app.py", "--server.port", str(port),
+             "--server.address", "127.0.0.1", "--server.headless", "true",
+             "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
+            cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        url = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                urllib.request.urlopen(url + "/_stcore/health", timeout=2)
+                break
+            except OSError:
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    pytest.fail(f"streamlit did not start (exit code {proc.poll()}):\n{log_path.read_text()[-2000:]}")
+                time.sleep(0.1)  # polling a port that is not open yet: nothing to wait on but time
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+@pytest.fixture()
+def new_page(browser):
+    """``new_page(url, width=, height=)``: a new page at ``url``, watched until the test ends.
+
+    Requests to another origin than ``url``'s are aborted and recorded, as are
+    uncaught exceptions and console errors; after the test, any of them fails it.
+    """
+    opened = []
+
+    def open_(url: str, *, width: int = 820, height: int = 760):
+        own = _origin(url)
+        context = browser.new_context(viewport={"width": width, "height": height})
+        problems: list[str] = []
+
+        def block(route):
+            problems.append(f"off-host request: {route.request.url}")
+            route.abort()
+
+        # Matched in the browser, so the page's own requests never make a round trip through Python.
+        context.route(re.compile(rf"^(?!{re.escape(own)}/)https?://"), block)
+        page = context.new_page()
+        # Routes see http(s) only; this catches any other scheme leaving the page.
+        page.on("request", lambda r: None if r.url.startswith((own, "http:", "https:", *LOCAL_SCHEMES))
+                else problems.append(f"off-host request: {r.url}"))
+        page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
+        page.on("console", lambda m: problems.append(f"console error: {m.text}") if m.type == "error" else None)
+        opened.append((context, problems))
+        page.goto(url)
+        return page
+
+    yield open_
+    found = []
+    for context, problems in opened:
+        context.close()
+        found += problems
+    assert found == [], found
