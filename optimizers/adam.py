@@ -60,6 +60,7 @@ class Adam(_AdamBase):
     """
 
     title = "Adam"
+    family = "adaptive"
     hyperparams = _adam_hyperparams(WEIGHT_DECAY)
     latex = (
         r"\begin{aligned}"
@@ -86,6 +87,7 @@ class AdamW(_AdamBase):
     """
 
     title = "AdamW"
+    family = "adaptive"
     decoupled = True
     hyperparams = _adam_hyperparams(
         HyperParam("weight_decay", 1e-2, "decoupled weight decay", low=0.0, widget_high=1.0)

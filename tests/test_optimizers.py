@@ -442,3 +442,75 @@ def test_a_state_made_for_other_params_is_refused_by_name():
         adam.step(np.zeros(2), np.zeros(2), adam.init(np.zeros(3)))
     with pytest.raises(ValueError, match="state has no buffer 'velocity'"):
         optimizers.Momentum(lr=0.1).step(np.zeros(2), np.zeros(2), adam.init(np.zeros(2)))
+
+
+# --- stability bounds: the optimizer knows its own ---------------------------------------------
+
+def quadratic_diverges(opt, L, steps=400):
+    """Whether ``opt`` blows up on f(x) = L x^2 / 2 from x = 1 (the curvature-L eigendirection)."""
+    p, s = np.array([1.0]), opt.init(np.array([1.0]))
+    for _ in range(steps):
+        p, s = opt.step(p, L * p, s)
+    return not abs(p[0]) < 1.0
+
+
+@pytest.mark.parametrize("name, hp", [
+    ("gd", {}), ("momentum", {"momentum": 0.9}), ("momentum", {"momentum": 0.5, "dampening": 0.5}),
+    ("momentum", {"momentum": 0.0, "dampening": 0.5}), ("nesterov", {"momentum": 0.9}),
+    ("momentum", {"momentum": 0.3, "nesterov": True}),
+])
+def test_lr_bound_separates_convergence_from_divergence_on_a_quadratic(name, hp):
+    L = 4.0
+    bound = optimizers.create(name, **hp).lr_bound(L)
+    assert bound is not None
+    assert not quadratic_diverges(optimizers.create(name, lr=0.97 * bound, **hp), L)
+    assert quadratic_diverges(optimizers.create(name, lr=1.03 * bound, **hp), L)
+
+
+@pytest.mark.parametrize("L", [4.9, 0.37])
+def test_lr_bound_formulas_and_their_words(L):
+    assert GD().lr_bound(L) == 2 / L and GD().lr_bound_text(L) == f"2/L = {2 / L:.3g}"
+    b = (2 + 2 * 0.9) / L
+    assert Momentum(momentum=0.9).lr_bound(L) == b
+    assert Momentum(momentum=0.9).lr_bound_text(L) == f"(2 + 2μ)/L = {b:.3g} (μ = 0.9)"
+    b = (2 + 2 * 0.5) / ((1 - 0.25) * L)
+    assert Momentum(momentum=0.5, dampening=0.25).lr_bound_text(L) == f"(2 + 2μ)/((1 - τ) L) = {b:.3g} (μ = 0.5, τ = 0.25)"
+    b = (2 + 2 * 0.8) / ((1 + 2 * 0.8) * L)
+    assert Nesterov(momentum=0.8).lr_bound(L) == b
+    assert Nesterov(momentum=0.8).lr_bound_text(L) == f"(2 + 2μ)/((1 + 2μ) L) = {b:.3g} (μ = 0.8)"
+    # torch keeps no velocity at momentum 0, so dampening cannot stretch the bound past GD's
+    assert Momentum(momentum=0.0, dampening=0.5).lr_bound(L) == 2 / L
+
+
+def test_a_plugin_subclassing_momentum_inherits_its_bound():
+    class MyMomentum(Momentum):
+        pass
+
+    assert MyMomentum(momentum=0.9).lr_bound(2.0) == Momentum(momentum=0.9).lr_bound(2.0) == 1.9
+
+
+def test_no_bound_where_none_is_known():
+    assert Momentum(momentum=0.9, weight_decay=0.1).lr_bound(2.0) is None
+    assert Momentum(momentum=1.0).lr_bound(2.0) is None and Momentum(momentum=1.0).lr_bound_text(2.0) is None
+    assert GD().lr_bound(None) is None and GD().lr_bound(0.0) is None and GD().lr_bound_text(None) is None
+    for name in ("adam", "adamw", "rmsprop", "adagrad"):
+        assert optimizers.create(name).lr_bound(2.0) is None and optimizers.create(name).lr_bound_text(2.0) is None
+
+
+def test_lr_bound_with_per_run_momenta_is_one_bound_per_run_and_no_single_text():
+    mus = np.array([0.0, 0.5, 0.9])
+    opt = Momentum(lr=np.array([0.1, 0.1, 0.1]), momentum=mus, dampening=np.array([0.5, 0.5, 0.0]))
+    assert_allclose(opt.lr_bound(2.0), [2 / 2.0, 3 / (0.5 * 2.0), 3.8 / 2.0], rtol=1e-15)
+    assert opt.lr_bound_text(2.0) is None
+    assert_allclose(Nesterov(momentum=mus[1:]).lr_bound(2.0), (2 + 2 * mus[1:]) / ((1 + 2 * mus[1:]) * 2.0))
+
+
+def test_lr_bound_agrees_with_the_stability_module_it_replaces():
+    # playground.stability still holds its own copy of these formulas until it calls lr_bound;
+    # the two must agree (except momentum 0 with dampening, where the copy overstates the bound).
+    from playground import stability
+    for opt in (GD(), Momentum(momentum=0.9), Momentum(momentum=0.5, dampening=0.3), Nesterov(momentum=0.7),
+                Momentum(momentum=0.9, weight_decay=0.1), Momentum(momentum=1.0), Adam()):
+        for L in (0.5, 4.9, None):
+            assert opt.lr_bound(L) == stability.lr_bound(opt, L), (opt, L)
+            assert opt.lr_bound_text(L) == stability.bound_text(opt, L), (opt, L)
