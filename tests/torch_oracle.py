@@ -111,6 +111,39 @@ CASES: dict[str, list[tuple[str, dict[str, Any], str]]] = {
         ("decay", {"lr": 0.3, "lr_decay": 0.05, "initial_accumulator_value": 0.2, "weight_decay": 0.1,
                    "eps": 0.001}, "vector"),
     ],
+    "asgd": [
+        ("dict", {"lr": 0.05}, "dict"),
+        # averaging from step 100, with a step size that visibly decays
+        ("averaged", {"lr": 0.1, "lambd": 0.05, "alpha": 0.6, "t0": 100.0, "weight_decay": 0.01}, "vector"),
+    ],
+    "nadam": [
+        ("dict", {"lr": 0.02}, "dict"),
+        ("wd", {"lr": 0.02, "betas": [0.8, 0.9], "momentum_decay": 0.05, "weight_decay": 0.1}, "vector"),
+        ("decoupled", {"lr": 0.02, "weight_decay": 0.3, "decoupled_weight_decay": True}, "vector"),
+    ],
+    "radam": [
+        # beta2 = 0.999 keeps rho_t <= 5 for the first 6 steps, then rectifies
+        ("dict", {"lr": 0.02}, "dict"),
+        ("wd", {"lr": 0.02, "betas": [0.5, 0.9], "eps": 0.001, "weight_decay": 0.1}, "vector"),
+        ("decoupled", {"lr": 0.02, "weight_decay": 0.3, "decoupled_weight_decay": True}, "vector"),
+    ],
+    "adamax": [
+        ("dict", {"lr": 0.02}, "dict"),
+        ("wd", {"lr": 0.05, "betas": [0.5, 0.8], "eps": 0.001, "weight_decay": 0.1}, "vector"),
+    ],
+    "adadelta": [
+        ("dict", {}, "dict"),
+        ("wd", {"lr": 0.5, "rho": 0.5, "eps": 1e-4, "weight_decay": 0.1}, "vector"),
+    ],
+    "rprop": [
+        ("dict", {"lr": 0.01}, "dict"),
+        ("clipped", {"lr": 0.1, "etas": [0.25, 1.5], "step_sizes": [0.001, 0.2]}, "vector"),
+    ],
+    "lion": [
+        ("dict", {"lr": 0.001}, "dict"),
+        ("wd", {"lr": 0.003, "betas": [0.8, 0.95], "weight_decay": 0.5}, "vector"),
+        ("decoupled", {"lr": 0.003, "weight_decay": 0.001, "decoupled_weight_decay": True}, "vector"),
+    ],
 }
 
 
