@@ -27,12 +27,16 @@ from .adamax import Adamax  # noqa: E402  isort: skip
 from .rmsprop import RMSProp  # noqa: E402  isort: skip
 from .adagrad import AdaGrad  # noqa: E402  isort: skip
 from .adadelta import Adadelta  # noqa: E402  isort: skip
+from .adafactor import Adafactor  # noqa: E402  isort: skip
 # sign-based
 from .rprop import Rprop  # noqa: E402  isort: skip
 from .lion import Lion  # noqa: E402  isort: skip
+from .muon import Muon  # noqa: E402  isort: skip
+# schedule-free
+from .schedulefree import AdamWScheduleFree, SGDScheduleFree  # noqa: E402  isort: skip
 
 __all__ = [
-    "ASGD", "ENTRY_POINT_GROUP", "FAMILIES", "AdaGrad", "Adadelta", "Adam", "AdamW", "Adamax", "GD", "HyperParam",
-    "Lion", "Momentum", "NAdam", "Nesterov", "Optimizer", "RAdam", "RMSProp", "Rprop", "State", "available",
-    "create", "get", "register",
+    "ASGD", "ENTRY_POINT_GROUP", "FAMILIES", "AdaGrad", "Adadelta", "Adafactor", "Adam", "AdamW",
+    "AdamWScheduleFree", "Adamax", "GD", "HyperParam", "Lion", "Momentum", "Muon", "NAdam", "Nesterov", "Optimizer",
+    "RAdam", "RMSProp", "Rprop", "SGDScheduleFree", "State", "available", "create", "get", "register",
 ]

@@ -13,8 +13,9 @@ from optimizers import HyperParam, Optimizer, registry
 
 # Menu order: grouped by family, classic first.
 BUILTINS = ["gd", "momentum", "nesterov", "asgd",
-            "adam", "adamw", "nadam", "radam", "adamax", "rmsprop", "adagrad", "adadelta",
-            "rprop", "lion"]
+            "adam", "adamw", "nadam", "radam", "adamax", "rmsprop", "adagrad", "adadelta", "adafactor",
+            "rprop", "lion", "muon",
+            "sgd_schedulefree", "adamw_schedulefree"]
 
 
 @pytest.fixture(autouse=True)

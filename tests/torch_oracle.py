@@ -144,6 +144,30 @@ CASES: dict[str, list[tuple[str, dict[str, Any], str]]] = {
         ("wd", {"lr": 0.003, "betas": [0.8, 0.95], "weight_decay": 0.5}, "vector"),
         ("decoupled", {"lr": 0.003, "weight_decay": 0.001, "decoupled_weight_decay": True}, "vector"),
     ],
+    "adafactor": [
+        # the weights are factored (row and column means), the bias is not
+        ("dict", {}, "dict"),
+        ("wd", {"lr": 0.05, "beta2_decay": -0.5, "eps": [1e-10, 0.01], "d": 1.5, "weight_decay": 0.1}, "vector"),
+        ("matrix", {"lr": 0.05, "beta2_decay": -0.6}, "matrix"),
+    ],
+    "muon": [
+        # matrices by torch.optim.Muon (Newton-Schulz in float64), the bias by torch.optim.AdamW
+        ("dict", {"lr": 0.02, "adamw_lr": 0.01}, "dict"),
+        ("dict-plain", {"lr": 0.01, "momentum": 0.9, "nesterov": False, "weight_decay": 0.0,
+                        "adjust_lr_fn": "match_rms_adamw", "ns_steps": 3, "adamw_lr": 0.02,
+                        "adamw_betas": [0.8, 0.99], "adamw_eps": 1e-8, "adamw_weight_decay": 0.1}, "dict"),
+        ("matrix", {"lr": 0.02}, "matrix"),
+    ],
+    "sgd_schedulefree": [
+        ("dict", {"lr": 0.05}, "dict"),
+        ("warmup", {"lr": 0.1, "momentum": 0.8, "weight_decay": 0.01, "warmup_steps": 20, "r": 1.0,
+                    "weight_lr_power": 1.0}, "vector"),
+    ],
+    "adamw_schedulefree": [
+        ("dict", {"lr": 0.02}, "dict"),
+        ("warmup", {"lr": 0.05, "betas": [0.8, 0.99], "eps": 1e-6, "weight_decay": 0.1, "warmup_steps": 10,
+                    "r": 0.5}, "vector"),
+    ],
 }
 
 
