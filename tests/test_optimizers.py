@@ -18,6 +18,9 @@ import optimizers
 from optimizers import AdaGrad, Adam, AdamW, GD, Momentum, Nesterov, RMSProp
 
 BUILTINS = ["gd", "momentum", "nesterov", "adam", "adamw", "rmsprop", "adagrad"]
+NEW = ["asgd", "nadam", "radam", "adamax", "adadelta", "adafactor", "rprop", "lion", "muon", "sgd_schedulefree",
+       "adamw_schedulefree"]
+ALL = BUILTINS + NEW
 
 # One configuration per option that changes the update, so every code path is stepped.
 CONFIGS = [
@@ -297,6 +300,32 @@ PER_RUN = [
     ("rmsprop", {"lr": [0.01, 0.1, 0.001], "alpha": [0.99, 0.5, 0.3], "centered": True}),
     ("adagrad", {"lr": [0.1, 0.5, 0.01], "lr_decay": [0.0, 0.1, 0.5], "weight_decay": [0.0, 0.1, 0.01],
                  "initial_accumulator_value": [0.0, 0.1, 1.0], "eps": [1e-10, 1e-3, 1e-6]}),
+    ("asgd", {"lr": [0.05, 0.1, 0.01], "lambd": [0.0, 0.1, 0.01], "t0": [0.0, 2.0, 1e6],
+              "weight_decay": [0.0, 0.1, 0.01]}),
+    ("nadam", {"lr": [0.01, 0.1, 0.001], "betas": ([0.9, 0.3, 0.0], [0.999, 0.7, 0.5]),
+               "momentum_decay": [4e-3, 0.5, 0.0], "weight_decay": [0.0, 0.1, 0.01]}),
+    ("nadam", {"lr": [0.01, 0.1, 0.001], "weight_decay": [0.0, 0.1, 0.5], "decoupled_weight_decay": True}),
+    # beta2 0.5 and 0.9 rectify from the first steps, 0.999 stays in the warmup: both branches at once
+    ("radam", {"lr": [0.01, 0.1, 0.001], "betas": ([0.9, 0.3, 0.5], [0.999, 0.5, 0.9]),
+               "weight_decay": [0.0, 0.1, 0.01]}),
+    ("adamax", {"lr": [0.01, 0.1, 0.001], "betas": ([0.9, 0.3, 0.0], [0.999, 0.7, 0.5]),
+                "eps": [1e-8, 1e-3, 1e-6], "weight_decay": [0.0, 0.1, 0.01]}),
+    ("adadelta", {"lr": [1.0, 0.5, 0.1], "rho": [0.9, 0.5, 0.0], "eps": [1e-6, 1e-3, 1e-4],
+                  "weight_decay": [0.0, 0.1, 0.01]}),
+    ("adafactor", {"lr": [0.01, 0.1, 0.001], "beta2_decay": [-0.8, -0.5, -1.0], "d": [1.0, 2.0, 1.5],
+                   "eps": ([1e-30, 1e-3, 1e-10], [1e-3, 1e-2, 1e-4]), "weight_decay": [0.0, 0.1, 0.01]}),
+    ("rprop", {"lr": [0.01, 0.1, 0.001], "etas": ([0.5, 0.3, 0.9], [1.2, 2.0, 1.1]),
+               "step_sizes": ([1e-6, 1e-3, 1e-4], [50.0, 0.2, 1.0])}),
+    ("lion", {"lr": [1e-3, 1e-2, 1e-4], "betas": ([0.9, 0.5, 0.0], [0.99, 0.7, 1.0]), "weight_decay": [0.0, 0.1, 1.0]}),
+    ("lion", {"lr": [1e-3, 1e-2, 1e-4], "weight_decay": [0.0, 0.1, 1.0], "decoupled_weight_decay": True}),
+    ("muon", {"lr": [0.02, 0.1, 0.001], "momentum": [0.95, 0.5, 0.0], "weight_decay": [0.1, 0.0, 0.5],
+              "eps": [1e-7, 1e-3, 1e-9], "adamw_lr": [3e-4, 1e-2, 1e-1],
+              "adamw_betas": ([0.9, 0.5, 0.0], [0.95, 0.9, 0.5]), "adamw_weight_decay": [0.0, 0.1, 0.01]}),
+    ("muon", {"lr": [0.02, 0.1, 0.001], "nesterov": False, "adjust_lr_fn": "match_rms_adamw"}),
+    ("sgd_schedulefree", {"lr": [1.0, 0.1, 0.5], "momentum": [0.9, 0.5, 0.1], "weight_decay": [0.0, 0.1, 0.01],
+                          "r": [0.0, 1.0, 2.0], "weight_lr_power": [2.0, 0.0, 1.0], "warmup_steps": 3}),
+    ("adamw_schedulefree", {"lr": [0.0025, 0.1, 0.01], "betas": ([0.9, 0.5, 0.1], [0.999, 0.9, 0.0]),
+                            "eps": [1e-8, 1e-3, 1e-6], "weight_decay": [0.0, 0.1, 0.01], "r": [0.0, 1.0, 2.0]}),
 ]
 
 
@@ -313,17 +342,22 @@ def run_r(hp, r):
 @pytest.mark.parametrize("name, hp", PER_RUN, ids=[f"{n}-{i}" for i, (n, _) in enumerate(PER_RUN)])
 def test_per_run_hyperparameters_equal_separate_runs(name, hp):
     rng = np.random.default_rng(7)
-    # A (R, R) block: a per-run value broadcast along the wrong axis would fit silently.
+    # A (R, R) block: a per-run value broadcast along the wrong axis would fit silently. Per run
+    # it is a vector and (R, 2, 4) a matrix, which Muon and Adafactor must tell apart.
     shapes_ = {"w": (R, R), "b": (R, 2, 4)}
     p0 = {k: rng.normal(size=s) for k, s in shapes_.items()}
     grads = [{k: rng.normal(size=s) for k, s in shapes_.items()} for _ in range(5)]
-    together, state = run(optimizers.create(name, **as_arrays(hp)), p0, grads)
+    batched = optimizers.create(name, **as_arrays(hp))
+    together, state = run(batched, p0, grads)
+    x_together = batched.eval_params(together, state)
     for r in range(R):
         opt = optimizers.create(name, **run_r(hp, r))
         alone, alone_state = run(opt, {k: v[r] for k, v in p0.items()}, [{k: v[r] for k, v in g.items()}
                                                                          for g in grads])
+        x_alone = opt.eval_params(alone, alone_state)
         for k in shapes_:
             close(together[k][r], alone[k])
+            close(x_together[k][r], x_alone[k])
             for b in opt.buffers:
                 close(state.buffers[b][k][r], alone_state.buffers[b][k])
 
@@ -344,7 +378,7 @@ def test_per_run_learning_rates_are_part_of_equality():
 
 # --- validation -------------------------------------------------------------------------------
 
-ALL_LR = [(n, {"lr": v}, "lr", "(0, inf)") for n in BUILTINS for v in (0.0, -0.1, np.inf, np.nan)]
+ALL_LR = [(n, {"lr": v}, "lr", "(0, inf)") for n in ALL for v in (0.0, -0.1, np.inf, np.nan)]
 BAD = ALL_LR + [
     (n, {"betas": b}, label, "[0, 1)")
     for n in ("adam", "adamw")
@@ -371,6 +405,31 @@ BAD = ALL_LR + [
     ("adam", {"betas": 0.9}, "betas", "[0, 1)"),
     ("gd", {"lr": np.array([0.1, -0.1])}, "lr", "(0, inf)"),
     ("adam", {"betas": (np.array([0.9, 1.0]), np.array([0.9, 0.9]))}, "betas[0]", "[0, 1)"),
+    ("asgd", {"t0": -1.0}, "t0", "[0, inf)"),
+    ("asgd", {"lambd": -0.1}, "lambd", "[0, inf)"),
+    ("nadam", {"momentum_decay": -0.1}, "momentum_decay", "[0, inf)"),
+    ("nadam", {"decoupled_weight_decay": 1}, "decoupled_weight_decay", "True or False"),
+    ("radam", {"betas": (0.9, 1.0)}, "betas[1]", "[0, 1)"),
+    ("adadelta", {"rho": 1.5}, "rho", "[0, 1]"),
+    ("adafactor", {"d": 0.5}, "d", "[1, inf)"),
+    ("adafactor", {"beta2_decay": 0.1}, "beta2_decay", "(-inf, 0]"),
+    ("adafactor", {"eps": (-1.0, 1e-3)}, "eps[0]", "[0, inf)"),
+    # torch: 0 < etaminus < 1 < etaplus
+    ("rprop", {"etas": (1.5, 1.2)}, "etas[0]", "(0, 1)"),
+    ("rprop", {"etas": (0.5, 0.9)}, "etas[1]", "(1, inf)"),
+    ("rprop", {"step_sizes": (1.0, 0.1)}, "step_sizes", "must not exceed"),
+    ("lion", {"betas": (1.5, 0.99)}, "betas[0]", "[0, 1]"),
+    ("muon", {"ns_steps": 100}, "ns_steps", "[0, 99]"),
+    ("muon", {"ns_steps": 2.5}, "ns_steps", "whole number"),
+    ("muon", {"adjust_lr_fn": "spectral"}, "adjust_lr_fn", "one of 'original', 'match_rms_adamw'"),
+    ("muon", {"momentum": 1.0}, "momentum", "[0, 1)"),
+    ("muon", {"adamw_lr": 0.0}, "adamw_lr", "(0, inf)"),
+    ("muon", {"adamw_betas": (0.9, 1.0)}, "adamw_betas[1]", "[0, 1)"),
+    ("sgd_schedulefree", {"momentum": 0.0}, "momentum", "(0, 1)"),
+    ("sgd_schedulefree", {"warmup_steps": -1}, "warmup_steps", "[0, inf)"),
+    # the average is recovered from y and z by dividing by beta1
+    ("adamw_schedulefree", {"betas": (0.0, 0.999)}, "betas[0]", "(0, 1)"),
+    ("adamw_schedulefree", {"weight_lr_power": -1.0}, "weight_lr_power", "[0, inf)"),
 ]
 
 
@@ -391,7 +450,7 @@ def test_unknown_keywords_are_rejected_listing_the_valid_ones(name, hp):
     assert repr(next(iter(hp))) in message and "lr" in message, message
 
 
-@pytest.mark.parametrize("name", BUILTINS)
+@pytest.mark.parametrize("name", ALL)
 def test_every_declared_default_passes_its_own_validation(name):
     cls = optimizers.get(name)
     assert [h.name for h in cls.hyperparams] == list(dict.fromkeys(h.name for h in cls.hyperparams))
@@ -403,7 +462,7 @@ def test_every_declared_default_passes_its_own_validation(name):
 
 # --- mismatched params and grad ---------------------------------------------------------------
 
-@pytest.mark.parametrize("name", BUILTINS)
+@pytest.mark.parametrize("name", ALL)
 def test_grad_of_another_shape_is_refused_naming_both_shapes(name):
     opt = optimizers.create(name)
     p = np.zeros((2, 3))
@@ -411,26 +470,29 @@ def test_grad_of_another_shape_is_refused_naming_both_shapes(name):
         opt.step(p, np.zeros((3, 2)), opt.init(p))
 
 
-@pytest.mark.parametrize("name", BUILTINS)
+@pytest.mark.parametrize("name", ALL)
 def test_grad_dict_with_other_keys_is_refused_naming_the_keys(name):
     opt = optimizers.create(name)
-    p = {"w": np.zeros(3), "b": np.zeros(1)}
+    m = np.zeros((2, 2))  # a matrix, so that Muon accepts the params
+    p = {"w": np.zeros(3), "b": np.zeros(1), "m": m}
     with pytest.raises(ValueError, match=r"missing \['b'\], unexpected \['bias'\]"):
-        opt.step(p, {"w": np.zeros(3), "bias": np.zeros(1)}, opt.init(p))
+        opt.step(p, {"w": np.zeros(3), "bias": np.zeros(1), "m": m}, opt.init(p))
     with pytest.raises(ValueError, match=r"grad\['b'\] has shape \(2,\) but params\['b'\] has shape \(1,\)"):
-        opt.step(p, {"w": np.zeros(3), "b": np.zeros(2)}, opt.init(p))
+        opt.step(p, {"w": np.zeros(3), "b": np.zeros(2), "m": m}, opt.init(p))
     with pytest.raises(ValueError, match="params is a dict but grad is an array"):
-        opt.step(p, np.zeros(4), opt.init(p))
+        opt.step(p, np.zeros(8), opt.init(p))
 
 
 # --- documentation ----------------------------------------------------------------------------
 
-@pytest.mark.parametrize("name", BUILTINS)
+@pytest.mark.parametrize("name", ALL)
 def test_each_optimizer_documents_its_equations(name):
     cls = optimizers.get(name)
-    assert "Equations::" in cls.__doc__
+    # The equations are written once, in LaTeX; the docstrings of the newer optimizers point there.
+    assert "Equations::" in cls.__doc__ if name in BUILTINS else ":attr:`latex`" in cls.__doc__
     assert cls.latex.strip() and r"\gamma" in cls.latex  # the learning rate, gamma as in torch's docs
-    assert cls.title and cls.name == name
+    assert r"\theta_t" in cls.latex and cls.latex.count("{") == cls.latex.count("}")
+    assert cls.title and cls.name == name and cls.family in optimizers.FAMILIES
 
 
 def test_a_state_made_for_other_params_is_refused_by_name():
