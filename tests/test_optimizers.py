@@ -255,7 +255,7 @@ def test_results_do_not_share_memory_with_the_caller(name, hp):
 
 
 def test_init_starts_the_step_count_at_zero():
-    for name in BUILTINS:
+    for name in ALL:
         opt = optimizers.create(name)
         s = opt.init({"w": np.ones((2, 3)), "b": np.zeros(3)})
         assert s.t == 0
@@ -576,3 +576,282 @@ def test_lr_bound_agrees_with_the_stability_module_it_replaces():
         for L in (0.5, 4.9, None):
             assert opt.lr_bound(L) == stability.lr_bound(opt, L), (opt, L)
             assert opt.lr_bound_text(L) == stability.bound_text(opt, L), (opt, L)
+
+
+# --- the newer optimizers: purity and trees (deterministic, to keep the suite fast) -----------
+
+NEW_CONFIGS = [
+    ("asgd", {"lr": 0.05, "lambd": 0.01, "t0": 1.0}),  # averaging from step 2
+    ("nadam", {"lr": 0.01, "weight_decay": 0.1}),
+    ("nadam", {"lr": 0.01, "weight_decay": 0.1, "decoupled_weight_decay": True}),
+    ("radam", {"lr": 0.01, "betas": (0.9, 0.5), "weight_decay": 0.1}),  # rectified from step 2
+    ("radam", {"lr": 0.01, "weight_decay": 0.1, "decoupled_weight_decay": True}),
+    ("adamax", {"lr": 0.01, "weight_decay": 0.1}),
+    ("adadelta", {"weight_decay": 0.1}),
+    ("adafactor", {"weight_decay": 0.1}),
+    ("rprop", {}),
+    ("lion", {"lr": 1e-3, "weight_decay": 0.1}),
+    ("muon", {"lr": 0.02}),
+    ("muon", {"lr": 0.02, "nesterov": False, "adjust_lr_fn": "match_rms_adamw", "adamw_weight_decay": 0.1}),
+    ("sgd_schedulefree", {"lr": 0.1, "warmup_steps": 2, "weight_decay": 0.1}),
+    ("adamw_schedulefree", {"lr": 0.01, "weight_decay": 0.1, "r": 1.0}),
+]
+NEW_IDS = [f"{n}-{i}" for i, (n, _) in enumerate(NEW_CONFIGS)]
+
+
+def mixed_tree(rng):
+    """A matrix, a vector, a scalar and a 3-D block: every case the rank-aware rules distinguish."""
+    return {"W": rng.normal(size=(3, 2)), "b": rng.normal(size=2), "s": rng.normal(size=()),
+            "T": rng.normal(size=(2, 2, 3))}
+
+
+@pytest.mark.parametrize("name, hp", NEW_CONFIGS, ids=NEW_IDS)
+def test_newer_optimizers_are_pure_deterministic_and_share_no_memory(name, hp):
+    rng = np.random.default_rng(3)
+    p0, grads = mixed_tree(rng), [mixed_tree(rng) for _ in range(4)]
+    opt = optimizers.create(name, **hp)
+    p, s = run(opt, p0, grads[:3])
+    snapshot = copy.deepcopy((p0, grads, p, s))
+    p_next, s_next = opt.step(p, grads[3], s)
+    x = opt.eval_params(p_next, s_next)
+    again = opt.step(p, grads[3], s)
+    rerun = run(optimizers.create(name, **hp), p0, grads)
+    assert same_tree(p0, snapshot[0]) and all(same_tree(g, h) for g, h in zip(grads, snapshot[1]))
+    assert same_tree(p, snapshot[2]) and same_state(s, snapshot[3]), "step mutated its params or state"
+    assert same_tree(again[0], p_next) and same_state(again[1], s_next)
+    assert same_tree(rerun[0], p_next) and same_state(rerun[1], s_next)
+    assert not same_tree(p_next, p), "a step that does not move"
+    kept = copy.deepcopy((p_next, s_next))
+    # A caller editing its arrays, or an averaged evaluation point, in place (for other
+    # optimizers the evaluation point is p_next itself).
+    for tree in (p, grads[3]) + ((x,) if x is not p_next else ()):
+        for v in tree.values():
+            if isinstance(v, np.ndarray):  # a 0-d block comes back as an immutable numpy scalar
+                v[...] = 7.0
+    assert same_tree(p_next, kept[0]) and same_state(s_next, kept[1])
+
+
+@pytest.mark.parametrize("name, hp", [c for c in NEW_CONFIGS if c[0] != "muon"],
+                         ids=[i for i, c in zip(NEW_IDS, NEW_CONFIGS) if c[0] != "muon"])
+def test_newer_optimizers_step_each_dict_block_like_a_lone_array(name, hp):
+    rng = np.random.default_rng(4)
+    p0, grads = mixed_tree(rng), [mixed_tree(rng) for _ in range(3)]
+    opt = optimizers.create(name, **hp)
+    together, state = run(opt, p0, grads)
+    for k in p0:
+        alone, alone_state = run(opt, p0[k], [g[k] for g in grads])
+        close(together[k], alone)
+        for b in opt.buffers:
+            assert np.array_equal(state.buffers[b][k], alone_state.buffers[b])
+
+
+# --- the run axis ------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("name, hp", [("muon", {"lr": 0.05, "adamw_lr": 0.01}), ("adafactor", {"lr": 0.05})])
+def test_runs_declared_at_init_keep_each_blocks_own_rank(name, hp):
+    # Scalar hyperparameters, so only runs= can say that the leading axis is runs.
+    rng = np.random.default_rng(5)
+    shapes_ = {"W": (R, 2, 3), "b": (R, 3)}
+    p0 = {k: rng.normal(size=v) for k, v in shapes_.items()}
+    grads = [{k: rng.normal(size=v) for k, v in shapes_.items()} for _ in range(4)]
+    opt = optimizers.create(name, **hp)
+    p, s = p0, opt.init(p0, runs=R)
+    assert s.batched
+    for g in grads:
+        p, s = opt.step(p, g, s)
+    assert s.batched
+    for r in range(R):
+        alone, _ = run(opt, {k: v[r] for k, v in p0.items()}, [{k: v[r] for k, v in g.items()} for g in grads])
+        for k in shapes_:
+            close(p[k][r], alone[k])
+    # Without runs=, the same arrays are a 3-D tensor and a matrix, and step differently.
+    unbatched, _ = run(opt, p0, grads)
+    assert not np.allclose(unbatched["b"], p["b"])
+
+
+def test_the_run_axis_survives_a_state_rebuilt_without_it():
+    # The sweep rebuilds states as State(t, buffers) when it drops diverged runs; its
+    # per-run hyperparameters still say that the leading axis is runs.
+    opt = optimizers.create("adafactor", lr=np.array([0.01, 0.1, 0.05]))
+    rng = np.random.default_rng(6)
+    p = {"W": rng.normal(size=(R, 2, 3)), "b": rng.normal(size=(R, 3))}
+    s = opt.init(p)
+    assert s.batched and s.buffers["variance"]["b"].shape == (R, 3)  # the bias is a vector per run
+    rebuilt = optimizers.State(s.t, s.buffers)
+    a = opt.step(p, p, s)[0]
+    b = opt.step(p, p, rebuilt)[0]
+    assert all(np.array_equal(a[k], b[k]) for k in p)
+
+
+def test_runs_must_match_every_blocks_leading_axis():
+    opt = optimizers.create("adam")
+    with pytest.raises(ValueError, match=r"runs=3 but params\['b'\] has shape \(2,\)"):
+        opt.init({"W": np.zeros((3, 2)), "b": np.zeros(2)}, runs=3)
+    with pytest.raises(ValueError, match="runs=2 but params has shape"):
+        opt.init(np.zeros(()), runs=2)
+    for bad in (0, -1, 1.5, True):
+        with pytest.raises(ValueError, match="Invalid runs"):
+            opt.init(np.zeros((2, 2)), runs=bad)
+    assert not opt.init(np.zeros((2, 2))).batched and opt.init(np.zeros((2, 2)), runs=2).batched
+
+
+def test_a_state_with_factored_buffers_made_for_other_params_is_refused_by_name():
+    opt = optimizers.create("adafactor")
+    with pytest.raises(ValueError, match=r"state buffer 'row_var' has shape \(3, 1\) but params of shape \(2, 3\)"):
+        opt.step(np.zeros((2, 3)), np.zeros((2, 3)), opt.init(np.zeros((3, 3))))
+    with pytest.raises(ValueError, match="state buffer 'row_var' keys do not match params keys"):
+        opt.step({"V": np.zeros(2)}, {"V": np.zeros(2)}, opt.init({"W": np.zeros(2)}))
+
+
+# --- Muon --------------------------------------------------------------------------------------
+
+def test_muon_refuses_params_without_a_matrix_naming_itself_and_the_shapes():
+    opt = optimizers.create("muon")
+    with pytest.raises(ValueError, match=r"muon: params have no matrix \(2-D\) block.*'b': \(3,\).*use adamw"):
+        opt.init({"b": np.zeros(3), "c": np.zeros(())})
+    with pytest.raises(ValueError, match=r"no matrix \(2-D\) block.*\(4,\)"):
+        opt.init(np.zeros(4))
+    # Under a run axis, (R, 3) is R vectors: still no matrix.
+    with pytest.raises(ValueError, match="after the leading run axis"):
+        opt.init({"b": np.zeros((R, 3))}, runs=R)
+    assert opt.init({"W": np.zeros((2, 2)), "b": np.zeros(3)}).t == 0
+
+
+def test_muon_moves_every_singular_direction_about_equally_whatever_the_gradient_scale():
+    rng = np.random.default_rng(8)
+    u, _ = np.linalg.qr(rng.normal(size=(5, 3)))
+    v, _ = np.linalg.qr(rng.normal(size=(3, 3)))
+    g = u @ np.diag([10.0, 1.0, 0.1]) @ v.T  # condition number 100
+    w0, lr = rng.normal(size=(5, 3)), 0.01
+    opt = optimizers.create("muon", lr=lr, momentum=0.0, nesterov=False, weight_decay=0.0)
+    for scale in (1.0, 1e-4, 1e4):
+        w1, _ = opt.step(w0, scale * g, opt.init(w0))
+        sv = np.linalg.svd((w0 - w1) / (lr * np.sqrt(5 / 3)), compute_uv=False)  # the tall-matrix factor
+        # torch's quintic pushes singular values into roughly [0.7, 1.2], not exactly 1 (that is its design)
+        assert np.all((sv > 0.6) & (sv < 1.25)), (scale, sv)
+    sv_gd = np.linalg.svd(lr * g, compute_uv=False)
+    assert sv_gd[-1] / sv_gd[0] == pytest.approx(0.01)  # where gradient descent barely moves
+
+
+def test_muon_steps_non_matrix_blocks_exactly_like_adamw_with_its_adamw_settings():
+    rng = np.random.default_rng(9)
+    p0 = {"W": rng.normal(size=(3, 2)), "b": rng.normal(size=2), "s": rng.normal(size=())}
+    grads = [{k: rng.normal(size=np.shape(v)) for k, v in p0.items()} for _ in range(4)]
+    muon = optimizers.create("muon", adamw_lr=0.05, adamw_betas=(0.5, 0.9), adamw_eps=1e-6, adamw_weight_decay=0.2)
+    adamw = AdamW(lr=0.05, betas=(0.5, 0.9), eps=1e-6, weight_decay=0.2)
+    together, _ = run(muon, p0, grads)
+    for k in ("b", "s"):
+        alone, _ = run(adamw, p0[k], [g[k] for g in grads])
+        assert np.array_equal(together[k], alone)
+
+
+# --- Adafactor ---------------------------------------------------------------------------------
+
+def test_adafactor_keeps_row_and_column_means_for_a_matrix_and_the_full_moment_for_a_vector():
+    opt = optimizers.create("adafactor")
+    s = opt.init({"W": np.zeros((4, 3)), "b": np.zeros(3), "T": np.zeros((2, 4, 3))})
+    shapes_ = {b: {k: v.shape for k, v in s.buffers[b].items()} for b in opt.buffers}
+    assert shapes_["row_var"] == {"W": (4, 1), "b": (0,), "T": (2, 4, 1)}
+    assert shapes_["col_var"] == {"W": (1, 3), "b": (0,), "T": (2, 1, 3)}
+    assert shapes_["variance"] == {"W": (0,), "b": (3,), "T": (0,)}
+
+
+def test_adafactor_factored_step_from_the_row_and_column_means():
+    lr, eps2 = 0.01, 1e-3
+    rng = np.random.default_rng(10)
+    w0, g = rng.normal(size=(4, 3)), rng.normal(size=(4, 3))
+    w1, s = optimizers.create("adafactor", lr=lr).step(w0, g, optimizers.create("adafactor").init(w0))
+    # At t = 1, beta2_1 = 1 - 1^tau = 0: the factors are this gradient's row and column means.
+    rows, cols = (g ** 2).mean(axis=1, keepdims=True), (g ** 2).mean(axis=0, keepdims=True)
+    close(s.buffers["row_var"], rows)
+    close(s.buffers["col_var"], cols)
+    u = g / np.sqrt(rows * cols / rows.mean())
+    u = u / max(1.0, np.sqrt((u ** 2).mean()))  # d = 1
+    close(w1, w0 - max(eps2, np.sqrt((w0 ** 2).mean())) * min(lr, 1.0) * u)
+    # A vector is not factored: its step divides by |g| itself, entry by entry.
+    v1, _ = optimizers.create("adafactor", lr=lr).step(w0.ravel(), g.ravel(), optimizers.create("adafactor").init(
+        w0.ravel()))
+    u = np.sign(g.ravel())
+    close(v1, w0.ravel() - max(eps2, np.sqrt((w0 ** 2).mean())) * lr * u)
+    assert not np.allclose(v1, w1.ravel())
+
+
+def test_adafactor_factoring_is_exact_for_a_rank_one_squared_gradient():
+    # g^2 = outer(a^2, b^2) is rank 1, so R C / mean(R) rebuilds it: the step is sign(g), as for a vector.
+    a, b = np.array([1.0, -2.0, 0.5]), np.array([0.25, 4.0])
+    g, w0 = np.outer(a, b), np.full((3, 2), 2.0)
+    w1, _ = optimizers.create("adafactor").step(w0, g, optimizers.create("adafactor").init(w0))
+    close(w1, w0 - 2.0 * 1e-2 * np.sign(g))
+
+
+# --- Schedule-Free: y where gradients are taken, x where the user evaluates -------------------
+
+def schedule_free_by_the_paper(p0, grads, lr, beta, warmup=0, r=0.0, power=2.0, adam_beta2=None, eps=1e-8):
+    """Defazio et al. 2024, written with three explicit sequences: z (SGD), x (average), y (gradient point)."""
+    x = z = y = p0
+    v, weights = np.zeros_like(p0), 0.0
+    for t, g in enumerate(grads, start=1):
+        lr_t = lr * min(1.0, t / warmup) if warmup else lr
+        if adam_beta2 is not None:
+            v = adam_beta2 * v + (1 - adam_beta2) * g ** 2
+            g = g / (np.sqrt(v / (1 - adam_beta2 ** t)) + eps)
+        w = t ** r * lr_t ** power
+        weights += w
+        c = w / weights
+        z = z - lr_t * g
+        x = (1 - c) * x + c * z
+        y = (1 - beta) * z + beta * x
+    return y, x
+
+
+@pytest.mark.parametrize("name, hp, beta, beta2", [
+    ("sgd_schedulefree", {"lr": 0.1, "momentum": 0.9}, 0.9, None),
+    ("sgd_schedulefree", {"lr": 0.1, "momentum": 0.5, "warmup_steps": 3, "r": 1.0, "weight_lr_power": 1.0}, 0.5,
+     None),
+    ("adamw_schedulefree", {"lr": 0.01, "betas": (0.8, 0.9)}, 0.8, 0.9),
+])
+def test_schedule_free_steps_to_y_and_evaluates_at_the_average_x(name, hp, beta, beta2):
+    rng = np.random.default_rng(11)
+    grads = [rng.normal(size=P0.shape) for _ in range(6)]
+    opt = optimizers.create(name, **hp)
+    p, s = P0, opt.init(P0)
+    assert np.array_equal(opt.eval_params(P0, s), P0)  # before any step the three points coincide
+    for g in grads:
+        p, s = opt.step(p, g, s)
+    y, x = schedule_free_by_the_paper(P0, grads, hp["lr"], beta, hp.get("warmup_steps", 0), hp.get("r", 0.0),
+                                      hp.get("weight_lr_power", 2.0), beta2)
+    close(p, y)
+    close(opt.eval_params(p, s), x)
+    assert not np.allclose(x, y)
+
+
+def test_only_averaging_methods_evaluate_elsewhere_than_their_params():
+    p = {"W": np.ones((2, 2)), "b": np.ones(2)}
+    for name in ALL:
+        opt = optimizers.create(name)
+        p1, s = opt.step(p, p, opt.init(p))
+        x = opt.eval_params(p1, s)
+        if name in ("sgd_schedulefree", "adamw_schedulefree", "asgd"):
+            assert x is not p1 and list(x) == list(p1)
+        else:
+            assert x is p1, name
+
+
+def test_asgd_evaluates_at_the_running_average_once_averaging_starts():
+    lr, t0 = 0.1, 2.0
+    rng = np.random.default_rng(12)
+    grads = [rng.normal(size=P0.shape) for _ in range(6)]
+    opt = optimizers.create("asgd", lr=lr, lambd=0.0, t0=t0)  # lambd 0: plain SGD steps of size lr
+    p, s = P0, opt.init(P0)
+    assert opt.eval_params(P0, s) is P0
+    iterates = []
+    for t, g in enumerate(grads, start=1):
+        p, s = opt.step(p, g, s)
+        iterates.append(p)
+        # torch: mu_t = 1 / max(1, t - 1 - t0), so the average is the iterate itself through step t0 + 2
+        if t <= t0 + 2:
+            close(opt.eval_params(p, s), p)
+    close(p, P0 - lr * np.sum(grads, axis=0))
+    # and then the mean of the iterates from step t0 + 2 on
+    close(opt.eval_params(p, s), np.mean(iterates[int(t0) + 1:], axis=0))
+    assert not np.allclose(opt.eval_params(p, s), p)
