@@ -31,7 +31,7 @@ class ASGD(Optimizer):
         HyperParam("lambd", 1e-4, "decay term: shrinks the weights and the step size over time", low=0.0,
                    widget_high=1.0),
         HyperParam("alpha", 0.75, "power of the step-size decay", low=0.0, widget_high=1.0),
-        HyperParam("t0", 1e6, "step at which averaging starts", low=0.0, widget_high=1e4),
+        HyperParam("t0", 1e6, "step at which averaging starts", low=0.0),
         WEIGHT_DECAY,
     )
     buffers = ("ax",)

@@ -11,7 +11,8 @@ objects; the same inputs always give the same outputs. The step count ``t``
 lives in the state (0 after ``init``, 1 after the first step).
 
 A subclass declares ``hyperparams``, ``buffers`` (the names of its per-entry
-state arrays), ``latex`` (its update equations, rendered by the app) and
+state arrays), ``latex`` (its update equations, rendered by the app),
+``title`` and ``family`` (one of :data:`FAMILIES`, for grouping menus) and
 writes the rule for one array in :meth:`Optimizer.update`; the base class lifts
 it to dicts of arrays, like ``jax.example_libraries.optimizers`` does.
 

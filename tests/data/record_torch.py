@@ -2,12 +2,16 @@
 
 torch and the other references are not dependencies of this project. To
 refresh ``tests/data/torch/*.npz``, make a scratch venv outside the checkout
-and run this script with it from the repository root::
+(``VENV`` below stands for its directory) and run this script with it from
+the repository root::
 
-    python -m venv /tmp/torchvenv
-    /tmp/torchvenv/bin/pip install torch==2.13.0 numpy   # the CPU build; unpinned pulls in CUDA
-    /tmp/torchvenv/bin/pip install lion-pytorch schedulefree
-    /tmp/torchvenv/bin/python tests/data/record_torch.py [name ...]   # default: every name in CASES
+    python -m venv VENV
+    VENV/bin/pip install torch==2.13.0 numpy   # the CPU build; unpinned pulls in CUDA
+    VENV/bin/pip install lion-pytorch schedulefree
+    VENV/bin/python tests/data/record_torch.py [name ...]   # default: every name in CASES
+
+The recorded files were made with torch 2.13.0, lion-pytorch 0.2.5 and
+schedulefree 1.4.1 (each file's ``meta`` says which).
 
 Everything runs in float64 (``torch.set_default_dtype``, so step counters and
 ASGD's eta and mu are float64 too) with ``foreach=False``: the single-tensor
