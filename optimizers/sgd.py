@@ -123,8 +123,8 @@ class Momentum(Optimizer):
         mu, tau = self.hp["momentum"], self.hp["dampening"]
         if self.hp["nesterov"]:
             return f"(2 + 2μ)/((1 + 2μ) L) = {bound:.3g} (μ = {mu:g})"
-        if mu == 0:
-            return f"2/L = {bound:.3g} (μ = 0)"
+        if tau and mu == 0:
+            return f"2/L = {bound:.3g} (μ = 0: no velocity, so τ = {tau:g} has no effect)"
         if tau:
             return f"(2 + 2μ)/((1 - τ) L) = {bound:.3g} (μ = {mu:g}, τ = {tau:g})"
         return f"(2 + 2μ)/L = {bound:.3g} (μ = {mu:g})"
