@@ -7,7 +7,6 @@ import numpy as np
 
 from .adam import BETAS, EPS
 from .base import Optimizer, lerp, nonzero
-from .hyperparams import HyperParam
 from .registry import register
 from .sgd import LR, WEIGHT_DECAY
 

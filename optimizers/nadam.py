@@ -43,7 +43,8 @@ class NAdam(Optimizer):
         r"\mu_t &= \beta_1 \bigl(1 - \tfrac12\, 0.96^{t\psi}\bigr)\\"
         r"m_t &= \beta_1 m_{t-1} + (1-\beta_1)\, g_t,\quad v_t = \beta_2 v_{t-1} + (1-\beta_2)\, g_t^2\\"
         r"\hat v_t &= \frac{v_t}{1-\beta_2^t}\\"
-        r"\theta_t &= \theta_{t-1} - \gamma\,\frac{1-\mu_t}{1-\prod_{i\le t}\mu_i}\,\frac{g_t}{\sqrt{\hat v_t}+\epsilon}"
+        r"\theta_t &= \theta_{t-1}"
+        r" - \gamma\,\frac{1-\mu_t}{1-\prod_{i\le t}\mu_i}\,\frac{g_t}{\sqrt{\hat v_t}+\epsilon}"
         r" - \gamma\,\frac{\mu_{t+1}}{1-\prod_{i\le t+1}\mu_i}\,\frac{m_t}{\sqrt{\hat v_t}+\epsilon}"
         r"\end{aligned}"
     )

@@ -536,7 +536,8 @@ def test_lr_bound_formulas_and_their_words(L):
     assert Momentum(momentum=0.9).lr_bound(L) == b
     assert Momentum(momentum=0.9).lr_bound_text(L) == f"(2 + 2μ)/L = {b:.3g} (μ = 0.9)"
     b = (2 + 2 * 0.5) / ((1 - 0.25) * L)
-    assert Momentum(momentum=0.5, dampening=0.25).lr_bound_text(L) == f"(2 + 2μ)/((1 - τ) L) = {b:.3g} (μ = 0.5, τ = 0.25)"
+    assert Momentum(momentum=0.5, dampening=0.25).lr_bound_text(L) == (
+        f"(2 + 2μ)/((1 - τ) L) = {b:.3g} (μ = 0.5, τ = 0.25)")
     b = (2 + 2 * 0.8) / ((1 + 2 * 0.8) * L)
     assert Nesterov(momentum=0.8).lr_bound(L) == b
     assert Nesterov(momentum=0.8).lr_bound_text(L) == f"(2 + 2μ)/((1 + 2μ) L) = {b:.3g} (μ = 0.8)"
