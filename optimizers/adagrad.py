@@ -24,6 +24,7 @@ class AdaGrad(Optimizer):
     """
 
     title = "AdaGrad"
+    family = "adaptive"
     hyperparams = (
         replace(LR, default=1e-2),
         HyperParam("lr_decay", 0.0, "learning-rate decay per step", low=0.0, widget_high=1.0),

@@ -9,15 +9,40 @@ from .registry import register
 from .sgd import LR, WEIGHT_DECAY
 
 
+BETAS = HyperParam("betas", (0.9, 0.999), "decay rates (beta1, beta2) of the moment estimates",
+                   low=0.0, high=1.0, high_open=True, kind="pair")
+EPS = HyperParam("eps", 1e-8, "added to the denominator for stability", low=0.0, low_open=True, log=True)
+
+
 def _adam_hyperparams(weight_decay: HyperParam) -> tuple[HyperParam, ...]:
     return (
         LR,
-        HyperParam("betas", (0.9, 0.999), "decay rates (beta1, beta2) of the moment estimates",
-                   low=0.0, high=1.0, high_open=True, kind="pair"),
-        HyperParam("eps", 1e-8, "added to the denominator for stability", low=0.0, low_open=True, log=True),
+        BETAS,
+        EPS,
         weight_decay,
         HyperParam("amsgrad", False, "use the running maximum of the second moment", kind="bool"),
     )
+
+
+def adam_update(p, g, bufs, t, lr, betas, eps, wd, amsgrad: bool, decoupled: bool):
+    """torch's Adam/AdamW rule for one block: the new ``p`` and its three moment buffers.
+
+    Shared with Muon, whose non-matrix blocks take this AdamW step.
+    """
+    b1, b2 = betas
+    if nonzero(wd):
+        if decoupled:
+            p = p * (1 - lr * wd)
+        else:
+            g = g + wd * p
+    m = lerp(bufs["exp_avg"], g, 1 - b1)  # as torch writes it; rounds unlike b1*m + (1-b1)*g
+    v = b2 * bufs["exp_avg_sq"] + (1 - b2) * g * g
+    vmax = np.maximum(bufs["max_exp_avg_sq"], v) if amsgrad else bufs["max_exp_avg_sq"]
+    # Bias correction: t counts from 1, so 1 - beta**t is never 0. torch takes
+    # the root with ** 0.5, which can round differently from sqrt.
+    step_size = lr / (1 - b1 ** t)
+    denom = np.sqrt(vmax if amsgrad else v) / (1 - b2 ** t) ** 0.5 + eps
+    return p - step_size * m / denom, {"exp_avg": m, "exp_avg_sq": v, "max_exp_avg_sq": vmax}
 
 
 class _AdamBase(Optimizer):
@@ -27,20 +52,8 @@ class _AdamBase(Optimizer):
     decoupled = False
 
     def update(self, p, g, bufs, t, hp):
-        lr, (b1, b2), eps, wd = hp["lr"], hp["betas"], hp["eps"], hp["weight_decay"]
-        if nonzero(wd):
-            if self.decoupled:
-                p = p * (1 - lr * wd)
-            else:
-                g = g + wd * p
-        m = lerp(bufs["exp_avg"], g, 1 - b1)  # as torch writes it; rounds unlike b1*m + (1-b1)*g
-        v = b2 * bufs["exp_avg_sq"] + (1 - b2) * g * g
-        vmax = np.maximum(bufs["max_exp_avg_sq"], v) if hp["amsgrad"] else bufs["max_exp_avg_sq"]
-        # Bias correction: t counts from 1, so 1 - beta**t is never 0. torch takes
-        # the root with ** 0.5, which can round differently from sqrt.
-        step_size = lr / (1 - b1 ** t)
-        denom = np.sqrt(vmax if hp["amsgrad"] else v) / (1 - b2 ** t) ** 0.5 + eps
-        return p - step_size * m / denom, {"exp_avg": m, "exp_avg_sq": v, "max_exp_avg_sq": vmax}
+        return adam_update(p, g, bufs, t, hp["lr"], hp["betas"], hp["eps"], hp["weight_decay"], hp["amsgrad"],
+                           self.decoupled)
 
 
 @register("adam")
@@ -60,6 +73,7 @@ class Adam(_AdamBase):
     """
 
     title = "Adam"
+    family = "adaptive"
     hyperparams = _adam_hyperparams(WEIGHT_DECAY)
     latex = (
         r"\begin{aligned}"
@@ -86,6 +100,7 @@ class AdamW(_AdamBase):
     """
 
     title = "AdamW"
+    family = "adaptive"
     decoupled = True
     hyperparams = _adam_hyperparams(
         HyperParam("weight_decay", 1e-2, "decoupled weight decay", low=0.0, widget_high=1.0)

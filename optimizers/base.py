@@ -11,13 +11,31 @@ objects; the same inputs always give the same outputs. The step count ``t``
 lives in the state (0 after ``init``, 1 after the first step).
 
 A subclass declares ``hyperparams``, ``buffers`` (the names of its per-entry
-state arrays), ``latex`` (its update equations, rendered by the app) and
+state arrays), ``latex`` (its update equations, rendered by the app),
+``title`` and ``family`` (one of :data:`FAMILIES`, for grouping menus) and
 writes the rule for one array in :meth:`Optimizer.update`; the base class lifts
 it to dicts of arrays, like ``jax.example_libraries.optimizers`` does.
 
 Hyperparameters may be 1-D arrays of length R when every parameter block has
 a leading axis of length R: each run r then uses entry r. The vectorised sweep
 advances R runs with one ``step`` this way.
+
+The run axis. Some rules depend on a block's own rank: Muon orthogonalises
+matrices and hands everything else to AdamW, Adafactor factors the second
+moment of matrices only. Under the sweep a (2, 3) weight arrives as (R, 2, 3)
+and a (3,) bias as (R, 3), so the array's ``ndim`` alone would misjudge them.
+The state records the answer once: ``init(params, runs=R)`` (or per-run
+hyperparameters, which imply it) sets ``State.batched``, meaning every block
+carries a leading run axis. ``step`` then passes ``lead`` (1 with a run axis,
+0 without) to :meth:`Optimizer.update_block` and :meth:`Optimizer.buffer_shape`,
+so a rule sees a block's true shape as ``p.shape[lead:]``. Rules that do not
+care about rank implement :meth:`Optimizer.update` and never see ``lead``.
+
+Two more questions an optimizer answers about itself, so that callers need
+not dispatch on names: :meth:`Optimizer.eval_params`, the point where a user
+evaluates (the averaged point of Schedule-Free methods and ASGD; ``params``
+itself otherwise), and :meth:`Optimizer.lr_bound`, the largest stable learning
+rate on a quadratic, where one is known.
 """
 from __future__ import annotations
 
@@ -26,14 +44,19 @@ from typing import Any, ClassVar, Mapping, NamedTuple
 import numpy as np
 
 from .hyperparams import HyperParam, validate_all
-from .tree import Tree, as_float_tree, check_same_structure, is_dict, tree_map
+from .tree import Tree, as_float_tree, check_same_structure, is_dict, leaves, names, tree_map
+
+
+FAMILIES = ("classic", "adaptive", "sign-based", "schedule-free")
 
 
 class State(NamedTuple):
-    """Optimizer state: the step count and one tree per buffer name."""
+    """Optimizer state: the step count, one tree per buffer name, and whether blocks carry a run axis."""
 
     t: int
     buffers: Mapping[str, Tree]
+    # A default, so State(t, buffers) written before the run axis existed still means "no run axis".
+    batched: bool = False
 
 
 class Optimizer:
@@ -41,6 +64,8 @@ class Optimizer:
 
     name: ClassVar[str] = ""
     title: ClassVar[str] = ""
+    # One of FAMILIES, for grouping menus. Plugins should set it; "classic" is only a fallback.
+    family: ClassVar[str] = "classic"
     hyperparams: ClassVar[tuple[HyperParam, ...]] = ()
     buffers: ClassVar[tuple[str, ...]] = ()
     latex: ClassVar[str] = ""
@@ -74,36 +99,112 @@ class Optimizer:
         return hash(self._key())
 
     def init_buffer(self, name: str, p: np.ndarray) -> np.ndarray:
-        """Initial value of buffer ``name`` for parameter block ``p`` (zeros by default)."""
+        """Initial value of buffer ``name`` for parameter block ``p`` (zeros by default).
+
+        Called for buffers shaped like their block; a buffer whose
+        :meth:`buffer_shape` differs starts at zeros.
+        """
         return np.zeros_like(p)
 
-    def init(self, params: Tree) -> State:
+    def buffer_shape(self, name: str, shape: tuple[int, ...], lead: int) -> tuple[int, ...]:
+        """The shape of buffer ``name`` for a block of ``shape`` whose first ``lead`` axes are runs.
+
+        The block's shape by default. Override for factored or per-block
+        buffers (Adafactor's row and column factors); a buffer a block does not
+        use can be empty, ``shape[:lead] + (0,)``.
+        """
+        return shape
+
+    def init(self, params: Tree, runs: int | None = None) -> State:
+        """The state before the first step.
+
+        ``runs=R`` declares that every block of ``params`` carries a leading
+        axis of R runs; per-run (array) hyperparameters declare it too. See
+        the module docstring.
+        """
         params = as_float_tree(params)
-        return State(0, {b: tree_map(lambda p, b=b: self.init_buffer(b, p), params) for b in self.buffers})
+        if runs is not None:
+            if isinstance(runs, bool) or not isinstance(runs, (int, np.integer)) or runs < 1:
+                raise ValueError(f"Invalid runs: {runs!r}. Allowed: a whole number >= 1")
+            for k, p in zip(names(params), leaves(params)):
+                if np.ndim(p) == 0 or np.shape(p)[0] != runs:
+                    where = f"params[{k!r}]" if is_dict(params) else "params"
+                    raise ValueError(f"runs={runs} but {where} has shape {np.shape(p)}: every block needs a "
+                                     f"leading axis of {runs} runs")
+        batched = runs is not None or self._per_run
+        lead = int(batched)
+
+        def start(name: str, p: np.ndarray) -> np.ndarray:
+            shape = self.buffer_shape(name, np.shape(p), lead)
+            return self.init_buffer(name, p) if shape == np.shape(p) else np.zeros(shape)
+
+        return State(0, {b: tree_map(lambda p, b=b: start(b, p), params) for b in self.buffers}, batched)
+
+    def eval_params(self, params: Tree, state: State) -> Tree:
+        """The point where a user evaluates the model after a step: ``params`` itself by default.
+
+        ``step`` returns the point where the next gradient is taken. Methods
+        that average their iterates (Schedule-Free, ASGD) report the averaged
+        point here, as torch's ``optimizer.eval()`` or ``state["ax"]`` do.
+        """
+        return params
+
+    def lr_bound(self, L: float | None) -> float | np.ndarray | None:
+        """The largest stable lr on a quadratic whose Hessian has largest eigenvalue ``L``.
+
+        None when no bound is known (adaptive methods rescale each coordinate,
+        so none applies), and for ``L`` None or not positive. With per-run
+        hyperparameters, an array of one bound per run. The optimizer owns this
+        knowledge, so callers never dispatch on registry names.
+        """
+        return None
+
+    def lr_bound_text(self, L: float | None) -> str | None:
+        """:meth:`lr_bound` as a formula with numbers, e.g. ``2/L = 0.41``; None without a single bound."""
+        return None
 
     def step(self, params: Tree, grad: Tree, state: State) -> tuple[Tree, State]:
         """One update. Returns new ``(params, state)``; the inputs are left untouched."""
         t = state.t + 1
-        for b in self.buffers:  # a state made by init() for other params would fail deep in numpy
-            if b not in state.buffers:
-                raise ValueError(f"state has no buffer {b!r}: make it with {type(self).__name__}.init(params)")
-            check_same_structure(params, state.buffers[b], ("params", f"state buffer {b!r}"))
+        lead = 1 if state.batched or self._per_run else 0
+        self._check_state(params, state, lead)
         if not isinstance(params, dict):  # arrays first: the common case, run every step
             if type(grad) is not np.ndarray or type(params) is not np.ndarray or grad.shape != params.shape:
                 check_same_structure(params, grad)  # raises, saying what differs
             hp = self._hp_for(params) if self._per_run else self.hp
-            p, bufs = self.update(params, grad, state.buffers, t, hp)
-            return p, State(t, bufs)
+            p, bufs = self.update_block(params, grad, state.buffers, t, hp, lead)
+            return p, State(t, bufs, state.batched)
         check_same_structure(params, grad)
         new_p: dict[str, np.ndarray] = {}
         new_b: dict[str, dict[str, np.ndarray]] = {b: {} for b in self.buffers}
         for k in params:
             hp = self._hp_for(params[k]) if self._per_run else self.hp
-            p, bufs = self.update(params[k], grad[k], {b: state.buffers[b][k] for b in self.buffers}, t, hp)
+            p, bufs = self.update_block(params[k], grad[k], {b: state.buffers[b][k] for b in self.buffers}, t, hp,
+                                        lead)
             new_p[k] = p
             for b in self.buffers:
                 new_b[b][k] = bufs[b]
-        return new_p, State(t, new_b)
+        return new_p, State(t, new_b, state.batched)
+
+    def _check_state(self, params: Tree, state: State, lead: int) -> None:
+        # A state made by init() for other params would fail deep in numpy: say which buffer differs.
+        custom = type(self).buffer_shape is not Optimizer.buffer_shape
+        for b in self.buffers:
+            if b not in state.buffers:
+                raise ValueError(f"state has no buffer {b!r}: make it with {type(self).__name__}.init(params)")
+            if not custom:
+                check_same_structure(params, state.buffers[b], ("params", f"state buffer {b!r}"))
+                continue
+            buf = state.buffers[b]
+            if is_dict(params) != is_dict(buf) or (is_dict(params) and buf.keys() != params.keys()):
+                check_same_structure(params, buf, ("params", f"state buffer {b!r}"))  # raises, naming the keys
+            for k, p, x in zip(names(params), leaves(params), leaves(buf)):
+                want = self.buffer_shape(b, np.shape(p), lead)
+                if np.shape(x) != want:
+                    where = f"[{k!r}]" if is_dict(params) else ""
+                    raise ValueError(f"state buffer {b!r}{where} has shape {np.shape(x)} but params{where} of "
+                                     f"shape {np.shape(p)} needs {want}: make the state with "
+                                     f"{type(self).__name__}.init(params)")
 
     def _hp_for(self, p: np.ndarray) -> dict[str, Any]:
         """Hyperparameters shaped to broadcast against block ``p``.
@@ -126,6 +227,16 @@ class Optimizer:
             return v
 
         return {k: fit(v) for k, v in self.hp.items()}
+
+    def update_block(
+        self, p: np.ndarray, g: np.ndarray, bufs: dict[str, np.ndarray], t: int, hp: dict[str, Any], lead: int
+    ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+        """:meth:`update`, told that the first ``lead`` axes of ``p`` are runs (0 or 1).
+
+        Override this instead of :meth:`update` when the rule depends on the
+        block's own shape, ``p.shape[lead:]``.
+        """
+        return self.update(p, g, bufs, t, hp)
 
     def update(
         self, p: np.ndarray, g: np.ndarray, bufs: dict[str, np.ndarray], t: int, hp: dict[str, Any]

@@ -25,6 +25,7 @@ class RMSProp(Optimizer):
     """
 
     title = "RMSProp"
+    family = "adaptive"
     hyperparams = (
         replace(LR, default=1e-2),
         HyperParam("alpha", 0.99, "smoothing constant of the squared-gradient average", low=0.0, high=1.0),

@@ -24,11 +24,20 @@ class GD(Optimizer):
     """
 
     title = "Gradient descent"
+    family = "classic"
     hyperparams = (LR,)
     latex = r"\theta_t = \theta_{t-1} - \gamma\, g_t"
 
     def update(self, p, g, bufs, t, hp):
         return p - hp["lr"] * g, {}
+
+    def lr_bound(self, L):
+        # Per eigenvalue the error is multiplied by 1 - lr * L each step: stable iff lr * L < 2.
+        return None if L is None or L <= 0 else 2.0 / L
+
+    def lr_bound_text(self, L):
+        bound = self.lr_bound(L)
+        return None if bound is None else f"2/L = {bound:.3g}"
 
 
 @register("momentum")
@@ -49,6 +58,7 @@ class Momentum(Optimizer):
     """
 
     title = "Momentum"
+    family = "classic"
     hyperparams = (
         LR,
         HyperParam("momentum", 0.9, "momentum factor mu", low=0.0, widget_high=0.999),
@@ -85,6 +95,39 @@ class Momentum(Optimizer):
         if isinstance(mu, np.ndarray) or mu == 0:
             d = np.where(mu == 0, g, d)
         return p - hp["lr"] * d, {"velocity": b}
+
+    def lr_bound(self, L):
+        """Jury's conditions on the 2x2 iteration matrix of (theta, velocity) per eigenvalue, torch's form.
+
+        Heavy ball: lr * L * (1 - dampening) < 2 + 2 mu. Nesterov: lr * L <
+        (2 + 2 mu) / (1 + 2 mu). None with weight decay (it shifts the
+        curvature) or mu >= 1 (never stable). With momentum 0 torch keeps no
+        velocity, so dampening has no effect and the bound is GD's 2/L.
+        """
+        if L is None or L <= 0 or nonzero(self.hp["weight_decay"]):
+            return None
+        mu = np.asarray(self.hp["momentum"], dtype=float)
+        if np.any(mu >= 1):
+            return None
+        if self.hp["nesterov"]:
+            bound = (2 + 2 * mu) / ((1 + 2 * mu) * L)
+        else:
+            bound = (2 + 2 * mu) / ((1 - np.asarray(self.hp["dampening"], dtype=float)) * L)
+            bound = np.where(mu == 0, 2.0 / L, bound)
+        return float(bound) if bound.ndim == 0 else bound
+
+    def lr_bound_text(self, L):
+        bound = self.lr_bound(L)
+        if bound is None or np.ndim(bound):
+            return None
+        mu, tau = self.hp["momentum"], self.hp["dampening"]
+        if self.hp["nesterov"]:
+            return f"(2 + 2μ)/((1 + 2μ) L) = {bound:.3g} (μ = {mu:g})"
+        if tau and mu == 0:
+            return f"2/L = {bound:.3g} (μ = 0: no velocity, so τ = {tau:g} has no effect)"
+        if tau:
+            return f"(2 + 2μ)/((1 - τ) L) = {bound:.3g} (μ = {mu:g}, τ = {tau:g})"
+        return f"(2 + 2μ)/L = {bound:.3g} (μ = {mu:g})"
 
 
 @register("nesterov")

@@ -11,7 +11,11 @@ from numpy.testing import assert_allclose
 import optimizers
 from optimizers import HyperParam, Optimizer, registry
 
-BUILTINS = ["gd", "momentum", "nesterov", "adam", "adamw", "rmsprop", "adagrad"]
+# Menu order: grouped by family, classic first.
+BUILTINS = ["gd", "momentum", "nesterov", "asgd",
+            "adam", "adamw", "nadam", "radam", "adamax", "rmsprop", "adagrad", "adadelta", "adafactor",
+            "rprop", "lion", "muon",
+            "sgd_schedulefree", "adamw_schedulefree"]
 
 
 @pytest.fixture(autouse=True)
@@ -22,6 +26,14 @@ def isolated_registry(monkeypatch):
 
 def test_available_lists_the_builtins_first_in_menu_order():
     assert optimizers.available()[:len(BUILTINS)] == BUILTINS
+
+
+def test_the_menu_is_grouped_by_family_in_the_documented_order():
+    families = [optimizers.get(name).family for name in BUILTINS]
+    assert set(families) <= set(optimizers.FAMILIES)
+    ranks = [optimizers.FAMILIES.index(f) for f in families]
+    assert ranks == sorted(ranks), list(zip(BUILTINS, families))
+    assert [n for n, f in zip(BUILTINS, families) if f == "classic"] == ["gd", "momentum", "nesterov", "asgd"]
 
 
 @pytest.mark.parametrize("name, cls", [("gd", optimizers.GD), ("momentum", optimizers.Momentum),

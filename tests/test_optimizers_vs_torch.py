@@ -1,9 +1,19 @@
-"""Trajectories recorded from torch.optim itself: an independent oracle for 40 steps.
+"""Trajectories recorded from the reference implementations: an independent oracle.
 
-The numbers below were produced with torch 2.13.0 (CPU, float64, ``foreach=False``)
-by this loop, with each row's keywords and torch class (``torch.optim.SGD`` for
-gd, momentum and nesterov, given our defaults momentum=0.9 and, for the
-nesterov row, nesterov=True)::
+Two oracles, neither needing torch at test time:
+
+- Whole trajectories (``tests/data/torch/<name>.npz``): every optimizer, every
+  step of 300, on a vector and on dict parameters (two weight matrices and a
+  bias), recorded by ``tests/data/record_torch.py`` (run by hand in a scratch
+  venv; see its docstring) from ``torch.optim`` and, for Lion and the
+  Schedule-Free methods, the ``lion-pytorch`` and ``schedulefree`` packages.
+  For averaging methods the evaluation point is recorded too. The same file
+  keeps the reference's keyword defaults, which ours must equal.
+- The final point after 40 steps on a 6-vector (``TORCH_RUNS`` below), the
+  first oracle, produced with torch 2.13.0 (CPU, float64, ``foreach=False``)
+  by this loop, with each row's keywords and torch class (``torch.optim.SGD``
+  for gd, momentum and nesterov, given our defaults momentum=0.9 and, for the
+  nesterov row, nesterov=True)::
 
     p = torch.tensor(P0, dtype=torch.float64, requires_grad=True)
     opt = torch.optim.Adam([p], foreach=False, **hp)   # or SGD, AdamW, RMSprop, Adagrad
@@ -14,15 +24,21 @@ nesterov row, nesterov=True)::
 The inputs are exact binary fractions so they are the same on every machine.
 torch's CPU kernels fuse multiply-adds and its float64 sqrt is not correctly
 rounded, so agreement is to a few units in the last place, not bit for bit.
-torch is not a dependency of this project; rerun the loop above to refresh.
+Over 300 steps those units compound, so whole trajectories are compared with
+``rtol=RTOL`` (1e-12) and an absolute floor of ``ATOL`` (1e-13) for entries
+passing through zero (Muon, ten times looser: see ``TOLERANCE``); an error in an update rule (a misplaced bias
+correction, eps inside instead of outside a root) moves them by 1e-4 or more.
 """
 from __future__ import annotations
+
+from functools import lru_cache
 
 import numpy as np
 import pytest
 from numpy.testing import assert_allclose
 
 import optimizers
+import torch_oracle as oracle
 
 STEPS = 40
 P0 = np.array([1.5, -0.75, 0.25, -2.0, 3.0, 0.125])
@@ -95,3 +111,83 @@ def test_trajectory_matches_torch_optim(name, hp, expected):
     for t in range(1, STEPS + 1):
         p, state = opt.step(p, grad(p, t), state)
     assert_allclose(p, expected, rtol=1e-13)
+
+
+# --- whole trajectories ------------------------------------------------------------------------
+
+RTOL, ATOL = 1e-12, 1e-13
+# Muon's step has a fixed size whatever the size of its momentum. Near the optimum the
+# momentum is a sum of gradients that nearly cancel (norm ~0.02 from gradients ~0.4), and the
+# Newton-Schulz polynomial, of slope a = 3.4445 at zero per iteration, stretches the relative
+# error of the smallest singular value further: round-off reaches ~1e-12 by step 200.
+TOLERANCE = {"muon": (1e-11, 1e-12)}
+ORACLE = [(name, label, hp, problem) for name, cases in oracle.CASES.items() for label, hp, problem in cases]
+
+
+@lru_cache(maxsize=None)
+def recorded(name):
+    return oracle.load(name)
+
+
+def walk(opt, problem):
+    """Our trajectory (steps 0..STEPS) and evaluation points (steps 1..STEPS), block by block."""
+    p = oracle.start(problem)
+    state = opt.init(p)
+    traj = {k: [v] for k, v in oracle.blocks(p).items()}
+    evals = {k: [] for k in traj}
+    same = True  # whether eval_params handed back the training point itself at every step
+    for t in range(1, oracle.STEPS + 1):
+        p, state = opt.step(p, oracle.grad(problem, p, t), state)
+        x = opt.eval_params(p, state)
+        same = same and x is p
+        for k, v in oracle.blocks(p).items():
+            traj[k].append(v)
+            evals[k].append(oracle.blocks(x)[k])
+    return {k: np.array(v) for k, v in traj.items()}, {k: np.array(v) for k, v in evals.items()}, same
+
+
+@pytest.mark.parametrize("name, label, hp, problem", ORACLE, ids=[f"{n}-{lab}" for n, lab, _, _ in ORACLE])
+def test_whole_trajectory_matches_the_reference(name, label, hp, problem):
+    meta, arrays = recorded(name)
+    case = next((c for c in meta["cases"] if c["label"] == label), None)
+    assert case == {"label": label, "hp": hp, "problem": problem}, \
+        "the case changed since it was recorded: rerun tests/data/record_torch.py"
+    traj, evals, same = walk(optimizers.create(name, **hp), problem)
+    assert set(traj) == set(oracle.blocks(oracle.start(problem)))
+    rtol, atol = TOLERANCE.get(name, (RTOL, ATOL))
+    for k in traj:
+        assert_allclose(traj[k], arrays[f"traj/{label}/{k}"], rtol=rtol, atol=atol, err_msg=f"block {k!r}")
+        if f"eval/{label}/{k}" in arrays:
+            assert_allclose(evals[k], arrays[f"eval/{label}/{k}"], rtol=rtol, atol=atol, err_msg=f"eval {k!r}")
+    averaged = any(key.startswith(f"eval/{label}/") for key in arrays)
+    assert averaged != same, "eval_params must return the averaged point exactly when the reference keeps one"
+
+
+# Where a default is not the reference's own, and why.
+OWN_DEFAULTS = {
+    # torch.optim.SGD defaults to momentum 0; a "momentum" entry in a menu means momentum.
+    ("momentum", "momentum"): 0.9, ("nesterov", "momentum"): 0.9, ("nesterov", "nesterov"): True,
+    # torch's eps1 None means the dtype's machine epsilon; the playground is float64.
+    ("adafactor", "eps"): (np.finfo(np.float64).eps, 1e-3),
+    # torch's None means "original"; a choice widget needs the name.
+    ("muon", "adjust_lr_fn"): "original",
+    # The AdamW for Muon's non-matrix blocks is not part of torch.optim.Muon: Keller Jordan's
+    # MuonWithAuxAdam defaults.
+    ("muon", "adamw_lr"): 3e-4, ("muon", "adamw_betas"): (0.9, 0.95), ("muon", "adamw_eps"): 1e-10,
+    ("muon", "adamw_weight_decay"): 0.0,
+}
+
+
+@pytest.mark.parametrize("name", list(oracle.CASES))
+def test_hyperparameters_take_the_references_names_and_defaults(name):
+    meta, _ = recorded(name)
+    ref = meta["reference_defaults"]
+    for h in optimizers.get(name).hyperparams:
+        if (name, h.name) in OWN_DEFAULTS:
+            assert h.default == OWN_DEFAULTS[name, h.name]
+            continue
+        assert h.name in ref, f"{name}: {h.name!r} is not a keyword of {meta['reference']}"
+        want = ref[h.name]
+        assert (list(h.default) if isinstance(h.default, tuple) else h.default) == want, (h.name, want)
+    if name == "muon":  # fixed rather than declared, but still torch's
+        assert list(optimizers.muon.NS_COEFFICIENTS) == ref["ns_coefficients"]

@@ -1,0 +1,166 @@
+"""Schedule-Free SGD and AdamW (Defazio et al. 2024, the ``schedulefree`` package)."""
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+import numpy as np
+
+from .adam import EPS
+from .base import Optimizer, State, lerp, nonzero
+from .hyperparams import HyperParam
+from .registry import register
+from .sgd import LR, WEIGHT_DECAY
+from .tree import Tree, check_same_structure, is_dict
+
+_SCHEDULE = (
+    HyperParam("warmup_steps", 0, "linear learning-rate warmup over this many steps", low=0, kind="int",
+               widget_high=1000),
+    HyperParam("r", 0.0, "the average weights step t by t^r (0: every step alike)", low=0.0, widget_high=4.0),
+    HyperParam("weight_lr_power", 2.0, "the average weights step t by lr_t^power", low=0.0, widget_high=4.0),
+)
+
+_AVERAGE_LATEX = (
+    r"\gamma_t &= \gamma \min(1, t / \text{warmup}),\quad w_t = t^{r}\, \gamma_t^{p},"
+    r"\quad c_t = \frac{w_t}{\sum_{i\le t} w_i}\\"
+)
+
+
+class _ScheduleFree(Optimizer):
+    """Shared core: y (the params, where gradients are taken), z (the SGD sequence), x (the average).
+
+    ``step`` returns y, torch's ``p`` in train mode; :meth:`eval_params`
+    returns x, torch's ``p`` after ``optimizer.eval()``.
+    """
+
+    family = "schedule-free"
+    buffers = ("z", "weight_sum")
+
+    def beta(self, hp: dict[str, Any]) -> Any:
+        """The interpolation weight between z and x (momentum or beta1)."""
+        raise NotImplementedError
+
+    def init_buffer(self, name, p):
+        # schedulefree starts z at a copy of the params on the first step; weight_sum starts at 0.
+        return p.copy() if name == "z" else np.zeros_like(p)
+
+    def buffer_shape(self, name, shape, lead):
+        # The sum of averaging weights is one number per block (per run under the sweep).
+        return shape[:lead] + (1,) * (len(shape) - lead) if name == "weight_sum" else shape
+
+    def _weights(self, bufs, t, hp):
+        """This step's lr and averaging coefficient c_t, and the new weight sum."""
+        warmup = hp["warmup_steps"]
+        lr = hp["lr"] * (t / warmup if t - 1 < warmup else 1.0)
+        # schedulefree keeps lr_max = max(lr_t, lr_max); the warmup only rises, so that is lr_t.
+        weight = (t ** hp["r"]) * (lr ** hp["weight_lr_power"])
+        weight_sum = bufs["weight_sum"] + weight
+        return lr, weight / weight_sum, weight_sum
+
+    def _move(self, y, z, g, lr, ckp1, beta):
+        y = lerp(y, z, ckp1)
+        y = y + (lr * (beta * (1 - ckp1) - 1)) * g
+        return y, z - lr * g
+
+    def eval_params(self, params: Tree, state: State) -> Tree:
+        check_same_structure(params, state.buffers["z"], ("params", "state buffer 'z'"))
+
+        def x(y, z):
+            hp = self._hp_for(y) if self._per_run else self.hp
+            return lerp(y, z, 1 - 1 / self.beta(hp))  # what schedulefree's eval() does to p
+
+        if not is_dict(params):
+            return x(params, state.buffers["z"])
+        return {k: x(params[k], state.buffers["z"][k]) for k in params}
+
+
+@register("sgd_schedulefree")
+class SGDScheduleFree(_ScheduleFree):
+    r"""Schedule-Free SGD, exactly as ``schedulefree.SGDScheduleFree`` (Defazio et al. 2024).
+
+    "The Road Less Scheduled": no learning-rate schedule, yet the guarantees
+    of one. Three sequences: z takes plain SGD steps; x, a weighted running
+    average of z, is where the model is evaluated; the gradient is taken at
+    y, an interpolation between them that plays the role of momentum.
+    :meth:`step` returns y, :meth:`eval_params` returns x. The update
+    equations are in :attr:`latex`.
+    """
+
+    title = "Schedule-Free SGD"
+    hyperparams = (
+        replace(LR, default=1.0),
+        HyperParam("momentum", 0.9, "interpolation beta between the SGD sequence z and the average x",
+                   low=0.0, high=1.0, low_open=True, high_open=True),
+        WEIGHT_DECAY,
+        *_SCHEDULE,
+    )
+    latex = (
+        r"\begin{aligned}"
+        + _AVERAGE_LATEX
+        + r"g_t &\leftarrow \nabla f(y_{t-1}) + \lambda\, y_{t-1}\\"
+        r"z_t &= z_{t-1} - \gamma_t\, g_t\\"
+        r"x_t &= (1 - c_t)\, x_{t-1} + c_t\, z_t\\"
+        r"\theta_t = y_t &= (1-\beta)\, z_t + \beta\, x_t"
+        r"\end{aligned}"
+    )
+
+    def beta(self, hp):
+        return hp["momentum"]
+
+    def update(self, p, g, bufs, t, hp):
+        lr, ckp1, weight_sum = self._weights(bufs, t, hp)
+        if nonzero(hp["weight_decay"]):
+            g = g + hp["weight_decay"] * p
+        y, z = self._move(p, bufs["z"], g, lr, ckp1, hp["momentum"])
+        return y, {"z": z, "weight_sum": weight_sum}
+
+
+@register("adamw_schedulefree")
+class AdamWScheduleFree(_ScheduleFree):
+    r"""Schedule-Free AdamW, exactly as ``schedulefree.AdamWScheduleFree`` (Defazio et al. 2024).
+
+    Schedule-Free SGD (see :class:`SGDScheduleFree`) on the gradient divided
+    by Adam's bias-corrected root mean square; beta1 is the interpolation
+    weight, and there is no first moment. Weight decay is applied at y.
+    :meth:`step` returns y, :meth:`eval_params` returns the average x. The
+    update equations are in :attr:`latex`.
+    """
+
+    title = "Schedule-Free AdamW"
+    hyperparams = (
+        replace(LR, default=0.0025),
+        HyperParam("betas", (0.9, 0.999), "(beta1, beta2): interpolation between z and x; second-moment decay",
+                   low=0.0, high=1.0, high_open=True, kind="pair"),
+        EPS,
+        WEIGHT_DECAY,
+        *_SCHEDULE,
+    )
+    buffers = ("z", "weight_sum", "exp_avg_sq")
+    latex = (
+        r"\begin{aligned}"
+        + _AVERAGE_LATEX
+        + r"v_t &= \beta_2 v_{t-1} + (1-\beta_2)\, \nabla f(y_{t-1})^2\\"
+        r"g_t &= \frac{\nabla f(y_{t-1})}{\sqrt{v_t / (1-\beta_2^t)} + \epsilon} + \lambda\, y_{t-1}\\"
+        r"z_t &= z_{t-1} - \gamma_t\, g_t\\"
+        r"x_t &= (1 - c_t)\, x_{t-1} + c_t\, z_t\\"
+        r"\theta_t = y_t &= (1-\beta_1)\, z_t + \beta_1\, x_t"
+        r"\end{aligned}"
+    )
+
+    def check_hyperparams(self, hp: dict[str, Any]) -> None:
+        # The average is recovered from y and z by dividing by beta1, so beta1 = 0 has no average to show.
+        if np.any(np.asarray(hp["betas"][0]) == 0):
+            raise ValueError(f"Invalid betas[0]: {hp['betas'][0]}. Allowed range: (0, 1)")
+
+    def beta(self, hp):
+        return hp["betas"][0]
+
+    def update(self, p, g, bufs, t, hp):
+        b1, b2 = hp["betas"]
+        lr, ckp1, weight_sum = self._weights(bufs, t, hp)
+        v = bufs["exp_avg_sq"] * b2 + (1 - b2) * g * g
+        g = g / (np.sqrt(v / (1 - b2 ** t)) + hp["eps"])
+        if nonzero(hp["weight_decay"]):
+            g = g + hp["weight_decay"] * p
+        y, z = self._move(p, bufs["z"], g, lr, ckp1, b1)
+        return y, {"z": z, "weight_sum": weight_sum, "exp_avg_sq": v}
