@@ -8,7 +8,6 @@ import streamlit as st
 
 import optimizers
 from playground_app import cached, compare_form, player_component
-from playground.training import stability
 from playground.viz import projection
 
 st.title("Compare optimizers")
@@ -42,8 +41,8 @@ facts = [f"**{problem.title}**", f"{problem.dim} parameters"]
 if problem.n_samples > 1:
     facts.append(f"{problem.n_samples} samples")
 if problem.lipschitz is not None:
-    facts.append(f"largest curvature L = {problem.lipschitz:.3g}, so plain GD is stable for lr < "
-                 f"{stability.bound_text(optimizers.GD(lr=1.0), problem.lipschitz)}")
+    facts.append(f"largest curvature L = {problem.lipschitz:.3g} (each run's stable learning rates are in the "
+                 "results table)")
 formula = getattr(problem, "formula", None)
 st.caption(" · ".join(facts) + (f" · ${formula}$" if formula else ""))
 

@@ -10,7 +10,7 @@ from playground import problems, run
 from optimizers.hyperparams import non_defaults
 from playground.setups.comparison import Comparison, results_table
 from playground.training.run_spec import RunSpec
-from playground.training.stability import explain_divergence, lr_bound
+from playground.training.stability import explain_divergence
 
 
 def test_default_comparison_is_gd_momentum_and_adam_on_linear_regression():
@@ -92,13 +92,13 @@ def test_stability_bounds_match_runs_on_either_side():
     lin = problems.linear_regression()
     for opt in [optimizers.GD(lr=1.0), optimizers.Momentum(lr=1.0, momentum=0.5),
                 optimizers.Nesterov(lr=1.0, momentum=0.5), optimizers.Momentum(lr=1.0, momentum=0.5, dampening=0.5)]:
-        bound = lr_bound(opt, lin.lipschitz)
+        bound = opt.lr_bound(lin.lipschitz)
         for factor, diverges in [(0.97, False), (1.03, True)]:
             hp = dict(opt.hp, lr=factor * bound)
             traj = run(lin, type(opt)(**hp), 5000)
             assert traj.diverged == diverges, (opt, factor)
-    assert lr_bound(optimizers.Adam(), lin.lipschitz) is None
-    assert lr_bound(optimizers.GD(lr=0.1), None) is None
+    assert optimizers.Adam().lr_bound(lin.lipschitz) is None
+    assert optimizers.GD(lr=0.1).lr_bound(None) is None
 
 
 def test_divergence_without_a_known_bound_gives_the_runners_reason():
@@ -145,8 +145,7 @@ def test_work_counts_samples_per_step():
 
 
 def test_the_bound_in_words_carries_dampening_when_there_is_some():
-    from playground.training.stability import bound_text
-    assert bound_text(optimizers.Momentum(lr=1.0, momentum=0.5), 2.0) == "(2 + 2μ)/L = 1.5 (μ = 0.5)"
-    assert bound_text(optimizers.Momentum(lr=1.0, momentum=0.5, dampening=0.5), 2.0) == \
+    assert optimizers.Momentum(lr=1.0, momentum=0.5).lr_bound_text(2.0) == "(2 + 2μ)/L = 1.5 (μ = 0.5)"
+    assert optimizers.Momentum(lr=1.0, momentum=0.5, dampening=0.5).lr_bound_text(2.0) == \
         "(2 + 2μ)/((1 - τ) L) = 3 (μ = 0.5, τ = 0.5)"
-    assert bound_text(optimizers.GD(lr=1.0), 4.0) == "2/L = 0.5"
+    assert optimizers.GD(lr=1.0).lr_bound_text(4.0) == "2/L = 0.5"

@@ -9,7 +9,7 @@ import optimizers
 from playground import gallery, problems, run
 from playground.gradcheck import GradcheckReport, gradcheck
 from playground.training.runner import Trajectory
-from playground.training.stability import bound_text, explain_divergence
+from playground.training.stability import explain_divergence
 
 CATALOGUE = Path(__file__).resolve().parents[1] / "docs" / "bug-catalogue.md"
 BUG_KIND = {"trajectory": "training bug", "gradcheck": "gradient bug"}
@@ -157,7 +157,7 @@ def test_lr_runs_sit_just_either_side_of_2_over_L_and_behave_accordingly():
     above, below = result.buggy.optimizer.hp["lr"], result.fixed.optimizer.hp["lr"]
     assert 2 / L < above <= 1.05 * 2 / L and 0.95 * 2 / L <= below < 2 / L
     assert result.buggy.diverged
-    text = bound_text(result.buggy.optimizer, problem.lipschitz)
+    text = result.buggy.optimizer.lr_bound_text(problem.lipschitz)
     assert text in explain_divergence(result.buggy, problem) and text in result.summary
     assert not result.fixed.diverged
     assert result.fixed.distance_to(np.linalg.lstsq(problem.X, problem.y, rcond=None)[0]) < 1e-6

@@ -570,18 +570,6 @@ def test_lr_bound_with_per_run_momenta_is_one_bound_per_run_and_no_single_text()
     assert_allclose(Nesterov(momentum=mus[1:]).lr_bound(2.0), (2 + 2 * mus[1:]) / ((1 + 2 * mus[1:]) * 2.0))
 
 
-def test_lr_bound_agrees_with_the_stability_module_it_replaces():
-    # playground.stability still holds its own copy of these formulas; the two must agree
-    # (except momentum 0 with dampening, where the copy overstates the bound). Delete this test
-    # once stability.py calls lr_bound: it would then compare the methods with themselves.
-    from playground import stability
-    for opt in (GD(), Momentum(momentum=0.9), Momentum(momentum=0.5, dampening=0.3), Nesterov(momentum=0.7),
-                Momentum(momentum=0.0), Momentum(momentum=0.9, weight_decay=0.1), Momentum(momentum=1.0), Adam()):
-        for L in (0.5, 4.9, None):
-            assert opt.lr_bound(L) == stability.lr_bound(opt, L), (opt, L)
-            assert opt.lr_bound_text(L) == stability.bound_text(opt, L), (opt, L)
-
-
 # --- the newer optimizers: purity and trees (deterministic, to keep the suite fast) -----------
 
 NEW_CONFIGS = [

@@ -24,7 +24,6 @@ from optimizers.hyperparams import parse_spec
 
 from ..setups.fields import problem_text
 from ..setups.sweep import SweepSetup
-from ..training.stability import lr_bound
 from ..training.sweep import SweepResult
 from ..viz.stability_map import stability_map
 from .common import ProgressLine, add_problem_options, format_table, parse_problem, write_png, write_text
@@ -86,7 +85,7 @@ def summary_rows(result: SweepResult) -> list[dict[str, Any]]:
         losses = result.final_losses[index]
         best = None if np.isnan(losses).all() else result.configs[index[int(np.nanargmin(losses))]]
         # With a momentum axis the bound varies along it: the map draws it, one number cannot.
-        bound = lr_bound(result.build(name, 1.0), result.lipschitz) if result.momenta is None else None
+        bound = result.build(name, 1.0).lr_bound(result.lipschitz) if result.momenta is None else None
         rows.append({
             "optimizer": name, "runs": len(index), "diverged": int(result.diverged[index].sum()),
             "best lr": None if best is None else best.lr,

@@ -15,7 +15,7 @@ from ..setups.comparison import Comparison
 from ..training.run_spec import RunSpec
 from ..problems import LeastSquares
 from ..training.runner import run
-from ..training.stability import bound_text, explain_divergence, lr_bound
+from ..training.stability import explain_divergence
 from .drive import trace
 from .entry import Result, TrajectoryEntry
 
@@ -120,13 +120,13 @@ LR_STEPS = 1000
 
 def step_size_within_the_bound(problem: LeastSquares) -> optimizers.GD:
     # just below the bound: 2% under it
-    bound = lr_bound(optimizers.GD(), problem.lipschitz)  # 2 / L
+    bound = optimizers.GD().lr_bound(problem.lipschitz)  # 2 / L
     return optimizers.GD(lr=0.98 * bound)
 
 
 def step_size_past_the_bound(problem: LeastSquares) -> optimizers.GD:
     # just past the bound: 2% over it
-    bound = lr_bound(optimizers.GD(), problem.lipschitz)  # 2 / L
+    bound = optimizers.GD().lr_bound(problem.lipschitz)  # 2 / L
     return optimizers.GD(lr=1.02 * bound)
 
 
@@ -134,7 +134,7 @@ def _run_lr() -> Result:
     problem = problems.create("linreg")
     fixed = run(problem, step_size_within_the_bound(problem), LR_STEPS, label="lr just below 2/L")
     buggy = run(problem, step_size_past_the_bound(problem), LR_STEPS, label="lr just above 2/L")
-    text = bound_text(fixed.optimizer, problem.lipschitz)
+    text = fixed.optimizer.lr_bound_text(problem.lipschitz)
     summary = (
         f"The bound: {text} (L = {problem.lipschitz:.3g}, the largest eigenvalue of the Hessian (2/N) XᵀX).\n"
         f"Just above: {explain_divergence(buggy, problem)}.\n"

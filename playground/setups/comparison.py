@@ -177,7 +177,8 @@ def _numbered(i: int, read: Callable[[Any], RunSpec], value: Any) -> RunSpec:
 
 
 def results_table(problem: Problem, trajectories: Sequence[Trajectory], tol: float = 1e-6) -> list[dict[str, Any]]:
-    """One row per run: final loss, distance to the optimum, steps to ``tol``, divergence, wall time.
+    """One row per run: final loss, distance to the optimum, steps to ``tol``, divergence, the stability bound
+    theory gives on a quadratic (:meth:`~optimizers.Optimizer.lr_bound_text`), wall time.
 
     Distance is to the nearest known minimum (None when none is known).
     "Steps to tol" counts recorded steps whose suboptimality (loss minus the
@@ -194,6 +195,7 @@ def results_table(problem: Problem, trajectories: Sequence[Trajectory], tol: flo
             "distance to optimum": None if t.diverged or not minima else min(t.distance_to(m) for m in minima),
             "steps to tol": None if t.diverged else t.steps_to(f_star + tol),
             "diverged at": t.diverged_at,
+            "stable for lr below": t.optimizer.lr_bound_text(problem.lipschitz),
             "status": diverged or "ok",
             "wall time (s)": t.wall_time,
         })

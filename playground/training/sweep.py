@@ -125,7 +125,7 @@ class SweepResult:
         """Optimizer ``optimizer`` with this sweep's fixed hyperparameters and the given lr and momentum.
 
         Floats give one configuration; arrays give one per run, as the sweep
-        uses them and as :func:`~playground.training.stability.lr_bound` reads them.
+        uses them and as :meth:`~optimizers.Optimizer.lr_bound` reads them.
         ``momentum=None`` leaves momentum (or beta1) at its fixed or default value.
         """
         return _build(optimizer, lr, momentum, self.fixed_hyperparams)

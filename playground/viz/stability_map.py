@@ -7,7 +7,7 @@
 A pure function: a :class:`~playground.training.sweep.SweepResult` in, a
 ``matplotlib.figure.Figure`` out. With a momentum axis it draws one heatmap
 per optimizer over lr x momentum; with lr alone, the final loss against lr,
-one line per optimizer. Where :func:`~playground.training.stability.lr_bound` knows the
+one line per optimizer. Where :meth:`~optimizers.Optimizer.lr_bound` knows the
 largest stable learning rate (GD and heavy-ball or Nesterov momentum on a
 problem with a constant Hessian), it is drawn on top: 2/L for GD, the curve
 lr L = 2 + 2 mu over the momentum axis for heavy ball.
@@ -22,7 +22,6 @@ from matplotlib.figure import Figure
 import optimizers
 
 from .plots import new_figure, run_color
-from ..training.stability import bound_text, lr_bound
 from ..training.sweep import SweepResult
 
 #: Points on a drawn boundary curve: enough to look smooth whatever the grid.
@@ -64,7 +63,7 @@ def _heatmaps(result: SweepResult) -> Figure:
         div_mesh = ax.pcolormesh(lr_edges, mu_edges, np.ma.masked_where(div < 0, np.maximum(div, 1)),
                                  norm=div_norm, cmap="Reds_r")
         mu = np.linspace(result.momenta[0], result.momenta[-1], CURVE_POINTS)
-        bound = lr_bound(result.build(name, 1.0, mu), result.lipschitz)
+        bound = result.build(name, 1.0, mu).lr_bound(result.lipschitz)
         if bound is not None:
             ax.plot(np.broadcast_to(bound, mu.shape), mu, color="white", lw=2, ls="--", label=BOUND_LABEL,
                     path_effects=_OUTLINED)
@@ -93,9 +92,9 @@ def _lr_curves(result: SweepResult) -> Figure:
             steps_ax.plot(result.lrs[diverged], result.grid(result.diverged_at, name)[diverged], "x", color=color,
                           label=f"{name}: diverged at step")
         opt = result.build(name, 1.0)
-        bound = lr_bound(opt, result.lipschitz)
+        bound = opt.lr_bound(result.lipschitz)
         if bound is not None:
-            ax.axvline(bound, color=color, ls="--", label=f"{name}: {bound_text(opt, result.lipschitz)}")
+            ax.axvline(bound, color=color, ls="--", label=f"{name}: {opt.lr_bound_text(result.lipschitz)}")
     if _log_scale(values):
         ax.set_yscale("log")
     ax.set(xscale="log", xlabel="learning rate", ylabel=label,
