@@ -13,15 +13,7 @@ from .sgd import LR, WEIGHT_DECAY
 
 @register("adagrad")
 class AdaGrad(Optimizer):
-    r"""AdaGrad, exactly as ``torch.optim.Adagrad``.
-
-    Equations::
-
-        lr_t = lr / (1 + (t - 1) * lr_decay)
-        g_t = grad + weight_decay * theta_{t-1}
-        s_t = s_{t-1} + g_t^2                  # s_0 = initial_accumulator_value
-        theta_t = theta_{t-1} - lr_t * g_t / (sqrt(s_t) + eps)
-    """
+    r"""AdaGrad, exactly as ``torch.optim.Adagrad``."""
 
     title = "AdaGrad"
     family = "adaptive"

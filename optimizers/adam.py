@@ -61,15 +61,6 @@ class Adam(_AdamBase):
     r"""Adam with bias correction, exactly as ``torch.optim.Adam``.
 
     Weight decay is L2: added to the gradient before the moments.
-
-    Equations::
-
-        g_t = grad + weight_decay * theta_{t-1}
-        m_t = beta1 * m_{t-1} + (1 - beta1) * g_t
-        v_t = beta2 * v_{t-1} + (1 - beta2) * g_t^2
-        m_hat = m_t / (1 - beta1^t)                  # t = 1, 2, ...
-        v_hat = v_t / (1 - beta2^t)                  # amsgrad: max_{s<=t} v_s
-        theta_t = theta_{t-1} - lr * m_hat / (sqrt(v_hat) + eps)
     """
 
     title = "Adam"
@@ -88,16 +79,7 @@ class Adam(_AdamBase):
 
 @register("adamw")
 class AdamW(_AdamBase):
-    r"""AdamW: Adam with decoupled weight decay, exactly as ``torch.optim.AdamW``.
-
-    Equations::
-
-        theta' = theta_{t-1} * (1 - lr * weight_decay)
-        m_t = beta1 * m_{t-1} + (1 - beta1) * g_t
-        v_t = beta2 * v_{t-1} + (1 - beta2) * g_t^2
-        m_hat = m_t / (1 - beta1^t);   v_hat = v_t / (1 - beta2^t)
-        theta_t = theta' - lr * m_hat / (sqrt(v_hat) + eps)
-    """
+    r"""AdamW: Adam with decoupled weight decay, exactly as ``torch.optim.AdamW``."""
 
     title = "AdamW"
     family = "adaptive"

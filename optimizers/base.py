@@ -50,6 +50,10 @@ from .tree import Tree, as_float_tree, check_same_structure, is_dict, leaves, na
 FAMILIES = ("classic", "adaptive", "sign-based", "schedule-free")
 
 
+#: How an optimizer's docstring introduces its equations, taken from its ``latex``.
+EQUATIONS_HEAD = "Update equations (LaTeX, as the app renders them)::"
+
+
 class State(NamedTuple):
     """Optimizer state: the step count, one tree per buffer name, and whether blocks carry a run axis."""
 
@@ -69,6 +73,12 @@ class Optimizer:
     hyperparams: ClassVar[tuple[HyperParam, ...]] = ()
     buffers: ClassVar[tuple[str, ...]] = ()
     latex: ClassVar[str] = ""
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        # The LaTeX is the one form of the equations: the docstring shows it, so help() and the docs carry them.
+        super().__init_subclass__(**kwargs)
+        if cls.latex and cls.__doc__ and EQUATIONS_HEAD not in cls.__doc__:
+            cls.__doc__ = f"{cls.__doc__.rstrip()}\n\n    {EQUATIONS_HEAD}\n\n        {cls.latex}\n"
 
     def __init__(self, **hp: Any) -> None:
         self.hp: dict[str, Any] = validate_all(self.hyperparams, hp, owner=f"optimizer {self.name!r}")

@@ -13,16 +13,7 @@ from .sgd import LR, WEIGHT_DECAY
 
 @register("rmsprop")
 class RMSProp(Optimizer):
-    r"""RMSProp, exactly as ``torch.optim.RMSprop`` (eps outside the square root).
-
-    Equations::
-
-        g_t = grad + weight_decay * theta_{t-1}
-        v_t = alpha * v_{t-1} + (1 - alpha) * g_t^2
-        centered:  a_t = alpha * a_{t-1} + (1 - alpha) * g_t;   v~ = v_t - a_t^2,   else  v~ = v_t
-        momentum > 0:  b_t = momentum * b_{t-1} + g_t / (sqrt(v~) + eps);   theta_t = theta_{t-1} - lr * b_t
-        otherwise:     theta_t = theta_{t-1} - lr * g_t / (sqrt(v~) + eps)
-    """
+    r"""RMSProp, exactly as ``torch.optim.RMSprop`` (eps outside the square root)."""
 
     title = "RMSProp"
     family = "adaptive"

@@ -16,12 +16,7 @@ WEIGHT_DECAY = HyperParam("weight_decay", 0.0, "L2 penalty added to the gradient
 
 @register("gd")
 class GD(Optimizer):
-    r"""Plain (batch or stochastic) gradient descent.
-
-    Equations::
-
-        theta_t = theta_{t-1} - lr * g_t
-    """
+    r"""Plain (batch or stochastic) gradient descent."""
 
     title = "Gradient descent"
     family = "classic"
@@ -47,14 +42,6 @@ class Momentum(Optimizer):
     torch's convention puts the learning rate outside the velocity
     (b = mu*b + g, theta -= lr*b), and the first step starts the buffer at the
     gradient itself rather than at (1 - dampening) * g.
-
-    Equations::
-
-        g_t = grad + weight_decay * theta_{t-1}
-        b_1 = g_1;   b_t = momentum * b_{t-1} + (1 - dampening) * g_t   (t > 1)
-        d_t = g_t + momentum * b_t   if nesterov,   else  d_t = b_t
-        d_t = g_t                    if momentum = 0 (no buffer, so dampening has no effect)
-        theta_t = theta_{t-1} - lr * d_t
     """
 
     title = "Momentum"
@@ -132,14 +119,7 @@ class Momentum(Optimizer):
 
 @register("nesterov")
 class Nesterov(Momentum):
-    r"""Nesterov momentum: :class:`Momentum` with ``nesterov=True`` by default.
-
-    Equations::
-
-        g_t = grad + weight_decay * theta_{t-1}
-        b_1 = g_1;   b_t = momentum * b_{t-1} + g_t   (t > 1)
-        theta_t = theta_{t-1} - lr * (g_t + momentum * b_t)
-    """
+    r"""Nesterov momentum: :class:`Momentum` with ``nesterov=True`` by default."""
 
     title = "Nesterov"
     hyperparams = tuple(replace(h, default=True) if h.name == "nesterov" else h for h in Momentum.hyperparams)
