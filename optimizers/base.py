@@ -257,6 +257,24 @@ class Optimizer:
         """
         raise NotImplementedError
 
+    def select_runs(self, keep: np.ndarray) -> Optimizer:
+        """This optimizer for the runs ``keep`` selects: per-run hyperparameters cut to them.
+
+        ``keep`` indexes the R runs (a boolean mask of length R, or indices);
+        hyperparameters shared by every run stay as they are. The values were
+        validated when this optimizer was built, so they are not validated
+        again: that is a Python loop per value, too slow for a sweep dropping
+        the runs that diverge. The optimizer itself is left untouched.
+        """
+        def cut(v: Any) -> Any:
+            if isinstance(v, np.ndarray):
+                return v[keep]
+            return tuple(cut(x) for x in v) if isinstance(v, tuple) else v
+
+        kept = object.__new__(type(self))
+        kept.__dict__.update(self.__dict__, hp={k: cut(v) for k, v in self.hp.items()})
+        return kept
+
 
 def nonzero(value: Any) -> bool:
     """Whether a hyperparameter (a float, or one value per run) is non-zero anywhere.

@@ -73,6 +73,20 @@ def test_batched_loss_and_grad_equal_separate_calls(problem):
     np.testing.assert_allclose(problem.loss(stacked), losses, rtol=0, atol=0)
 
 
+@pytest.mark.parametrize("problem", ALL, ids=ids(ALL))
+def test_the_unchecked_fast_path_computes_what_the_checked_methods_do(problem):
+    fast = problem.unchecked()
+    one = random_point(problem, 6)
+    many = tree_map(lambda *xs: np.stack(xs), *[random_point(problem, s) for s in range(3)])
+    for p in (one, many):
+        for idx in (None, np.array([0, problem.n_samples - 1])):
+            value, grad = problem.value_and_grad(p, idx)
+            fast_value, fast_grad = fast.value_and_grad(p, idx)
+            np.testing.assert_array_equal(fast_value, value)
+            np.testing.assert_array_equal(fast.loss(p, idx), problem.loss(p, idx))
+            np.testing.assert_array_equal(flatten(fast_grad), flatten(grad))
+
+
 @pytest.mark.parametrize("problem", [p for p in ALL if p.n_samples > 1], ids=ids([p for p in ALL if p.n_samples > 1]))
 def test_loss_over_indices_is_the_mean_of_per_sample_losses(problem):
     p = random_point(problem, 5)

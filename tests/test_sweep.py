@@ -8,6 +8,7 @@ import pytest
 
 import optimizers
 from playground import problems, run
+from playground.training.loop import check_settings, drive
 from playground.training.run_spec import RunSpec
 from playground.training.sweep import sweep
 
@@ -85,6 +86,29 @@ def test_diverged_runs_are_frozen_and_raise_no_warnings():
     # The runs that kept going are untouched by the ones that stopped.
     np.testing.assert_allclose(result.losses[:2], alone.losses, rtol=1e-12)
     np.testing.assert_allclose(result.final_losses[:2], alone.final_losses, rtol=1e-12)
+
+
+def test_a_diverged_run_of_a_batch_says_why_as_its_own_run_does():
+    lrs = np.array([0.5, 2.5, 1e12]) / L
+    out = drive(LIN, optimizers.GD(lr=lrs), LIN.init_params(0), check_settings(LIN, 300, 7, 1, True, 0, 50), runs=3)
+    for i, lr in enumerate(lrs):
+        traj = run(LIN, optimizers.GD(lr=lr), 300, batch_size=7, record=50)
+        assert out.reasons[i] == traj.diverged_reason
+        assert out.diverged_at[i] == (-1 if traj.diverged_at is None else traj.diverged_at)
+        np.testing.assert_allclose(out.final_params[i], traj.final_params, rtol=1e-12)
+        assert out.final_losses[i] == pytest.approx(traj.final_loss, rel=1e-12)
+    assert out.reasons[0] is None and "non-finite" not in out.reasons[1]
+
+
+def test_select_runs_cuts_per_run_hyperparameters_and_leaves_the_optimizer_alone():
+    adam = optimizers.Adam(lr=np.array([0.1, 0.2, 0.3]), betas=(np.array([0.5, 0.6, 0.7]), 0.99), eps=1e-6)
+    kept = adam.select_runs(np.array([True, False, True]))
+    assert kept == optimizers.Adam(lr=np.array([0.1, 0.3]), betas=(np.array([0.5, 0.7]), 0.99), eps=1e-6)
+    assert adam == optimizers.Adam(lr=np.array([0.1, 0.2, 0.3]), betas=(np.array([0.5, 0.6, 0.7]), 0.99), eps=1e-6)
+    p, g = np.ones((2, 3)), np.full((2, 3), 0.5)
+    stepped, _ = kept.step(p, g, kept.init(p))
+    np.testing.assert_array_equal(stepped[1], optimizers.Adam(lr=0.3, betas=(0.7, 0.99), eps=1e-6).step(
+        p[1], g[1], optimizers.Adam().init(p[1]))[0])
 
 
 def boundary_index(lrs, diverged):

@@ -36,6 +36,8 @@ class SeedStep(Problem):
             raise ValueError(f"Invalid lr: {lr!r}. Allowed range: (0, inf)")
         super().__init__(problem.template)
         self.problem, self.step, self.lr = problem, step, lr
+        # The runner checked theta once; this problem's maths is the wrapped one's, unchecked too.
+        self._inner_loss = problem.unchecked().loss
         # What the app draws (optimum, window, labels) is the wrapped problem's. Not
         # its lipschitz: the step is not GD on this loss, so no stability bound applies.
         for attr in ("name", "title", "n_samples", "optimum", "minima", "bounds", "axis_labels", "settings"):
@@ -45,12 +47,12 @@ class SeedStep(Problem):
         return self.problem.init_params(seed)
 
     def _loss(self, theta, idx):
-        return self.problem._loss(theta, idx)
+        return self._inner_loss(theta, idx)
 
     def _value_and_grad(self, theta, idx):
         if idx is not None or np.ndim(theta) != np.ndim(self.template):
             raise ValueError("SeedStep drives one run on the full data: the seed code does its own looping")
-        return self.problem._loss(theta, None), (theta - self.step(np.array(theta))) / self.lr
+        return self._inner_loss(theta, None), (theta - self.step(np.array(theta))) / self.lr
 
 
 def trace(problem: Problem, step: Step, lr: float, steps: int, label: str) -> Trajectory:

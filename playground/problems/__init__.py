@@ -13,13 +13,13 @@ from typing import Any, Callable
 
 from optimizers.hyperparams import HyperParam, excerpt, validate_all
 
-from .base import Problem
+from .base import FastPath, Problem
 from .functions2d import Function2D, beale, himmelblau, quadratic, rosenbrock, saddle
 from .least_squares import LeastSquares, linear_regression, sin_data, sin_dataset
 from .mlp import MLP, generated_mlp, mlp, relu_net, sin_mlp, xor
 
 __all__ = [
-    "MLP", "Function2D", "LeastSquares", "Problem", "ProblemSpec", "available", "beale", "create",
+    "MLP", "FastPath", "Function2D", "LeastSquares", "Problem", "ProblemSpec", "available", "beale", "create",
     "generated_mlp", "himmelblau", "linear_regression", "mlp", "quadratic", "relu_net", "rosenbrock", "saddle",
     "sin_data", "sin_dataset", "sin_mlp", "spec", "xor",
 ]

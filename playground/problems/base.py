@@ -15,14 +15,37 @@ length R. ``loss`` then returns R losses and ``grad`` R gradients (each block
 (R, ...)), computed in one vectorised pass: subclasses write their maths with
 ``...``-broadcasting so the same expressions serve one run and R runs.
 Parameters may be complex, for complex-step gradient checks.
+
+**Fast path.** ``loss`` and ``value_and_grad`` check their arguments on every
+call, which costs more than a step of a small problem. A loop that calls them
+thousands of times checks its inputs once and then calls ``unchecked()``, a
+:class:`FastPath` of the same maths with no checks. Its contract, which the
+caller keeps: ``params`` have the problem's structure, with or without one
+leading batch axis (as :meth:`Problem.batch_size_of` accepts them), and
+``idx`` is None or a non-empty 1-D integer array of sample indices in
+0..n_samples-1. It sets no ``np.errstate`` (the caller wraps its loop in one)
+and returns values unconverted (for one run, a numpy scalar or a 0-d array).
+Inputs outside the contract give wrong numbers or numpy errors, not the
+checked path's messages.
 """
 from __future__ import annotations
 
-from typing import Any, Sequence
+from typing import Any, Callable, NamedTuple, Sequence
 
 import numpy as np
 
 from optimizers.tree import Tree, check_same_structure, is_dict, size, tree_map
+
+
+class FastPath(NamedTuple):
+    """A problem's maths without its checks; see the module docstring for the contract the caller keeps.
+
+    ``loss(params, idx)`` and ``value_and_grad(params, idx)`` compute what the
+    problem's methods of those names compute.
+    """
+
+    loss: Callable[[Tree, np.ndarray | None], Any]
+    value_and_grad: Callable[[Tree, np.ndarray | None], tuple[Any, Tree]]
 
 
 class Problem:
@@ -73,6 +96,11 @@ class Problem:
         with np.errstate(all="ignore"):
             value, g = self._value_and_grad(params, self._indices(idx))
         return (value if np.ndim(value) else value[()]), g
+
+    def unchecked(self) -> FastPath:
+        """The fast path: :meth:`loss` and :meth:`value_and_grad` for inputs the caller has checked once."""
+        # The bound methods themselves, so a call on the fast path costs no more than the maths.
+        return FastPath(self._loss, self._value_and_grad)
 
     def _loss(self, params: Tree, idx: np.ndarray | None) -> Any:
         return self._value_and_grad(params, idx)[0]

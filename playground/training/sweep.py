@@ -16,16 +16,16 @@ optimizer holds one lr and momentum per run (hyperparameters broadcast over
 that axis), so one ``step`` advances every run.
 
 Every run equals a separate :func:`~playground.training.runner.run` of its
-configuration to round-off: the same start ``problem.init_params(seed)``, the
-same mini-batches (the runner's :func:`~playground.training.runner.batch_schedule`
-from the same seed, shared by all runs), and the same divergence rule
-(:func:`~playground.training.runner.healthy`). A run that diverges is dropped from the
-batch at that step, so it never computes again: it cannot raise warnings or
-touch the other runs, and the remaining runs get cheaper.
+configuration to round-off, because both are the one loop,
+:func:`~playground.training.loop.drive`: the same start
+``problem.init_params(seed)``, the same mini-batches (from the same seed,
+shared by all runs), and the same divergence rule
+(:func:`~playground.training.loop.healthy`). A run that diverges is dropped
+from the batch at that step, so it never computes again: it cannot raise
+warnings or touch the other runs, and the remaining runs get cheaper.
 """
 from __future__ import annotations
 
-import copy
 import csv
 import io
 import time
@@ -35,13 +35,12 @@ from typing import Any, Callable, Mapping, Sequence
 import numpy as np
 
 import optimizers
-from optimizers import HyperParam, Optimizer, State
-from optimizers.tree import Tree, tree_map
+from optimizers import HyperParam, Optimizer
 
 from .run_spec import RunSpec
 from ..problems import Problem
-from .runner import (Progress, Trajectory, _accumulated, batch_schedule, blowup_bound, check_settings, healthy,
-                     record_schedule, run)
+from .loop import Progress, check_settings, drive
+from .runner import Trajectory, run
 
 #: Every value of a momentum axis. It stays below 1, as beta1 must: at momentum 1 the velocity never
 #: decays and no learning rate is stable, so the map would hold nothing to see.
@@ -205,110 +204,37 @@ def sweep(problem: Problem, optimizer: str | Sequence[str], lrs: Sequence[float]
     lr_runs = np.repeat(lrs, len(mom_values))
     mom_runs = None if momenta is None else np.tile(momenta, len(lrs))
 
-    rec_steps = record_schedule(settings["steps"], settings["record"])
     batched = [_build(name, lr_runs, mom_runs, fixed) for name in names]
-    total = settings["steps"] * len(names)
+    steps = settings["steps"]
+    total = steps * len(names)
+    p0 = problem.init_params(settings["seed"])
     t0 = time.perf_counter()
-    parts = [_run_batch(problem, opt, len(lr_runs), settings, rec_steps,
-                        _ticker(progress, g * settings["steps"], total))
-             for g, opt in enumerate(batched)]
+    # Each family is one batch of the loop; about a hundred progress reports over the whole sweep.
+    outs = [drive(problem, opt, p0, settings, runs=len(lr_runs), every=max(1, total // 100),
+                  progress=_counted_from(progress, g * steps, total))
+            for g, opt in enumerate(batched)]
     wall = time.perf_counter() - t0
     if progress is not None:
         progress(total, total)
 
+    diverged_at = np.concatenate([o.diverged_at for o in outs])
     optimum = problem.optimum
     return SweepResult(
         problem=problem.name, optimizers=names, lrs=lrs, momenta=momenta, configs=configs,
-        final_losses=np.concatenate([p[0] for p in parts]), diverged_at=np.concatenate([p[1] for p in parts]),
-        steps=rec_steps, losses=np.concatenate([p[2] for p in parts]), fixed_hyperparams=fixed, settings=settings,
-        lipschitz=problem.lipschitz, min_loss=None if optimum is None else float(problem.loss(optimum)),
-        wall_time=wall)
+        final_losses=np.where(diverged_at >= 0, np.nan, np.concatenate([o.final_losses for o in outs])),
+        diverged_at=diverged_at, steps=outs[0].steps, losses=np.concatenate([o.losses for o in outs]),
+        fixed_hyperparams=fixed, settings=settings, lipschitz=problem.lipschitz,
+        min_loss=None if optimum is None else float(problem.loss(optimum)), wall_time=wall)
 
 
-def _run_batch(problem: Problem, opt: Optimizer, n_runs: int, settings: dict[str, Any], rec_steps: np.ndarray,
-               tick: Callable[[int], None]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Final losses, divergence steps and loss curves of the ``n_runs`` runs whose hyperparameters ``opt`` holds.
+def _counted_from(progress: Progress | None, start: int, total: int) -> Callable[[int], None] | None:
+    """The loop's ``progress(done in this family)`` as the sweep's ``progress(start + done, total)``.
 
-    The loop is the runner's, step for step, on parameters with a leading
-    axis: ``alive`` maps the rows still in the batch to their run.
+    ``start`` is the steps of the families before this one.
     """
-    steps, batch_size, seed = settings["steps"], settings["batch_size"], settings["seed"]
-    p0 = problem.init_params(seed)
-    with np.errstate(all="ignore"):
-        bound = blowup_bound(problem._loss(p0, None))
-    p = tree_map(lambda x: np.repeat(x[None], n_runs, axis=0), p0)
-    state = opt.init(p)
-    alive = np.arange(n_runs)
-    final = np.full(n_runs, np.nan)
-    diverged_at = np.full(n_runs, -1)
-    curves = np.full((n_runs, len(rec_steps)), np.nan)
-    rec = {int(s): j for j, s in enumerate(rec_steps)}
-    batches = batch_schedule(problem.n_samples, batch_size, settings["shuffle"], np.random.default_rng(seed))
-    full_batch = batch_size is None
-    with np.errstate(all="ignore"):
-        for k in range(steps + 1):
-            if k < steps:
-                probe, g = (problem._value_and_grad(p, None) if full_batch
-                            else _accumulated(problem, p, batches, settings["accumulate"]))
-            j = rec.get(k)
-            # As in the runner: the full-data loss comes free with a full-batch
-            # gradient; with mini-batches it is computed only when recorded.
-            loss = probe if full_batch and k < steps else problem._loss(p, None) if j is not None else None
-            ok = healthy(probe if k < steps else loss, p, bound)  # the runner's rule
-            if j is not None:
-                curves[alive[ok], j] = loss[ok]
-            if not ok.all():
-                diverged_at[alive[~ok]] = k
-                alive = alive[ok]
-                if not alive.size:
-                    break
-                p, g, state, opt = _keep(p, ok), _keep(g, ok), _keep_state(state, ok), _keep_runs(opt, ok)
-            if k == steps:
-                final[alive] = loss[ok]
-                break
-            p, state = opt.step(p, g, state)
-            tick(k + 1)
-    return final, diverged_at, curves
-
-
-def _keep(tree: Tree, ok: np.ndarray) -> Tree:
-    return tree_map(lambda x: x[ok], tree)
-
-
-def _keep_state(state: State, ok: np.ndarray) -> State:
-    return State(state.t, {b: _keep(tree, ok) for b, tree in state.buffers.items()})
-
-
-def _keep_runs(opt: Optimizer, ok: np.ndarray) -> Optimizer:
-    """``opt`` with its per-run hyperparameters cut down to the runs in ``ok``.
-
-    A copy, not a new instance: the values were validated when the sweep
-    built the optimizer, and validating them again is a Python loop per value.
-    """
-    def cut(v: Any) -> Any:
-        if isinstance(v, np.ndarray):
-            return v[ok]
-        return tuple(cut(x) for x in v) if isinstance(v, tuple) else v
-
-    kept = copy.copy(opt)
-    kept.hp = {k: cut(v) for k, v in opt.hp.items()}
-    return kept
-
-
-def _ticker(progress: Progress | None, start: int, total: int) -> Callable[[int], None]:
-    """``tick(steps done in this family)``: calls ``progress(done, total)`` about a hundred times per sweep.
-
-    ``start`` is the steps of the families before this one; the sweep itself
-    reports ``(total, total)`` at the end.
-    """
-    every = max(1, total // 100)
-
-    def tick(step: int) -> None:
-        done = start + step
-        if progress is not None and done % every == 0 and done < total:
-            progress(done, total)
-
-    return tick
+    if progress is None:
+        return None
+    return lambda done: progress(start + done, total)
 
 
 # -- arguments ---------------------------------------------------------------

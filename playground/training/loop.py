@@ -1,0 +1,265 @@
+"""The training loop, written once for one run and for many.
+
+::
+
+    out = drive(problem, opt, params0, settings)             # one run: run()
+    out = drive(problem, opt, params0, settings, runs=R)     # R runs at once: sweep()
+
+Every run starts at ``params0``, sees the same mini-batches (drawn from the
+seed of ``settings``, never from the optimizer) and is judged by one
+divergence rule, :func:`healthy`. With ``runs=None`` the parameters carry no
+batch axis: the one run of :func:`~playground.training.runner.run`, whose
+checks take the fast scalar path. With ``runs=R`` they carry a leading axis
+of R copies, the optimizer holds one value per run of any hyperparameter
+that differs between runs, and one ``step`` advances them all; a run that
+diverges is dropped from the batch at that step, so it never computes again,
+cannot raise warnings or touch the other runs, and the others get cheaper.
+
+Each step: the probe (the loss and gradient at the step's parameters over the
+data its gradient uses: all samples, or ``accumulate`` mini-batches averaged
+by size, so the result is the mean over every sample seen even when an
+epoch's last batch is short), the divergence check on that probe loss (the
+full-data loss after the last step), the record of the full-data loss (free
+with a full-batch gradient, an extra pass otherwise, so only at recorded
+steps), then the update. ``diverged_at`` is judged on the probe, never on
+whether a step is recorded, so it does not depend on ``record``.
+
+Later features plug into this loop rather than a second one:
+
+- a learning-rate schedule hands step k's lr to the one ``opt.step`` call,
+  which stays pure and needs no new optimizer;
+- gradient noise is added to ``g`` right after the probe, drawn from its own
+  generator seeded from ``settings["seed"]`` so the data order is unchanged;
+- an optimizer whose reported point differs from where its gradient is taken
+  (schedule-free) has the recorded losses and snapshots taken at
+  ``opt.eval_params(p, state)``, while divergence is still checked at ``p``.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any, Callable, Iterator, Mapping
+
+import numpy as np
+
+from optimizers import Optimizer, State
+from optimizers.tree import Tree, all_finite, leaves, names, tree_map
+
+from ..problems import Problem
+
+#: A run is stopped as diverged once its loss exceeds this multiple of max(1, |initial loss|).
+BLOWUP_FACTOR = 1e8
+
+#: ``progress(done, total)``: steps done so far out of the total.
+Progress = Callable[[int, int], None]
+
+
+def _check_int(name: str, value: Any, low: int, high: int | None = None) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise ValueError(f"Invalid {name}: {value!r}. Expected a whole number in [{low}, {high or 'inf'}]")
+    if value < low or (high is not None and value > high):
+        raise ValueError(f"Invalid {name}: {value}. Allowed range: [{low}, {high if high is not None else 'inf'}]")
+    return int(value)
+
+
+def check_settings(problem: Problem, steps: Any, batch_size: Any, accumulate: Any, shuffle: bool, seed: Any,
+                   record: Any) -> dict[str, Any]:
+    """The settings of a run (or of every run of a sweep), checked: ValueError names a bad value and its range."""
+    return dict(steps=_check_int("steps", steps, 1),
+                batch_size=None if batch_size is None else _check_int("batch_size", batch_size, 1, problem.n_samples),
+                accumulate=_check_int("accumulate", accumulate, 1), shuffle=shuffle,
+                seed=_check_int("seed", seed, 0), record=_check_int("record", record, 2))
+
+
+def batch_schedule(n_samples: int, batch_size: int | None, shuffle: bool,
+                   rng: np.random.Generator) -> Iterator[np.ndarray | None]:
+    """Sample indices of successive mini-batches, epoch after epoch, forever.
+
+    Each epoch is a fresh permutation (or 0..n-1 without ``shuffle``) cut into
+    batches of ``batch_size``; the last batch of an epoch is smaller when
+    ``batch_size`` does not divide ``n_samples``, so every sample is used once
+    per epoch. ``batch_size=None`` yields None: the full data.
+    """
+    if batch_size is None:
+        while True:
+            yield None
+    while True:
+        order = rng.permutation(n_samples) if shuffle else np.arange(n_samples)
+        for start in range(0, n_samples, batch_size):
+            yield order[start:start + batch_size]
+
+
+def record_schedule(steps: int, record: int) -> np.ndarray:
+    """At most ``record`` evenly spaced steps in 0..steps, always with 0 and ``steps``."""
+    return np.unique(np.round(np.linspace(0, steps, min(record, steps + 1))).astype(np.int64))
+
+
+def blowup_bound(initial_loss: Any) -> float:
+    """The loss above which a run counts as diverged: ``BLOWUP_FACTOR`` x max(1, |initial loss|)."""
+    return BLOWUP_FACTOR * max(1.0, abs(float(initial_loss)))
+
+
+def healthy(loss: Any, params: Tree, bound: float) -> bool | np.ndarray:
+    """The divergence rule: whether the params are finite and the loss is finite and at most ``bound``.
+
+    For one run ``loss`` is a number and the answer one bool. For R runs at
+    once ``loss`` has shape (R,), every block of ``params`` a leading axis R,
+    and the answer is one bool per run. Call it under
+    ``np.errstate(all="ignore")``: the values tested may be on their way to
+    overflow.
+    """
+    if type(loss) is np.ndarray and loss.ndim:
+        ok = np.isfinite(loss) & (loss <= bound)
+        for x in leaves(params):
+            # Row sums, as in all_finite: any inf or nan in a run makes its sum non-finite.
+            ok &= np.isfinite(x.reshape(len(loss), -1).sum(axis=1))
+        return ok
+    # The one-run case is tested inline: the loop calls this every step.
+    return math.isfinite(loss) and loss <= bound and all_finite(params)
+
+
+def divergence(k: int, params: Tree, loss: Any, bound: float) -> str | None:
+    """Why step ``k`` of one run counts as diverged, in words, or None if it does not."""
+    if not all_finite(params):
+        return f"the parameters became non-finite at step {k}"
+    if not np.isfinite(loss):
+        return f"the loss became {float(np.real(loss))} at step {k}"
+    if loss > bound:
+        return f"the loss reached {float(loss):.3g} at step {k}, over {BLOWUP_FACTOR:g} x its start"
+    return None
+
+
+@dataclass(frozen=True, eq=False)
+class Outcome:
+    """What :func:`drive` produced; row r of every array is run r (one row for ``runs=None``).
+
+    ``steps`` are the recorded steps (:func:`record_schedule`); ``losses``
+    (R, len(steps)) the full-data loss there, NaN from a run's divergence on;
+    ``snapshots`` the parameters there, each block (R, len(steps), *shape), or
+    None when not asked for. ``final_params`` and ``final_losses`` are each
+    run's parameters and full-data loss at its last step: ``settings["steps"]``,
+    or the step it diverged at. ``diverged_at`` is that step, -1 for none, and
+    ``reasons`` says why in words (None for none).
+    """
+
+    steps: np.ndarray
+    losses: np.ndarray
+    snapshots: Tree | None
+    final_params: Tree
+    final_losses: np.ndarray
+    diverged_at: np.ndarray
+    reasons: list[str | None]
+
+
+def drive(problem: Problem, opt: Optimizer, params0: Tree, settings: Mapping[str, Any], *, runs: int | None = None,
+          snapshots: bool = False, progress: Callable[[int], None] | None = None, every: int = 1) -> Outcome:
+    """Run ``opt`` on ``problem`` from ``params0`` (one set of parameters, no batch axis) and record it.
+
+    ``settings`` are :func:`check_settings`'s, already checked; ``params0``
+    fits the problem and ``opt`` (with ``runs=R``) holds R values of each
+    per-run hyperparameter: the callers check both before calling.
+    ``snapshots`` keeps the parameters at the recorded steps.
+    ``progress(done)`` is called after every ``every``-th step but the last
+    (the caller reports the end). See the module docstring for the loop.
+    """
+    steps, accumulate = settings["steps"], settings["accumulate"]
+    full_batch = settings["batch_size"] is None
+    loss_at, value_and_grad = problem.unchecked()
+    batches = batch_schedule(problem.n_samples, settings["batch_size"], settings["shuffle"],
+                             np.random.default_rng(settings["seed"]))
+    single = runs is None
+    n_runs = 1 if single else runs
+    with np.errstate(all="ignore"):
+        bound = blowup_bound(loss_at(params0, None))
+    p = params0 if single else tree_map(lambda x: np.repeat(x[None], n_runs, axis=0), params0)
+    state = opt.init(p)
+
+    rec_steps = record_schedule(steps, settings["record"])
+    rec = {s: j for j, s in enumerate(rec_steps.tolist())}
+    losses = np.full((n_runs, len(rec_steps)), np.nan)
+    blocks = list(zip(names(params0), leaves(params0)))
+    snaps = ({name: np.full((n_runs, len(rec_steps)) + x.shape, np.nan, x.dtype) for name, x in blocks}
+             if snapshots else None)
+    final_p = {name: np.full((n_runs,) + x.shape, np.nan, x.dtype) for name, x in blocks}
+    final_loss = np.full(n_runs, np.nan)
+    diverged_at = np.full(n_runs, -1)
+    reasons: list[str | None] = [None] * n_runs
+    # Where each row of the batch writes: run 0 for one run, else the runs still in the batch.
+    rows: int | np.ndarray = 0 if single else np.arange(n_runs)
+
+    def finish(at: int | np.ndarray, p: Tree, loss: Any) -> None:
+        for name, x in zip(names(p), leaves(p)):
+            final_p[name][at] = x
+        final_loss[at] = loss
+
+    with np.errstate(all="ignore"):
+        for k in range(steps + 1):
+            if k < steps:
+                probe, g = (value_and_grad(p, None) if full_batch
+                            else _accumulated(value_and_grad, p, batches, accumulate))
+            j = rec.get(k)
+            # The full-data loss comes free with a full-batch gradient; with
+            # mini-batches it costs a pass over the data, so only when recorded.
+            loss = probe if full_batch and k < steps else loss_at(p, None) if j is not None else None
+            check = probe if k < steps else loss
+            ok = healthy(check, p, bound)
+            if single:
+                if not ok:
+                    finish(0, p, loss_at(p, None) if loss is None else loss)
+                    diverged_at[0], reasons[0] = k, divergence(k, p, check, bound)
+                    break
+            elif not ok.all():
+                bad = ~ok
+                at, p_bad, check_bad = rows[bad], _rows(p, bad), check[bad]
+                finish(at, p_bad, loss_at(p_bad, None) if loss is None else loss[bad])
+                diverged_at[at] = k
+                for i, r in enumerate(at.tolist()):
+                    reasons[r] = divergence(k, tree_map(lambda x: x[i], p_bad), check_bad[i], bound)
+                if not ok.any():
+                    break
+                rows, p, g, opt = rows[ok], _rows(p, ok), _rows(g, ok), opt.select_runs(ok)
+                state = State(state.t, {b: _rows(t, ok) for b, t in state.buffers.items()})
+                loss = None if loss is None else loss[ok]
+            if j is not None:
+                losses[rows, j] = loss
+                if snaps is not None:
+                    for name, x in zip(names(p), leaves(p)):
+                        snaps[name][rows, j] = x
+            if k == steps:
+                finish(rows, p, loss)
+                break
+            p, state = opt.step(p, g, state)
+            if progress is not None and (k + 1) % every == 0 and k + 1 < steps:
+                progress(k + 1)
+
+    def tree(blocks: dict[str, np.ndarray]) -> Tree:
+        return blocks if isinstance(params0, dict) else blocks[""]
+
+    return Outcome(steps=rec_steps, losses=losses, snapshots=None if snaps is None else tree(snaps),
+                   final_params=tree(final_p), final_losses=final_loss, diverged_at=diverged_at, reasons=reasons)
+
+
+def _rows(tree: Tree, which: np.ndarray) -> Tree:
+    return tree_map(lambda x: x[which], tree)
+
+
+def _accumulated(value_and_grad: Callable[[Tree, np.ndarray | None], tuple[Any, Tree]], p: Tree,
+                 batches: Iterator[np.ndarray | None], accumulate: int) -> tuple[Any, Tree]:
+    """Mean loss and gradient over ``accumulate`` mini-batches, each weighted by its size.
+
+    Weighting by size makes the result the mean over every sample seen, even
+    when an epoch's last batch is short.
+    """
+    idx = next(batches)
+    value, g = value_and_grad(p, idx)
+    if accumulate == 1:
+        return value, g
+    total = len(idx)
+    value, g = value * total, tree_map(lambda x: x * total, g)
+    for _ in range(accumulate - 1):
+        idx = next(batches)
+        v, gi = value_and_grad(p, idx)
+        value += v * len(idx)
+        g = tree_map(lambda a, b: a + b * len(idx), g, gi)
+        total += len(idx)
+    return value / total, tree_map(lambda x: x / total, g)
