@@ -161,7 +161,7 @@ def test_progress_is_reported_up_to_the_total():
 
 
 @pytest.mark.parametrize("kwargs, message", [
-    (dict(steps=0), r"steps: 0\. Allowed range: \[1, inf\]"),
+    (dict(steps=0), r"steps: 0\. Allowed range: \[1, 1000000\]"),
     (dict(steps=2.5), "steps"),
     (dict(steps=10, batch_size=61), r"batch_size: 61\. Allowed range: \[1, 60\]"),
     (dict(steps=10, batch_size=0), "batch_size"),
@@ -169,6 +169,7 @@ def test_progress_is_reported_up_to_the_total():
     (dict(steps=10, params0=np.zeros(3)), r"params has shape \(3,\)"),
     (dict(steps=10, record=1), "record"),
     (dict(steps=10, seed=-1), "seed"),
+    (dict(steps=10, shuffle="no"), r"Invalid shuffle: 'no'\. Allowed: True or False"),
 ])
 def test_bad_arguments_are_refused_before_any_work(kwargs, message):
     calls = []

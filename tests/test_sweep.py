@@ -159,7 +159,7 @@ def test_progress_counts_steps_over_every_optimizer():
     (dict(fixed_hyperparams={"lr": 0.1}), r"'lr' is swept"),
     (dict(fixed_hyperparams={"momentum": 0.5}), r"'momentum' is swept"),
     (dict(optimizer="adam", fixed_hyperparams={"dampening": 0.5}), r"Unknown keyword 'dampening' for optimizer 'adam'"),
-    (dict(steps=0), r"Invalid steps: 0\. Allowed range: \[1, inf\]"),
+    (dict(steps=0), r"Invalid steps: 0\. Allowed range: \[1, 1000000\]"),
     (dict(batch_size=61), r"Invalid batch_size: 61\. Allowed range: \[1, 60\]"),
 ])
 def test_bad_arguments_name_the_value_and_its_range_before_any_work(kwargs, message):

@@ -29,7 +29,7 @@ from optimizers.hyperparams import format_spec, parse_spec
 
 from .. import problems
 from ..problems import Problem
-from ..training.run_spec import ACCUMULATE, BATCH_SIZE, SEED, SHUFFLE, STEPS
+from ..training.run_spec import ACCUMULATE, BATCH_SIZE, SEED, SHUFFLE, STEPS, check_batch_size
 from ..training.runner import Progress
 from ..training.sweep import SweepResult, momentum_hyperparam, sweep
 from .comparison import CALL_OVERHEAD
@@ -104,9 +104,7 @@ class SweepSetup(Declared):
         if self.lr_scale == "lipschitz" and problem.lipschitz is None:
             raise ValueError(f"lr_scale 'lipschitz' needs a constant curvature L, and {self.problem!r} has none "
                              "(its Hessian varies): give absolute learning rates")
-        if self.batch_size is not None and self.batch_size > problem.n_samples:
-            raise ValueError(f"Invalid batch_size: {self.batch_size}. Allowed range: [1, {problem.n_samples}] "
-                             f"(the problem has {problem.n_samples} samples)")
+        check_batch_size(self.batch_size, problem.n_samples)
         return problem
 
     @property

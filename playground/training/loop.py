@@ -42,10 +42,11 @@ from typing import Any, Callable, Iterator, Mapping
 
 import numpy as np
 
-from optimizers import Optimizer, State
+from optimizers import Optimizer
 from optimizers.tree import Tree, all_finite, leaves, names, tree_map
 
 from ..problems import Problem
+from .run_spec import ACCUMULATE, RECORD, SEED, SHUFFLE, STEPS, check_batch_size
 
 #: A run is stopped as diverged once its loss exceeds this multiple of max(1, |initial loss|).
 BLOWUP_FACTOR = 1e8
@@ -54,21 +55,13 @@ BLOWUP_FACTOR = 1e8
 Progress = Callable[[int, int], None]
 
 
-def _check_int(name: str, value: Any, low: int, high: int | None = None) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise ValueError(f"Invalid {name}: {value!r}. Expected a whole number in [{low}, {high or 'inf'}]")
-    if value < low or (high is not None and value > high):
-        raise ValueError(f"Invalid {name}: {value}. Allowed range: [{low}, {high if high is not None else 'inf'}]")
-    return int(value)
-
-
-def check_settings(problem: Problem, steps: Any, batch_size: Any, accumulate: Any, shuffle: bool, seed: Any,
+def check_settings(problem: Problem, steps: Any, batch_size: Any, accumulate: Any, shuffle: Any, seed: Any,
                    record: Any) -> dict[str, Any]:
-    """The settings of a run (or of every run of a sweep), checked: ValueError names a bad value and its range."""
-    return dict(steps=_check_int("steps", steps, 1),
-                batch_size=None if batch_size is None else _check_int("batch_size", batch_size, 1, problem.n_samples),
-                accumulate=_check_int("accumulate", accumulate, 1), shuffle=shuffle,
-                seed=_check_int("seed", seed, 0), record=_check_int("record", record, 2))
+    """The settings of a run (or of every run of a sweep), each read through its one declaration
+    (:mod:`playground.training.run_spec`): ValueError names a bad value and its range."""
+    return dict(steps=STEPS.validate(steps, runs=False), batch_size=check_batch_size(batch_size, problem.n_samples),
+                accumulate=ACCUMULATE.validate(accumulate, runs=False), shuffle=SHUFFLE.validate(shuffle),
+                seed=SEED.validate(seed, runs=False), record=RECORD.validate(record, runs=False))
 
 
 def batch_schedule(n_samples: int, batch_size: int | None, shuffle: bool,
@@ -218,7 +211,7 @@ def drive(problem: Problem, opt: Optimizer, params0: Tree, settings: Mapping[str
                 if not ok.any():
                     break
                 rows, p, g, opt = rows[ok], _rows(p, ok), _rows(g, ok), opt.select_runs(ok)
-                state = State(state.t, {b: _rows(t, ok) for b, t in state.buffers.items()})
+                state = state._replace(buffers={b: _rows(t, ok) for b, t in state.buffers.items()})
                 loss = None if loss is None else loss[ok]
             if j is not None:
                 losses[rows, j] = loss

@@ -33,6 +33,15 @@ ACCUMULATE = HyperParam("accumulate", 1, "mini-batch gradients averaged into one
 RUN_OPTIONS = (BATCH_SIZE, ACCUMULATE)
 
 
+def check_batch_size(batch_size: Any, n_samples: int) -> int | None:
+    """``batch_size`` read through its declaration and checked against a problem of ``n_samples`` samples."""
+    batch_size = BATCH_SIZE.validate(batch_size, runs=False)
+    if batch_size is not None and batch_size > n_samples:
+        raise ValueError(f"Invalid batch_size: {batch_size}. Allowed range: [1, {n_samples}] "
+                         f"(the problem has {n_samples} samples)")
+    return batch_size
+
+
 @dataclass(frozen=True)
 class RunSpec:
     """One run: optimizer ``optimizer`` with hyperparameter values ``hp`` (only those that differ from
@@ -56,11 +65,8 @@ class RunSpec:
         ValueError names the bad value and its range.
         """
         opt = self.build()
-        batch_size = BATCH_SIZE.validate(self.batch_size, runs=False)
+        check_batch_size(self.batch_size, n_samples)
         ACCUMULATE.validate(self.accumulate, runs=False)
-        if batch_size is not None and batch_size > n_samples:
-            raise ValueError(f"Invalid batch_size: {batch_size}. Allowed range: [1, {n_samples}] "
-                             f"(the problem has {n_samples} samples)")
         return opt
 
     @property
