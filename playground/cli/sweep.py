@@ -72,7 +72,7 @@ def run(args: argparse.Namespace) -> int:
     if args.csv:
         write_text(args.csv, result.to_csv())
     print(f"{problem_text(chosen.problem, chosen.settings)}: {len(result)} configurations, "
-          f"{result.settings['steps']} steps, {int(result.diverged.sum())} diverged ({result.wall_time:.2f} s)")
+          f"{result.run_settings['steps']} steps, {int(result.diverged.sum())} diverged ({result.wall_time:.2f} s)")
     print(format_table(summary_rows(result)))
     return 0
 

@@ -30,11 +30,12 @@ checked path's messages.
 """
 from __future__ import annotations
 
-from typing import Any, Callable, NamedTuple, Sequence
+from types import MappingProxyType
+from typing import Any, Callable, Mapping, NamedTuple, Sequence
 
 import numpy as np
 
-from optimizers.tree import Tree, check_same_structure, is_dict, size, tree_map
+from optimizers.tree import Tree, check_same_structure, is_dict, size
 
 
 class FastPath(NamedTuple):
@@ -58,8 +59,9 @@ class Problem:
     lipschitz: float | None = None
     axis_labels: tuple[str, str] | None = None
     bounds: tuple[tuple[float, float], tuple[float, float]] | None = None
-    minima: list[np.ndarray] = []
-    settings: dict[str, Any] = {}
+    # Immutable defaults: a class-level list or dict would be shared, and mutated, by every instance.
+    minima: tuple[np.ndarray, ...] = ()
+    settings: Mapping[str, Any] = MappingProxyType({})
 
     def __init__(self, template: Tree) -> None:
         # Zeros shaped like one set of parameters: the reference for shape checks.
@@ -140,6 +142,3 @@ class Problem:
         if idx.min() < 0 or idx.max() >= self.n_samples:
             raise ValueError(f"idx holds {idx.min() if idx.min() < 0 else idx.max()}, outside 0..{self.n_samples - 1}")
         return idx
-
-    def zeros(self) -> Tree:
-        return tree_map(np.zeros_like, self.template)

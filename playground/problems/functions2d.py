@@ -28,7 +28,7 @@ class Function2D(Problem):
         self.start = np.array(start, dtype=float)
         self.bounds = bounds
         self.axis_labels = ("x", "y")
-        self.minima = [np.array(m, dtype=float) for m in minima]
+        self.minima = tuple(np.array(m, dtype=float) for m in minima)
         self.optimum = self.minima[0] if unique_minimum else None
         self.lipschitz = lipschitz
 

@@ -29,7 +29,7 @@ class LeastSquares(Problem):
         self.lipschitz = float(eig[-1])
         self.condition_number = float(eig[-1] / eig[0]) if eig[0] > 0 else float("inf")
         self.optimum = np.linalg.lstsq(X, y, rcond=None)[0]
-        self.minima = [self.optimum]
+        self.minima = (self.optimum,)
         if X.shape[1] == 2:
             self.bounds = _box_around(self.start, self.optimum)
 

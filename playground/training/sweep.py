@@ -70,7 +70,8 @@ class SweepResult:
     from its divergence on. ``momenta`` is None when only lr was swept; then
     ``Config.momentum`` holds the fixed value in effect. ``lipschitz`` and
     ``min_loss`` (the loss at the known optimum) come from the problem, for
-    the stability map.
+    the stability map. ``run_settings`` are the settings every run shared
+    (steps, batch_size, accumulate, shuffle, seed, record).
     """
 
     problem: str
@@ -83,7 +84,7 @@ class SweepResult:
     steps: np.ndarray
     losses: np.ndarray
     fixed_hyperparams: Mapping[str, Any]
-    settings: dict[str, Any]
+    run_settings: dict[str, Any]
     lipschitz: float | None
     min_loss: float | None
     wall_time: float
@@ -134,7 +135,7 @@ class SweepResult:
         c = self.configs[i]
         momentum = None if self.momenta is None else c.momentum
         return RunSpec(c.optimizer, _hyperparams(c.optimizer, c.lr, momentum, self.fixed_hyperparams),
-                       self.settings["batch_size"], self.settings["accumulate"])
+                       self.run_settings["batch_size"], self.run_settings["accumulate"])
 
     def rerun(self, problem: Problem, i: int, record: int | None = None,
               progress: Progress | None = None) -> Trajectory:
@@ -143,7 +144,7 @@ class SweepResult:
         ``record`` (how many snapshots to keep) defaults to the sweep's own.
         """
         spec = self.spec(i)
-        s = self.settings
+        s = self.run_settings
         return run(problem, spec.build(), s["steps"], batch_size=spec.batch_size, accumulate=spec.accumulate,
                    shuffle=s["shuffle"], seed=s["seed"], record=record or s["record"], label=spec.label,
                    progress=progress)
@@ -223,7 +224,7 @@ def sweep(problem: Problem, optimizer: str | Sequence[str], lrs: Sequence[float]
         problem=problem.name, optimizers=names, lrs=lrs, momenta=momenta, configs=configs,
         final_losses=np.where(diverged_at >= 0, np.nan, np.concatenate([o.final_losses for o in outs])),
         diverged_at=diverged_at, steps=outs[0].steps, losses=np.concatenate([o.losses for o in outs]),
-        fixed_hyperparams=fixed, settings=settings, lipschitz=problem.lipschitz,
+        fixed_hyperparams=fixed, run_settings=settings, lipschitz=problem.lipschitz,
         min_loss=None if optimum is None else float(problem.loss(optimum)), wall_time=wall)
 
 

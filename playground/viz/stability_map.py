@@ -48,7 +48,7 @@ def stability_map(result: SweepResult) -> Figure:
 def _heatmaps(result: SweepResult) -> Figure:
     values, label = _colour_values(result)
     norm = _norm(values)
-    steps = result.settings["steps"]
+    steps = result.run_settings["steps"]
     # Divergence mostly happens in the first few steps, so its scale is logarithmic too.
     div_norm = LogNorm(1, max(steps, 2))
     lr_edges, mu_edges = _edges(result.lrs, log=True), _edges(result.momenta, log=False)
@@ -98,7 +98,7 @@ def _lr_curves(result: SweepResult) -> Figure:
     if _log_scale(values):
         ax.set_yscale("log")
     ax.set(xscale="log", xlabel="learning rate", ylabel=label,
-           title=f"{result.problem}: {label} after {result.settings['steps']} steps")
+           title=f"{result.problem}: {label} after {result.run_settings['steps']} steps")
     handles = ax.get_legend_handles_labels()
     if steps_ax is not None:
         steps_ax.set(yscale="log", ylabel="diverged at step (x)")
