@@ -6,7 +6,7 @@ gallery button, and by every valid edit of the form.
 """
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import Any, Callable, Mapping
 
 import streamlit as st
 
@@ -31,6 +31,16 @@ BATCH_MODES = ("full batch", "mini-batch", "per-sample")
 def build_problem(name: str, settings: tuple[tuple[str, Any], ...]) -> Problem:
     """The problem, built once per settings: the form needs its size on every rerun."""
     return problems.create(name, **dict(settings))
+
+
+def adopt_problem(name: str, settings: Mapping[str, Any]) -> None:
+    """Make problem ``name`` the session's, unless the session already has a comparison.
+
+    The session's problem is the Compare page's; the Sweep page opened from a
+    link hands the link's problem over here rather than writing this page's state.
+    """
+    if STATE.key not in st.session_state:
+        STATE.load(Comparison(name, settings))
 
 
 def edit(cmp: Comparison) -> tuple[Comparison | None, Problem | None, str | None]:

@@ -7,7 +7,6 @@ import optimizers
 from playground_app import cached, compare_form, pages, widgets
 from playground_app.state import PageState
 from playground import problems
-from playground.setups.comparison import Comparison
 from playground.training.sweep import momentum_hyperparam
 from playground.setups.sweep import (LR_POINTS, LR_RANGE, MOMENTUM_FIELDS, MOMENTUM_POINTS, MOMENTUM_RANGE, SEED,
                                      STEPS, SweepSetup)
@@ -24,9 +23,9 @@ st.markdown("Run one optimizer at every learning rate (and momentum) of a grid, 
 
 first_visit = STATE.key not in st.session_state
 shown = STATE.current()
-if first_visit and compare_form.STATE.key not in st.session_state:
-    # A link to this page names its problem: make it the session's, which the Compare page shows too.
-    compare_form.STATE.load(Comparison(shown.problem, shown.settings))
+if first_visit:
+    # A link to this page names its problem: it becomes the session's, unless the session has one.
+    compare_form.adopt_problem(shown.problem, shown.settings)
 cmp = compare_form.STATE.current()
 
 with st.sidebar:
