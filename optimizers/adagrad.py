@@ -45,3 +45,11 @@ class AdaGrad(Optimizer):
         s = bufs["sum"] + g * g
         clr = hp["lr"] / (1 + (t - 1) * hp["lr_decay"])
         return p - clr * g / (np.sqrt(s) + hp["eps"]), {"sum": s}
+
+    def parts(self, p, g, new_p, before, after, t, hp):
+        # theta_t - theta_{t-1} = -lr_t g_t / (sqrt(s_t) + eps): the gradient at a per-coordinate lr.
+        rescale = hp["lr"] / (1 + (t - 1) * hp["lr_decay"]) / (np.sqrt(after["sum"]) + hp["eps"])
+        terms = {"gradient (rescaled)": -rescale * g}
+        if hp["weight_decay"]:
+            terms["weight decay"] = -rescale * hp["weight_decay"] * p
+        return terms, {"effective lr": rescale}, {"g_t": g, "s_t": after["sum"]}

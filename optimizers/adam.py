@@ -55,6 +55,19 @@ class _AdamBase(Optimizer):
         return adam_update(p, g, bufs, t, hp["lr"], hp["betas"], hp["eps"], hp["weight_decay"], hp["amsgrad"],
                            self.decoupled)
 
+    def parts(self, p, g, new_p, before, after, t, hp):
+        # theta_t - theta_{t-1} = -lr_eff * m_t, with the per-coordinate effective lr
+        # lr_eff = lr / ((1 - beta1^t) (sqrt(v_hat) + eps)); m_t = beta1 m_{t-1} + (1 - beta1) g_t
+        # splits the step into this gradient's share and the momentum carried over.
+        lr, (b1, b2), eps, wd = hp["lr"], hp["betas"], hp["eps"], hp["weight_decay"]
+        v = after["max_exp_avg_sq"] if hp["amsgrad"] else after["exp_avg_sq"]
+        rescale = lr / ((1 - b1 ** t) * (np.sqrt(v) / (1 - b2 ** t) ** 0.5 + eps))
+        terms = {"gradient (rescaled)": -rescale * (1 - b1) * g,
+                 "momentum (rescaled)": -rescale * b1 * before["exp_avg"]}
+        if wd:  # AdamW shrinks theta first; Adam adds wd * theta to the gradient
+            terms["weight decay"] = p * (1 - lr * wd) - p if self.decoupled else -rescale * (1 - b1) * wd * p
+        return terms, {"effective lr": rescale}, {"g_t": g, "m_t": after["exp_avg"], "v_t": v}
+
 
 @register("adam")
 class Adam(_AdamBase):

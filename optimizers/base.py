@@ -43,6 +43,7 @@ from typing import Any, ClassVar, Mapping, NamedTuple
 
 import numpy as np
 
+from .anatomy import Anatomy
 from .hyperparams import HyperParam, validate_all
 from .tree import Tree, as_float_tree, check_same_structure, is_dict, leaves, names, tree_map
 
@@ -52,6 +53,10 @@ FAMILIES = ("classic", "adaptive", "sign-based", "schedule-free")
 
 #: How an optimizer's docstring introduces its equations, taken from its ``latex``.
 EQUATIONS_HEAD = "Update equations (LaTeX, as the app renders them)::"
+
+
+#: What :meth:`Optimizer.parts` returns for one block: named terms, per-coordinate scales, equation values.
+Parts = tuple[dict[str, np.ndarray], dict[str, np.ndarray], dict[str, np.ndarray]]
 
 
 class State(NamedTuple):
@@ -172,6 +177,38 @@ class Optimizer:
     def lr_bound_text(self, L: float | None) -> str | None:
         """:meth:`lr_bound` as a formula with numbers, e.g. ``2/L = 0.41``; None without a single bound."""
         return None
+
+    def anatomy(self, params: Tree, grad: Tree, state: State) -> Anatomy:
+        """The step ``step(params, grad, state)`` would take, in named parts (:mod:`optimizers.anatomy`).
+
+        Pure, like :meth:`step`; for one run (no run axis). The parts come
+        from :meth:`parts`, block by block.
+        """
+        if state.batched or self._per_run:
+            raise ValueError(f"{type(self).__name__}.anatomy describes one run; these params carry a run axis")
+        new_params, new_state = self.step(params, grad, state)
+        lr = self.hp.get("lr")
+        blocks = [(k, p, g, q) for k, p, g, q in zip(names(params), leaves(params), leaves(grad), leaves(new_params))]
+        split = {k: self.parts(p, g, q, {b: _block(state.buffers[b], k) for b in self.buffers},
+                               {b: _block(new_state.buffers[b], k) for b in self.buffers}, new_state.t, self.hp)
+                 for k, p, g, q in blocks}
+
+        def gather(i: int) -> dict[str, Tree]:
+            # Each block names the same parts; regroup them as one tree per part.
+            keys = dict.fromkeys(name for parts in split.values() for name in parts[i])
+            return {name: _tree(params, {k: split[k][i][name] for k in split}) for name in keys}
+
+        return Anatomy(t=new_state.t, taken=tree_map(lambda a, b: a - b, new_params, params),
+                       gradient_step=None if lr is None else tree_map(lambda g: -lr * g, grad),
+                       terms=gather(0), scales=gather(1), values=gather(2))
+
+    def parts(self, p: np.ndarray, g: np.ndarray, new_p: np.ndarray, before: dict[str, np.ndarray],
+              after: dict[str, np.ndarray], t: int, hp: dict[str, Any]) -> Parts:
+        """One block's step ``new_p - p`` as (terms, scales, values); see :mod:`optimizers.anatomy`.
+
+        The default, for a rule that does not name its parts: the whole step as one term.
+        """
+        return {"step": new_p - p}, {}, {"g_t": g}
 
     def step(self, params: Tree, grad: Tree, state: State) -> tuple[Tree, State]:
         """One update. Returns new ``(params, state)``; the inputs are left untouched."""
@@ -303,3 +340,13 @@ def _show(v: Any) -> str:
     if isinstance(v, tuple):
         return "(" + ", ".join(_show(x) for x in v) + ")"
     return repr(v)
+
+
+def _block(tree: Tree, key: str) -> np.ndarray:
+    """Block ``key`` of ``tree`` (``""`` names the one block of a bare array, as :func:`tree.names` does)."""
+    return tree[key] if is_dict(tree) else tree
+
+
+def _tree(like: Tree, blocks: dict[str, np.ndarray]) -> Tree:
+    """Blocks by name, shaped as ``like``: a dict for dict params, the one array otherwise."""
+    return blocks if is_dict(like) else blocks[""]

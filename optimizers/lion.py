@@ -54,3 +54,12 @@ class Lion(Optimizer):
         c = bufs["exp_avg"] * b1 + (1.0 - b1) * g
         m = bufs["exp_avg"] * b2 + (1.0 - b2) * g
         return p - lr * np.sign(c), {"exp_avg": m}
+
+    def parts(self, p, g, new_p, before, after, t, hp):
+        # theta_t - theta_{t-1} = -lr sign(c_t) (after weight decay): every coordinate moves by exactly lr.
+        lr, (b1, _), wd = hp["lr"], hp["betas"], hp["weight_decay"]
+        c = before["exp_avg"] * b1 + (1.0 - b1) * g
+        terms = {"sign step": -lr * np.sign(c)}
+        if wd:
+            terms["weight decay"] = -p * lr * (wd / lr if hp["decoupled_weight_decay"] else wd)
+        return terms, {"sign": np.sign(c)}, {"g_t": g, "c_t": c}

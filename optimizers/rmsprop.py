@@ -54,3 +54,14 @@ class RMSProp(Optimizer):
         # torch rounds its momentum-free step as lr * g / avg; lr * b would differ in the last bit.
         p = p - hp["lr"] * b if nonzero(mu) else p - hp["lr"] * g / avg
         return p, {"square_avg": v, "grad_avg": a, "momentum_buffer": b}
+
+    def parts(self, p, g, new_p, before, after, t, hp):
+        # theta_t - theta_{t-1} = -lr (g_t / avg + mu b_{t-1}): the rescaled gradient and the velocity;
+        # lr / avg is each coordinate's effective learning rate.
+        lr, mu, wd = hp["lr"], hp["momentum"], hp["weight_decay"]
+        v, a = after["square_avg"], after["grad_avg"]
+        avg = (np.sqrt(v - a * a) if hp["centered"] else np.sqrt(v)) + hp["eps"]
+        terms = {"gradient (rescaled)": -lr * g / avg, "velocity": -lr * mu * before["momentum_buffer"]}
+        if wd:
+            terms["weight decay"] = -lr * wd * p / avg
+        return terms, {"effective lr": lr / avg}, {"g_t": g, "v_t": v}

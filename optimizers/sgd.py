@@ -26,6 +26,9 @@ class GD(Optimizer):
     def update(self, p, g, bufs, t, hp):
         return p - hp["lr"] * g, {}
 
+    def parts(self, p, g, new_p, before, after, t, hp):
+        return {"gradient": -hp["lr"] * g}, {}, {"g_t": g}
+
     def lr_bound(self, L):
         # Per eigenvalue the error is multiplied by 1 - lr * L each step: stable iff lr * L < 2.
         return None if L is None or L <= 0 else 2.0 / L
@@ -82,6 +85,24 @@ class Momentum(Optimizer):
         if isinstance(mu, np.ndarray) or mu == 0:
             d = np.where(mu == 0, g, d)
         return p - hp["lr"] * d, {"velocity": b}
+
+    def parts(self, p, g, new_p, before, after, t, hp):
+        # theta_t - theta_{t-1} = -lr d_t, split by where d_t comes from: this gradient, weight decay,
+        # and the velocity carried over from earlier steps (none on the first step, or at momentum 0).
+        lr, mu, tau, wd = hp["lr"], hp["momentum"], hp["dampening"], hp["weight_decay"]
+        b = after["velocity"]
+        if mu == 0:
+            fresh, carried = 1.0, 0.0 * g
+        elif hp["nesterov"]:  # d = g + mu b_t = (1 + mu (1 - tau)) g + mu^2 b_{t-1}, with b_1 = g
+            fresh = 1 + mu if t == 1 else 1 + mu * (1 - tau)
+            carried = 0.0 * g if t == 1 else mu * mu * before["velocity"]
+        else:
+            fresh = 1.0 if t == 1 else 1 - tau
+            carried = 0.0 * g if t == 1 else mu * before["velocity"]
+        terms = {"gradient": -lr * fresh * g, "velocity": -lr * carried}
+        if wd:
+            terms["weight decay"] = -lr * fresh * wd * p
+        return terms, {}, {"g_t": g, "b_t": b}
 
     def lr_bound(self, L):
         """Jury's conditions on the 2x2 iteration matrix of (theta, velocity) per eigenvalue, torch's form.
