@@ -26,6 +26,7 @@ import base64
 import html
 import numbers
 import re
+import weakref
 from importlib import resources
 from typing import TYPE_CHECKING, Any, Sequence
 
@@ -41,6 +42,9 @@ if TYPE_CHECKING:
 
 #: The loss curves' size, as the app draws them.
 LOSS_FIGSIZE = (6.4, 4.6)
+# IPython asks for every format on each display, a sweep's PNG and its HTML (about a second each to
+# draw), so the map is drawn once per sweep, kept while the sweep lives (results are immutable).
+_SWEEP_PNGS: weakref.WeakKeyDictionary[SweepResult, bytes] = weakref.WeakKeyDictionary()
 
 
 def comparison_html(results: Results) -> str:
@@ -57,8 +61,11 @@ def comparison_html(results: Results) -> str:
 
 
 def sweep_png(result: SweepResult) -> bytes:
-    """The sweep's stability map (:func:`~playground.viz.stability_map.stability_map`) as PNG."""
-    return plots.to_png(stability_map(result))
+    """The sweep's stability map (:func:`~playground.viz.stability_map.stability_map`) as PNG, drawn once per sweep."""
+    png = _SWEEP_PNGS.get(result)
+    if png is None:
+        png = _SWEEP_PNGS[result] = plots.to_png(stability_map(result))
+    return png
 
 
 def sweep_html(result: SweepResult) -> str:
