@@ -54,8 +54,9 @@ def comparison_html(results: Results) -> str:
     that is nowhere finite), a sentence says why in the player's place.
     """
     problem, cmp = results.problem, results.comparison
-    heading = (f"<h3>{html.escape(problem.title)}</h3><p class='pg-caption'>{len(results)} runs of "
-               f"{cmp.steps} steps from the same start (seed {cmp.seed})</p>")
+    runs = f"{len(results)} runs" if len(results) > 1 else "1 run"
+    heading = (f"<h3>{html.escape(problem.title)}</h3><p class='pg-caption'>{runs} of {cmp.steps} steps "
+               f"from the same start (seed {cmp.seed})</p>")
     return _display("pg-comparison", heading + _trajectories_row(problem, results) + "<h4>Results</h4>"
                     + table_html(results.table()))
 
