@@ -79,10 +79,9 @@ def plane(config: str) -> tuple[LossSurface, tuple[Any, ...]] | str:
 @st.cache_data(show_spinner=False, max_entries=ENTRIES)
 def player_data(config: str) -> dict[str, Any]:
     """The trajectory player's payload, the runs over the loss landscape (needs a :func:`plane`)."""
-    surface, paths = plane(config)
-    fig, ax = plots.surface_figure(surface)
     # Autoplay: the page opens on runs already moving, not on their start points.
-    return player.player_data(fig, ax, player.runs_from_trajectories(trajectories(config), paths), autoplay=True)
+    return player.for_trajectories(Comparison.from_json(config).build_problem(), trajectories(config),
+                                   plane=plane(config), autoplay=True)
 
 
 @st.cache_data(show_spinner=False, max_entries=ENTRIES)
@@ -121,12 +120,12 @@ def gallery_player(entry_id: str) -> tuple[dict[str, Any], bytes, bytes] | str:
     """A trajectory entry's player payload, landscape PNG and loss-curve PNG, buggy run first; or why there is no picture."""
     entry = gallery.get(entry_id)
     runs = [gallery_result(entry_id).buggy, gallery_result(entry_id).fixed]
+    problem = entry.comparison.build_problem()
     try:
-        surface, paths = projection.run_plane(entry.comparison.build_problem(), runs)
+        surface, paths = projection.run_plane(problem, runs)
     except ValueError as exc:
         return str(exc)
-    fig, ax = plots.surface_figure(surface)
-    data = player.player_data(fig, ax, player.runs_from_trajectories(runs, paths))
+    data = player.for_trajectories(problem, runs, plane=(surface, paths))
     landscape = plots.to_png(plots.surface_figure(surface, runs, paths)[0])
     return data, landscape, plots.to_png(plots.loss_curves(runs, figsize=(6.4, 4.6)))
 

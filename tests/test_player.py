@@ -93,6 +93,17 @@ def test_many_parameter_runs_play_by_their_projected_coordinates():
         player.runs_from_trajectories(runs, coords=proj.coords[:2])
 
 
+def test_for_trajectories_plays_the_runs_over_their_plane_given_or_computed():
+    q = problems.quadratic()
+    runs = [descend(q, "slow", 0.05, 20), descend(q, "fast", 0.4, 20)]
+    data = player.for_trajectories(q, runs, fps=10)
+    assert [r["label"] for r in data["runs"]] == ["slow", "fast"] and data["fps"] == 10
+    plane = projection.run_plane(q, runs)
+    assert player.for_trajectories(q, runs, plane=plane)["frames"] == data["frames"]
+    with pytest.raises(ValueError, match="the runs did not move"):
+        player.for_trajectories(problems.xor(), [descend(problems.xor(), "still", 1e-300, 3)])
+
+
 def test_runs_get_palette_colours_in_order():
     q = problems.quadratic()
     runs = player.runs_from_trajectories([descend(q, f"r{i}", 0.1, 5) for i in range(3)])

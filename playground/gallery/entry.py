@@ -94,6 +94,12 @@ class Entry:
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.id!r}: {self.title})"
 
+    def _repr_html_(self) -> str:
+        """The entry in a notebook, run afresh: :func:`playground.viz.notebook.entry_html`."""
+        # playground.viz draws what the catalogue computes and sits above it: imported when shown, not here.
+        from ..viz.notebook import entry_html
+        return entry_html(self)
+
 
 @dataclass(frozen=True, eq=False, repr=False)
 class TrajectoryEntry(Entry):

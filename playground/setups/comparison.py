@@ -104,10 +104,12 @@ class Comparison(Declared):
         return sum(self.steps * per_step(r) for r in self.runs)
 
     def run(self, progress: Callable[[int, int], None] | None = None,
-            record: int | None = None) -> list[Trajectory]:
+            record: int | None = None) -> Results:
         """Run every spec from the same start and data order; ``progress(done, total)`` counts steps.
 
         ``record`` is the snapshots kept per run, :meth:`record_for` by default.
+        The trajectories come as :class:`Results`: a list, one per run in order,
+        that shows itself in a notebook.
         """
         problem = self.validate()
         record = self.record_for(problem) if record is None else record
@@ -120,7 +122,7 @@ class Comparison(Declared):
 
             out.append(run(problem, r.build(), self.steps, batch_size=r.batch_size, accumulate=r.accumulate,
                            shuffle=self.shuffle, seed=self.seed, record=record, label=r.label, progress=each))
-        return out
+        return Results(out, self, problem)
 
     # -- codecs ----------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
@@ -166,6 +168,31 @@ class Comparison(Declared):
                   if runs else _default_runs(), **cls.fields_from_query(query))
         cmp.validate()
         return cmp
+
+
+class Results(list):
+    """The trajectories of :meth:`Comparison.run`, one per run in order: a list that also shows itself.
+
+    ``comparison`` is the comparison that ran and ``problem`` the problem it
+    built; :meth:`table` is their :func:`results_table`. In Jupyter the
+    results display as the trajectory player over the loss landscape, the
+    loss curves and the table (``_repr_html_``, see
+    :func:`playground.viz.notebook.comparison_html`).
+    """
+
+    def __init__(self, trajectories: Sequence[Trajectory], comparison: Comparison, problem: Problem) -> None:
+        super().__init__(trajectories)
+        self.comparison = comparison
+        self.problem = problem
+
+    def table(self) -> list[dict[str, Any]]:
+        """:func:`results_table` of these runs, at the comparison's ``tol``."""
+        return results_table(self.problem, self, self.comparison.tol)
+
+    def _repr_html_(self) -> str:
+        # playground.viz draws what this layer computes and sits above it: imported when shown, not here.
+        from ..viz.notebook import comparison_html
+        return comparison_html(self)
 
 
 def _numbered(i: int, read: Callable[[Any], RunSpec], value: Any) -> RunSpec:

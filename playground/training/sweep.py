@@ -164,6 +164,16 @@ class SweepResult:
                              "" if k >= 0 else repr(loss), k if k >= 0 else ""])
         return out.getvalue()
 
+    # Jupyter shows a sweep as its stability map. playground.viz draws it and imports this module, so
+    # it is imported when a sweep is shown, not before.
+    def _repr_png_(self) -> bytes:
+        from ..viz.notebook import sweep_png
+        return sweep_png(self)
+
+    def _repr_html_(self) -> str:
+        from ..viz.notebook import sweep_html
+        return sweep_html(self)
+
 
 def momentum_hyperparam(optimizer: str) -> str | None:
     """The hyperparameter a momentum axis sets on ``optimizer``: ``"momentum"``, ``"betas"`` (beta1), or None."""

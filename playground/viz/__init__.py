@@ -4,5 +4,6 @@
 - :mod:`.projection`: the plane a many-parameter run is drawn on;
 - :mod:`.player`: playback in the browser, and the same animation as a GIF;
 - :mod:`.stability_map`: a sweep's final loss over lr x momentum;
-- :mod:`.export`: trajectories as CSV.
+- :mod:`.export`: trajectories as CSV;
+- :mod:`.notebook`: what results show in Jupyter (their ``_repr_html_``), and a page of them.
 """

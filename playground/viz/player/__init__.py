@@ -194,6 +194,22 @@ def player_data(fig: Figure, ax: Axes, runs: Sequence[PlayerRun], *, height: int
     return data
 
 
+def for_trajectories(problem: Any, trajectories: Sequence[Any], *,
+                     plane: tuple[projection.LossSurface, Sequence[np.ndarray]] | None = None,
+                     **options: Any) -> dict[str, Any]:
+    """The payload playing runner ``trajectories`` of ``problem`` over its loss landscape; ``options`` as for :func:`player_data`.
+
+    The landscape is :func:`~playground.viz.projection.run_plane`: the
+    problem's own parameter plane for two parameters, else the plane of the
+    runs' two main directions. ``plane`` is that function's result when the
+    caller has it already (it costs a loss grid). Raises ValueError, saying
+    why, when there is no plane to draw.
+    """
+    surface, paths = projection.run_plane(problem, trajectories) if plane is None else plane
+    fig, ax = plots.surface_figure(surface)
+    return player_data(fig, ax, runs_from_trajectories(trajectories, paths), **options)
+
+
 @dataclass(frozen=True)
 class PlayerAssets:
     """The player's files: ``html`` the markup of one player, ``css`` its style, ``js`` its ES module.
