@@ -76,7 +76,7 @@ class Comparison(Declared):
         problem = self.build_problem()
         for i, r in enumerate(self.runs, start=1):
             try:
-                r.validate(problem.n_samples)
+                r.validate(problem.n_samples, problem)
             except ValueError as exc:
                 raise ValueError(f"Run {i} ({r.optimizer}): {exc}") from None
         return problem
@@ -118,7 +118,7 @@ class Comparison(Declared):
                 if progress is not None:
                     progress(i * self.steps + done, total)
 
-            out.append(run(problem, r.build(), self.steps, batch_size=r.batch_size, accumulate=r.accumulate,
+            out.append(run(problem, r.build(problem), self.steps, batch_size=r.batch_size, accumulate=r.accumulate,
                            shuffle=self.shuffle, seed=self.seed, record=record, label=r.label, progress=each))
         return out
 
