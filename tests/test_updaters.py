@@ -109,3 +109,11 @@ def test_the_gallery_entrys_comparison_holds_the_buggy_run_and_its_fix(entry_id)
     assert cmp.runs[0].optimizer == "updater:" + entry_id
     assert all(r.updater is None for r in cmp.runs[1:]) and len(cmp.runs) >= 2
     cmp.validate()
+
+
+def test_the_work_estimate_counts_the_seed_codes_own_loops():
+    # The line fit's loop is quadratic in N: a big linreg is refused before it runs, not after minutes.
+    small, big = (Comparison("linreg", {"n": n}, (RunSpec(DIVERGENT, {"lr": 0.1}),)) for n in (30, 3000))
+    gd = Comparison("linreg", {"n": 3000}, (RunSpec("gd", {"lr": 0.1}),))
+    assert small.work(small.build_problem()) < 1e10 < big.work(big.build_problem())  # the app's limit
+    assert gd.work(gd.build_problem()) < 1e9

@@ -93,13 +93,15 @@ class Comparison(Declared):
 
         Per gradient call: samples x parameters, plus :data:`CALL_OVERHEAD`
         for the bookkeeping around it; a step makes ``accumulate`` calls on
-        mini-batches, one on the full batch. Summed over steps and runs. Numpy
+        mini-batches, one on the full batch; a buggy updater adds its seed
+        code's own loops (its ``work``). Summed over steps and runs. Numpy
         does about 2e9 multiply-adds a second on one core of a laptop.
         """
         def per_step(r: RunSpec) -> int:
+            seed_loops = 0 if r.updater is None else r.updater.work(problem)
             if r.batch_size is None:
-                return CALL_OVERHEAD + problem.n_samples * problem.dim
-            return r.accumulate * (CALL_OVERHEAD + min(r.batch_size, problem.n_samples) * problem.dim)
+                return CALL_OVERHEAD + problem.n_samples * problem.dim + seed_loops
+            return r.accumulate * (CALL_OVERHEAD + min(r.batch_size, problem.n_samples) * problem.dim) + seed_loops
 
         return sum(self.steps * per_step(r) for r in self.runs)
 
