@@ -62,7 +62,6 @@ def edit(cmp: Comparison) -> tuple[Comparison | None, Problem | None, str | None
     n_runs = widgets.declared(RUN_COUNT, PREFIX + "n_runs", len(cmp.runs))
     count = _checked(lambda: RUN_COUNT.validate(n_runs))
     has_data = spec.kind != "function"
-    n_samples = problem.n_samples if problem is not None else None
     # Runs past the count keep their inputs in the session, so 3 -> 1 -> 3 gives back runs 2 and 3.
     runs = [_run_form(i, cmp.runs[i] if i < len(cmp.runs) else RunSpec(NEW_RUNS[i % len(NEW_RUNS)]),
                       has_data, problem) for i in range(count or len(cmp.runs))]

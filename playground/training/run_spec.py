@@ -28,6 +28,7 @@ from optimizers import HyperParam, Optimizer
 from optimizers.hyperparams import excerpt, format_spec, parse_spec, validate_given
 
 if TYPE_CHECKING:
+    from ..gallery.updaters import Updater
     from ..problems import Problem
 
 STEPS = HyperParam("steps", 200, "optimizer updates per run", low=1, high=1_000_000, kind="int")
@@ -87,7 +88,7 @@ class RunSpec:
     accumulate: int = 1
 
     @property
-    def updater(self) -> Any:
+    def updater(self) -> Updater | None:
         """The :class:`~playground.gallery.updaters.Updater` this run names, or None for an optimizer."""
         return _updaters().get(self.optimizer[len(UPDATER):]) if self.optimizer.startswith(UPDATER) else None
 
