@@ -77,6 +77,7 @@ st.caption(entry.setup_note)
 if entry.kind == "trajectory":
     if st.button("Open this setup on the Compare page", icon=":material/stacked_line_chart:", key="gal.to_compare"):
         compare_form.STATE.load(entry.comparison)
+        st.session_state[compare_form.FROM_GALLERY] = entry.title
         st.switch_page(pages.COMPARE.script)
 elif st.button("Check this gradient on the Gradient check page", icon=":material/rule:", key="gal.to_gradcheck"):
     gradcheck_form.STATE.load(check.CheckSetup.for_model(f"gallery:{entry_id}:buggy"))

@@ -67,6 +67,13 @@ def loss_png(config: str) -> bytes:
     return plots.to_png(plots.loss_curves(trajectories(config), figsize=(6.4, 4.6)))
 
 
+@st.cache_data(show_spinner=False, max_entries=ENTRIES)
+def parameters_png(config: str) -> bytes:
+    """Each parameter of every run (each block's norm for a network) against the step, as PNG."""
+    names = Comparison.from_json(config).build_problem().axis_labels
+    return plots.to_png(plots.parameter_curves(trajectories(config), names=names))
+
+
 @st.cache_data(show_spinner="Computing the loss landscape…", max_entries=ENTRIES)
 def plane(config: str) -> tuple[LossSurface, tuple[Any, ...]] | str:
     """:func:`~playground.viz.projection.run_plane` of the runs, or why there is none (a sentence)."""

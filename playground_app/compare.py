@@ -2,13 +2,15 @@
 
 The sidebar edits the comparison; the page shows what the library computed
 for it: the trajectories played over the loss landscape, the loss curves,
-the results table and each optimizer's update equations.
+the parameters over the steps, the results table and each optimizer's update
+equations (a buggy updater's code).
 """
 import streamlit as st
 
 import optimizers
 from playground_app import cached, compare_form, player_component
-from playground.viz import projection
+from playground.training.run_spec import RunSpec
+from playground.viz import plots, projection
 
 st.title("Compare optimizers")
 st.markdown("Same problem, same start, same data order: only the optimizer differs. "
@@ -19,6 +21,9 @@ with st.sidebar:
     cmp, problem, error = compare_form.edit(shown)
     compare_form.share(cmp)
 
+origin = st.session_state.pop(compare_form.FROM_GALLERY, None)
+if origin:
+    st.info(f"From the bug gallery: {origin}", icon=":material/bug_report:")
 link_error = compare_form.STATE.link_error()
 if link_error:
     st.error(f"The link's comparison could not be loaded, so this is the default one. {link_error}")
@@ -82,6 +87,12 @@ with right:
     st.download_button("Loss curves (PNG)", cached.loss_png(config), "loss.png", "image/png",
                        on_click="ignore", icon=":material/download:", key="dl.loss")
 
+st.subheader("Parameters over steps")
+st.image(cached.parameters_png(config), width="stretch")
+st.caption(f"Each parameter against the step (each block's norm for a network or past "
+           f"{plots.MAX_PARAMETER_PANELS} parameters): a run that drifts shows here even while its loss looks "
+           "settled.")
+
 st.subheader("Results")
 st.dataframe(rows, hide_index=True, width="stretch", column_config={
     "final loss": st.column_config.NumberColumn(format="%.4e"),
@@ -100,8 +111,14 @@ st.subheader("Update equations")
 st.caption("γ: lr · μ: momentum · τ: dampening · λ: weight_decay · β₁, β₂: betas · ε: eps · α: alpha · "
            "η: lr_decay · g_t: the (mini-batch) gradient at step t")
 for name in dict.fromkeys(r.optimizer for r in cmp.runs):
-    opt_cls = optimizers.get(name)
     labels = ", ".join(f"run {i}" for i, r in enumerate(cmp.runs, start=1) if r.optimizer == name)
+    updater = RunSpec(name).updater
+    if updater is not None:
+        # Seed code has no equations: its code is the statement of what it does.
+        st.markdown(f"**Buggy updater: {updater.title}** ({labels}; {updater.seed_lr})")
+        st.code(updater.entry.buggy_code, language="python", wrap_lines=True)
+        continue
+    opt_cls = optimizers.get(name)
     st.markdown(f"**{opt_cls.title or name}** ({labels})")
     if opt_cls.latex:
         st.latex(opt_cls.latex)

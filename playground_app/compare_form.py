@@ -13,8 +13,9 @@ import streamlit as st
 import optimizers
 from playground import problems
 from optimizers.hyperparams import non_defaults
+from playground.gallery import updaters
 from playground.setups.comparison import RUN_COUNT, Comparison
-from playground.training.run_spec import ACCUMULATE, BATCH_SIZE, SHUFFLE, RunSpec
+from playground.training.run_spec import ACCUMULATE, BATCH_SIZE, SHUFFLE, UPDATER, RunSpec
 from playground.problems import Problem
 
 from . import widgets
@@ -25,6 +26,8 @@ STATE = PageState("comparison", PREFIX, Comparison, Comparison.from_query, Compa
 #: Optimizers given to runs added with the "runs" input, in turn.
 NEW_RUNS = ("gd", "momentum", "adam", "nesterov", "rmsprop", "adagrad")
 BATCH_MODES = ("full batch", "mini-batch", "per-sample")
+#: Session key of the gallery entry a comparison was opened from: its title, shown once on the Compare page.
+FROM_GALLERY = "cmp.from_gallery"
 
 
 @st.cache_resource(show_spinner=False, max_entries=16)
@@ -69,10 +72,9 @@ def edit(cmp: Comparison) -> tuple[Comparison | None, Problem | None, str | None
     n_runs = widgets.declared(RUN_COUNT, PREFIX + "n_runs", len(cmp.runs))
     count = _checked(lambda: RUN_COUNT.validate(n_runs))
     has_data = spec.kind != "function"
-    n_samples = problem.n_samples if problem is not None else None
     # Runs past the count keep their inputs in the session, so 3 -> 1 -> 3 gives back runs 2 and 3.
     runs = [_run_form(i, cmp.runs[i] if i < len(cmp.runs) else RunSpec(NEW_RUNS[i % len(NEW_RUNS)]),
-                      has_data, n_samples) for i in range(count or len(cmp.runs))]
+                      has_data, problem) for i in range(count or len(cmp.runs))]
 
     st.header("Training")
     values, refused = {}, False
@@ -102,24 +104,33 @@ def _checked(compute: Callable[[], Any]) -> Any:
         return None
 
 
-def _run_form(i: int, given: RunSpec, has_data: bool, n_samples: int | None) -> RunSpec | None:
-    """Run ``i``'s inputs: optimizer, its declared hyperparameters, and how it batches the data.
+def _run_form(i: int, given: RunSpec, has_data: bool, problem: Problem | None) -> RunSpec | None:
+    """Run ``i``'s inputs: optimizer (or buggy updater), its declared hyperparameters, and how it batches the data.
 
-    None, with the message under the run, when a value is refused.
+    The gallery's buggy updaters are offered after the optimizers, on the
+    problems where their seed code runs. None, with the message under the
+    run, when a value is refused.
     """
     key = f"{PREFIX}run{i}."
+    n_samples = problem.n_samples if problem is not None else None
+    choices = optimizers.available() + ([UPDATER + u for u in updaters.offered(problem)] if problem else [])
     widgets.start(key + "optimizer", given.optimizer)
     # Titled by the optimizer the select below holds; the key keeps the box open when that changes.
     with st.expander(f"Run {i + 1} · {_optimizer_title(st.session_state[key + 'optimizer'])}", expanded=True,
                      key=key + "box"):
-        name = widgets.select("optimizer", optimizers.available(), key + "optimizer", given.optimizer,
-                              format_func=_optimizer_title)
-        opt_cls = optimizers.get(name)
+        name = widgets.select("optimizer", choices, key + "optimizer", given.optimizer,
+                              format_func=_optimizer_title,
+                              help="The optimizers, then the bug gallery's buggy updaters whose seed code runs on "
+                                   "this problem: their lr means what GD's lr means here.")
+        updater = RunSpec(name).updater
+        declared = optimizers.get(name).hyperparams if updater is None else updater.hyperparams
         start = given.hp if name == given.optimizer else {}
         values = {hp.name: widgets.declared(hp, f"{key}{name}.{hp.name}", start.get(hp.name, hp.default))
-                  for hp in opt_cls.hyperparams}
+                  for hp in declared}
         batch_size, accumulate = None, 1
-        if has_data:
+        if updater is not None:
+            st.caption(f"The buggy code of the bug gallery's entry, run as it was written: {updater.seed_lr}.")
+        if has_data and (updater is None or updater.batches):
             mode = {None: BATCH_MODES[0], 1: BATCH_MODES[2]}.get(given.batch_size, BATCH_MODES[1])
             widgets.start(key + "batches", mode)
             mode = st.radio("batches", BATCH_MODES, key=key + "batches", horizontal=True,
@@ -132,11 +143,13 @@ def _run_form(i: int, given: RunSpec, has_data: bool, n_samples: int | None) -> 
                 batch_size = 1
             if mode != BATCH_MODES[0]:
                 accumulate = widgets.declared(ACCUMULATE, key + "accumulate", given.accumulate)
-        run = RunSpec(name, non_defaults(opt_cls.hyperparams, values, keep=start), batch_size, accumulate)
-        return run if _checked(lambda: run.validate(n_samples or 1)) is not None else None
+        run = RunSpec(name, non_defaults(declared, values, keep=start), batch_size, accumulate)
+        return run if _checked(lambda: run.validate(n_samples or 1, problem)) is not None else None
 
 
 def _optimizer_title(name: str) -> str:
+    if name.startswith(UPDATER):
+        return f"buggy updater: {RunSpec(name).updater.title}"
     try:
         title = optimizers.get(name).title
     except ValueError:  # a plugin that was unregistered: the select falls back to the first optimizer

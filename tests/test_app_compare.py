@@ -5,6 +5,8 @@ import pytest
 import optimizers
 from app_support import exceptions, library_rows, open_app, players, shown_rows, untimed
 from optimizers import HyperParam, Optimizer
+from playground import gallery
+from playground.gallery import updaters
 from playground.setups.comparison import Comparison
 from playground.training.run_spec import RunSpec
 
@@ -20,7 +22,7 @@ def test_default_page_shows_gd_momentum_and_adam_already_run():
     assert comparison_in_url(at) == cmp
     assert untimed(shown_rows(at)) == untimed(library_rows(cmp))
     assert [r["run"] for r in shown_rows(at)] == ["gd lr=0.1", "momentum lr=0.05", "adam lr=0.1"]
-    assert len(players(at)) == 1 and len(at.get("image")) == 1  # the player, the loss curves
+    assert len(players(at)) == 1 and len(at.get("image")) == 2  # the player, the loss and parameter curves
     assert [d.proto.label for d in at.get("download_button")] == [
         "Trajectories (PNG)", "Loss curves (PNG)", "Trajectories and losses (CSV)", "Download config (JSON)"]
     assert len(at.latex) == 3  # one set of update equations per optimizer
@@ -198,3 +200,23 @@ def test_a_registered_plugin_appears_with_its_own_controls(plugin):
     assert cmp.runs[0] == RunSpec("signum_test", {"lr": 0.05, "warmup": 5, "rule": "raw", "clip": (-1.0, 0.5)})
     assert untimed(shown_rows(at)) == untimed(library_rows(cmp)) and exceptions(at) == []
     assert any("declares no equations" in c.value for c in at.caption)
+
+
+def test_the_parameters_panel_shows_each_parameter_over_the_steps():
+    at = open_app()
+    assert "Parameters over steps" in [h.value for h in at.subheader]
+    assert any("Each parameter against the step" in c.value for c in at.caption)
+
+
+def test_buggy_updaters_are_offered_where_their_seed_code_runs_and_run_like_the_library():
+    at = open_app()
+    options = at.selectbox(key="cmp.run0.optimizer").options
+    assert options[-3:] == ["buggy updater: " + gallery.get(u).title for u in updaters.available()]
+    at.selectbox(key="cmp.run0.optimizer").select("updater:linreg-divergent-updater").run()
+    cmp = comparison_in_url(at)
+    assert cmp.runs[0] == RunSpec("updater:linreg-divergent-updater")  # GD's default lr
+    assert exceptions(at) == [] and untimed(shown_rows(at)) == untimed(library_rows(cmp))
+    at.selectbox(key="cmp.problem").select("rosenbrock").run()
+    assert "buggy updater: " + gallery.get("linreg-divergent-updater").title not in \
+        at.selectbox(key="cmp.run0.optimizer").options
+    assert comparison_in_url(at).runs[0].optimizer == "gd"

@@ -108,6 +108,18 @@ def test_the_gallery_button_sends_a_training_bug_to_the_compare_page():
     assert rows[0]["status"] == "ok" and rows[1]["status"].startswith("diverged at step")
 
 
+def test_the_gallery_button_opens_the_buggy_updater_beside_its_fix_and_says_where_it_came_from():
+    at = goto(open_app(), GALLERY, {"entry": "linreg-divergent-updater"})
+    at.button(key="gal.to_compare").click().run()
+    entry = gallery.get("linreg-divergent-updater")
+    assert exceptions(at) == [] and Comparison.from_query(at.query_params) == entry.comparison
+    assert [r["run"] for r in shown_rows(at)] == [r.label for r in entry.comparison.runs]
+    assert [i.value for i in at.info][:1] == [f"From the bug gallery: {entry.title}"]
+    assert entry.buggy_code.strip() in [c.value.strip() for c in at.code]
+    at.run()  # the note is shown once
+    assert f"From the bug gallery: {entry.title}" not in [i.value for i in at.info]
+
+
 def test_the_gallery_button_replaces_a_comparison_the_user_had_edited():
     at = open_app()
     at.number_input(key="cmp.steps").set_value(50).run()

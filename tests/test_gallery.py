@@ -141,10 +141,12 @@ def test_divergent_updater_falls_then_rises_while_m_and_b_drift_apart():
     np.testing.assert_allclose(result.fixed.final_params, [m_ls, b_ls], atol=1e-6)
 
 
-def test_divergent_updater_comparison_repeats_the_fixed_run():
+def test_divergent_updater_comparison_repeats_the_buggy_and_the_fixed_run():
     entry = gallery.get("linreg-divergent-updater")
-    (gd,) = entry.comparison.run()
-    np.testing.assert_allclose(gd.final_params, entry.run().fixed.final_params, rtol=1e-10)
+    buggy, gd = entry.comparison.run()
+    result = entry.run()
+    np.testing.assert_allclose(buggy.params, result.buggy.params, rtol=1e-10)
+    np.testing.assert_allclose(gd.final_params, result.fixed.final_params, rtol=1e-10)
 
 
 # -- linreg-lr-too-large ---------------------------------------------------------
@@ -194,11 +196,13 @@ def test_one_pass_of_per_sample_steps_is_not_the_batch_step_but_the_accumulated_
     np.testing.assert_allclose(result.fixed.final_params, theta, rtol=1e-12)
 
 
-def test_sgd_comparison_repeats_the_batch_and_the_accumulated_runs():
+def test_sgd_comparison_repeats_the_per_sample_loop_the_batch_and_the_accumulated_runs():
     entry = gallery.get("sgd-no-accumulation")
-    fixed = entry.run().fixed
-    for traj in entry.comparison.run():
-        np.testing.assert_allclose(traj.final_params, fixed.final_params, rtol=1e-12)
+    result = entry.run()
+    per_sample, *fixed_runs = entry.comparison.run()
+    np.testing.assert_allclose(per_sample.params, result.buggy.params, rtol=1e-12)
+    for traj in fixed_runs:
+        np.testing.assert_allclose(traj.final_params, result.fixed.final_params, rtol=1e-12)
 
 
 # -- adam-t0-bias-correction ---------------------------------------------------
@@ -226,7 +230,8 @@ def test_adam_entries_stay_out_of_the_registry_and_the_fix_is_torchs_adam():
     registered = {optimizers.get(name) for name in optimizers.available()}
     result = entry.run()
     assert type(result.buggy.optimizer) not in registered and type(result.fixed.optimizer) not in registered
-    (torch_adam,) = entry.comparison.run()
+    answers_adam, torch_adam = entry.comparison.run()
+    assert answers_adam.diverged_at == result.buggy.diverged_at == 1
     np.testing.assert_allclose(result.fixed.params, torch_adam.params, rtol=1e-12, atol=1e-14)
 
 

@@ -128,3 +128,35 @@ def test_library_imports_neither_pyplot_nor_streamlit():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          cwd=Path(__file__).resolve().parents[1])
     assert out.stdout.strip() == "[]"
+
+
+def test_parameter_curves_draw_each_parameter_of_each_run():
+    q = problems.quadratic()
+    runs = [descend(q, "slow", 0.01, 30), descend(q, "fast", 0.15, 30)]
+    fig = plots.parameter_curves(runs, names=("x", "y"))
+    assert [ax.get_title() for ax in fig.axes] == ["x", "y"]
+    for k, ax in enumerate(fig.axes):
+        lines = run_lines(ax)
+        assert [ln.get_color() for ln in lines] == [plots.run_color(0), plots.run_color(1)]
+        np.testing.assert_array_equal(lines[1].get_ydata(), runs[1].params[:, k])
+    with pytest.raises(ValueError, match="3 given for 2 parameters"):
+        plots.parameter_curves(runs, names=("a", "b", "c"))
+
+
+def test_parameter_curves_stop_and_mark_where_a_run_diverged():
+    blown = descend(problems.quadratic(), "too big", 0.25, 200)
+    ax = plots.parameter_curves([blown]).axes[0]
+    assert ax.get_title() == "θ[0]"
+    (mark,) = [ln for ln in ax.get_lines() if ln.get_marker() == "X"]
+    assert mark.get_xdata()[0] == blown.steps[-1]
+
+
+def test_parameter_curves_of_a_network_draw_each_blocks_norm():
+    net = problems.xor()
+    run = descend(net, "gd", 0.5, 10)
+    fig = plots.parameter_curves([run])
+    shown = [ax for ax in fig.axes if ax.get_visible()]
+    assert [ax.get_title() for ax in shown] == [f"‖{k}‖" for k in run.params]
+    (line,) = run_lines(shown[0])
+    w = run.params[next(iter(run.params))]
+    np.testing.assert_allclose(line.get_ydata(), np.linalg.norm(w.reshape(len(w), -1), axis=1))

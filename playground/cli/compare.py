@@ -17,6 +17,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any, Sequence
 
+from ..gallery import updaters
 from ..viz import plots, projection
 from ..setups.comparison import MAX_RUNS, Comparison, results_table
 from ..setups.fields import add_option, read_option
@@ -44,11 +45,15 @@ def register(subparsers: Any) -> None:
                "      --steps 300 --gif out.gif\n"
                "  playground compare --problem linreg --set n=200 --set noise=0.3 \\\n"
                "      --opt gd:lr=0.05,batch_size=1 --opt adam:lr=0.05,batch_size=16 --png figures/\n"
-               "  playground compare --config comparison.json --csv runs.csv")
+               "  playground compare --config comparison.json --csv runs.csv\n"
+               "  playground compare --problem linreg:n=30,noise=1,seed=3 --steps 500 \\\n"
+               "      --opt updater:linreg-divergent-updater:lr=0.1 --opt gd:lr=0.1")
     add_problem_options(p, default=Comparison.problem)
     p.add_argument("--opt", action="append", metavar="SPEC", default=[],
                    help="one run, e.g. adam:lr=0.01,betas=0.9/0.999,batch_size=16,accumulate=2 (repeatable, "
-                        f"up to {MAX_RUNS}; default: gd, momentum and adam)")
+                        f"up to {MAX_RUNS}; default: gd, momentum and adam); or a bug gallery's buggy updater, "
+                        "updater:NAME:lr=X, one of " + ", ".join(updaters.available()) + ", on the problems "
+                        "its seed code runs on, its lr meaning what gd's lr means there")
     Comparison.add_options(p)
     p.add_argument("--config", metavar="FILE", help="read the comparison from this JSON file (the app's download); "
                                                     "the options above override its fields")

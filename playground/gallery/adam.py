@@ -101,9 +101,10 @@ ADAM_T0 = TrajectoryEntry(
     buggy=AnswerAdam,
     fixed=AnswerAdamFixed,
     setup_note=(
-        "The Compare page runs the registered Adam (torch.optim's) at the same lr: the fixed version, "
-        "step for step. The buggy one is not registered."
+        "The Compare page runs the answer's Adam (a buggy updater, not a registered optimizer) beside the "
+        "registered Adam (torch.optim's) at the same lr: the fixed version, step for step."
     ),
     compute=_run,
-    comparison=Comparison(PROBLEM, {}, (RunSpec("adam", {"lr": LR}),), steps=STEPS),
+    comparison=Comparison(PROBLEM, {}, (RunSpec("updater:adam-t0-bias-correction", {"lr": LR}),
+                                        RunSpec("adam", {"lr": LR})), steps=STEPS),
 )

@@ -107,11 +107,13 @@ DIVERGENT_UPDATER = TrajectoryEntry(
     buggy=gradient_updater,
     fixed=gradient_updater_fixed,
     setup_note=(
-        "The Compare page runs plain GD at the same lr on the same data: that is the fixed updater. The "
-        "buggy updater is not an optimizer the Compare page knows."
+        "The Compare page runs the question's updater (a buggy updater, with the same learning_rate) beside "
+        "plain GD at that lr on the same data: plain GD is the fixed updater."
     ),
     compute=_run_updater,
-    comparison=Comparison("linreg", UPDATER_DATA, (RunSpec("gd", {"lr": UPDATER_LR}),), steps=UPDATER_STEPS),
+    # The seed's gradient carries the mean's 2/N, so its learning_rate is GD's lr (playground.gallery.updaters).
+    comparison=Comparison("linreg", UPDATER_DATA, (RunSpec("updater:linreg-divergent-updater", {"lr": UPDATER_LR}),
+                                                   RunSpec("gd", {"lr": UPDATER_LR})), steps=UPDATER_STEPS),
 )
 
 

@@ -80,6 +80,7 @@ def _comparison() -> Comparison:
     # is 2/N times the question's sum: its alpha is lr = alpha * N / 2 here.
     lr = ALPHA * n / 2
     return Comparison("sin", {"seed": SEED}, (
+        RunSpec("updater:sgd-no-accumulation", {"lr": lr}),
         RunSpec("gd", {"lr": lr}),
         RunSpec("gd", {"lr": lr}, batch_size=1, accumulate=n),
     ), steps=PASSES, shuffle=False)
@@ -108,10 +109,10 @@ SGD_NO_ACCUMULATION = TrajectoryEntry(
     buggy=gradientDescent2,
     fixed=gradientDescent2_fixed,
     setup_note=(
-        "The Compare page runs the question's batch gradientDescent and the fix (batch size 1, accumulating "
-        "every sample into one step), with lr = alpha·N/2 because its loss is the mean, not the half sum, "
-        "of squared errors. The buggy loop is N steps of batch size 1 per pass, a different step count, "
-        "so it is not in the comparison."
+        "The Compare page runs the buggy loop (a buggy updater: one of its steps is one pass of per-sample "
+        "steps), the question's batch gradientDescent and the fix (batch size 1, accumulating every sample "
+        "into one step), all with lr = alpha·N/2, because its loss is the mean, not the sum, of squared "
+        "errors: the buggy loop then receives the question's alpha = 2·lr/N."
     ),
     compute=_run,
     comparison=_comparison(),

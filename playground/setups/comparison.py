@@ -76,7 +76,7 @@ class Comparison(Declared):
         problem = self.build_problem()
         for i, r in enumerate(self.runs, start=1):
             try:
-                r.validate(problem.n_samples)
+                r.validate(problem.n_samples, problem)
             except ValueError as exc:
                 raise ValueError(f"Run {i} ({r.optimizer}): {exc}") from None
         return problem
@@ -93,13 +93,15 @@ class Comparison(Declared):
 
         Per gradient call: samples x parameters, plus :data:`CALL_OVERHEAD`
         for the bookkeeping around it; a step makes ``accumulate`` calls on
-        mini-batches, one on the full batch. Summed over steps and runs. Numpy
+        mini-batches, one on the full batch; a buggy updater adds its seed
+        code's own loops (its ``work``). Summed over steps and runs. Numpy
         does about 2e9 multiply-adds a second on one core of a laptop.
         """
         def per_step(r: RunSpec) -> int:
+            seed_loops = 0 if r.updater is None else r.updater.work(problem)
             if r.batch_size is None:
-                return CALL_OVERHEAD + problem.n_samples * problem.dim
-            return r.accumulate * (CALL_OVERHEAD + min(r.batch_size, problem.n_samples) * problem.dim)
+                return CALL_OVERHEAD + problem.n_samples * problem.dim + seed_loops
+            return r.accumulate * (CALL_OVERHEAD + min(r.batch_size, problem.n_samples) * problem.dim) + seed_loops
 
         return sum(self.steps * per_step(r) for r in self.runs)
 
@@ -120,7 +122,7 @@ class Comparison(Declared):
                 if progress is not None:
                     progress(i * self.steps + done, total)
 
-            out.append(run(problem, r.build(), self.steps, batch_size=r.batch_size, accumulate=r.accumulate,
+            out.append(run(problem, r.build(problem), self.steps, batch_size=r.batch_size, accumulate=r.accumulate,
                            shuffle=self.shuffle, seed=self.seed, record=record, label=r.label, progress=each))
         return Results(out, self, problem)
 

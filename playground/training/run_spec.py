@@ -6,6 +6,13 @@ the URL: ``adam:lr=0.01,betas=0.9/0.999,batch_size=16,accumulate=2``; as a
 dict (JSON), the same keys flat: ``{"optimizer": "adam", "lr": 0.01,
 "batch_size": 16}``.
 
+A run can instead be one of the bug gallery's buggy updaters
+(:mod:`playground.gallery.updaters`), named with the prefix ``updater:``:
+``updater:linreg-divergent-updater:lr=0.1``, or ``{"optimizer":
+"updater:linreg-divergent-updater", "lr": 0.1}``. It is not an optimizer: it
+runs on a problem's data, so it is built for a problem, and only on those where
+its seed code runs.
+
 The settings shared by the runs of a comparison or a sweep (``STEPS``,
 ``SEED``, ``SHUFFLE``, ``RECORD``) are declared here once, so the runner, the
 setups, the app's inputs and the CLI all hold one range for each.
@@ -13,11 +20,16 @@ setups, the app's inputs and the CLI all hold one range for each.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from types import ModuleType
+from typing import TYPE_CHECKING, Any, Mapping
 
 import optimizers
 from optimizers import HyperParam, Optimizer
 from optimizers.hyperparams import excerpt, format_spec, parse_spec, validate_given
+
+if TYPE_CHECKING:
+    from ..gallery.updaters import Updater
+    from ..problems import Problem
 
 STEPS = HyperParam("steps", 200, "optimizer updates per run", low=1, high=1_000_000, kind="int")
 SEED = HyperParam("seed", 0, "draws a random problem's start and the order of mini-batches", low=0, kind="int")
@@ -31,6 +43,24 @@ ACCUMULATE = HyperParam("accumulate", 1, "mini-batch gradients averaged into one
                         kind="int")
 #: Settings of a run that are not optimizer hyperparameters.
 RUN_OPTIONS = (BATCH_SIZE, ACCUMULATE)
+#: What a run's name starts with when it names a buggy updater of the gallery rather than an optimizer.
+UPDATER = "updater:"
+
+
+def _updaters() -> ModuleType:
+    # The gallery's seed code builds RunSpecs itself, so its registry is imported when a run first needs it.
+    from ..gallery import updaters
+    return updaters
+
+
+def _declared(name: str) -> tuple[tuple[HyperParam, ...], str]:
+    """The run settings of run name ``name`` (an optimizer's hyperparameters and, where it takes them,
+    :data:`RUN_OPTIONS`) and its name in messages; ValueError for an unknown name, listing the known ones."""
+    if isinstance(name, str) and name.startswith(UPDATER):
+        updater = _updaters().get(name[len(UPDATER):])
+        return updater.hyperparams + (RUN_OPTIONS if updater.batches else ()), f"updater {updater.name!r}"
+    opt_cls = optimizers.get(name)
+    return opt_cls.hyperparams + RUN_OPTIONS, f"optimizer {opt_cls.name!r}"
 
 
 def check_batch_size(batch_size: Any, n_samples: int) -> int | None:
@@ -48,6 +78,8 @@ class RunSpec:
     the defaults, or were spelled out), and how it batches the data.
 
     Its keys are the optimizer's declared ``hyperparams`` plus :data:`RUN_OPTIONS`.
+    ``optimizer`` may instead be ``updater:<name>``, a buggy updater of the
+    gallery, with its own declared settings (see the module docstring).
     """
 
     optimizer: str
@@ -55,30 +87,58 @@ class RunSpec:
     batch_size: int | None = None
     accumulate: int = 1
 
-    def build(self) -> Optimizer:
-        """The optimizer, validated by its own declarations (cross-field checks included)."""
-        return optimizers.create(self.optimizer, **self.hp)
+    @property
+    def updater(self) -> Updater | None:
+        """The :class:`~playground.gallery.updaters.Updater` this run names, or None for an optimizer."""
+        return _updaters().get(self.optimizer[len(UPDATER):]) if self.optimizer.startswith(UPDATER) else None
 
-    def validate(self, n_samples: int) -> Optimizer:
-        """Check every value for a problem with ``n_samples`` samples; return the optimizer.
+    def build(self, problem: Problem | None = None) -> Optimizer | None:
+        """The optimizer, validated by its own declarations (cross-field checks included).
+
+        An updater runs on a problem's data: it is built for ``problem``, and
+        refused by name where its seed code does not run. Without a problem
+        its settings are only checked, and None is returned.
+        """
+        updater = self.updater
+        if updater is None:
+            return optimizers.create(self.optimizer, **self.hp)
+        if problem is None:
+            updater.check(self.hp)
+            return None
+        return updater.build(problem, self.hp)
+
+    def validate(self, n_samples: int, problem: Problem | None = None) -> Optimizer | None:
+        """Check every value for a problem with ``n_samples`` samples (and for ``problem`` itself, when given:
+        whether an updater runs on it); return :meth:`build`'s result.
 
         ValueError names the bad value and its range.
         """
-        opt = self.build()
+        opt = self.build(problem)
+        updater = self.updater
+        if updater is not None and not updater.batches and self.values().keys() & {o.name for o in RUN_OPTIONS}:
+            raise ValueError(f"Invalid run options for updater {updater.name!r}: its seed code loops over the "
+                             "full data itself, so it takes no batch_size or accumulate")
         check_batch_size(self.batch_size, n_samples)
         ACCUMULATE.validate(self.accumulate, runs=False)
         return opt
 
     @property
     def label(self) -> str:
-        """Display name, e.g. ``adam lr=0.01, bs=16``: what distinguishes the run."""
-        declared = {h.name: h for h in optimizers.get(self.optimizer).hyperparams}
+        """Display name, e.g. ``adam lr=0.01, bs=16``: what distinguishes the run.
+
+        An updater's says it is buggy and which constant its seed code receives,
+        e.g. ``updater:sgd-no-accumulation lr=0.25 (buggy; seed's alpha = 2·lr/n)``.
+        """
+        specs, _ = _declared(self.optimizer)
+        declared = {h.name: h for h in specs}
         parts = [f"{k}={declared[k].format(v)}" for k, v in self.hp.items()]
         if self.batch_size is not None:
             parts.append(f"bs={self.batch_size}")
         if self.accumulate != 1:
             parts.append(f"acc={self.accumulate}")
-        return f"{self.optimizer} " + ", ".join(parts) if parts else self.optimizer
+        label = f"{self.optimizer} " + ", ".join(parts) if parts else self.optimizer
+        updater = self.updater
+        return label if updater is None else f"{label} (buggy; {updater.seed_lr})"
 
     # -- codecs: one set of keys, the declarations --------------------------------
     def values(self) -> dict[str, Any]:
@@ -97,15 +157,18 @@ class RunSpec:
 
     @classmethod
     def parse(cls, text: str) -> "RunSpec":
-        """Read ``name:key=value,...``; ValueError names a bad key or value."""
-        name, _, body = text.strip().partition(":")
-        opt_cls = optimizers.get(name.strip())
-        return cls._from_values(opt_cls.name, parse_spec(body, opt_cls.hyperparams + RUN_OPTIONS,
-                                                         f"optimizer {opt_cls.name!r}"))
+        """Read ``name:key=value,...`` (``updater:name:key=value,...`` for an updater); ValueError names a bad
+        key or value."""
+        text = text.strip()
+        prefix = UPDATER if text.startswith(UPDATER) else ""
+        name, _, body = text[len(prefix):].partition(":")
+        name = prefix + name.strip()
+        specs, owner = _declared(name)
+        return cls._from_values(name, parse_spec(body, specs, owner))
 
     def format(self) -> str:
         """The spec string :meth:`parse` reads back."""
-        return format_spec(self.optimizer, self.values(), optimizers.get(self.optimizer).hyperparams + RUN_OPTIONS)
+        return format_spec(self.optimizer, self.values(), _declared(self.optimizer)[0])
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON types, flat: ``{"optimizer": "adam", "lr": 0.01, "batch_size": 16}``."""
@@ -121,7 +184,7 @@ class RunSpec:
         if "optimizer" not in data:
             raise ValueError(f"Invalid run {excerpt(dict(data))}: it names no optimizer. "
                              f"Add \"optimizer\": one of {', '.join(optimizers.available())}")
-        opt_cls = optimizers.get(data["optimizer"])
+        name = data["optimizer"]
+        specs, owner = _declared(name)
         given = {k: v for k, v in data.items() if k != "optimizer"}
-        return cls._from_values(opt_cls.name, validate_given(opt_cls.hyperparams + RUN_OPTIONS, given,
-                                                             f"optimizer {opt_cls.name!r}"))
+        return cls._from_values(name, validate_given(specs, given, owner))

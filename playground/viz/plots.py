@@ -93,6 +93,64 @@ def loss_curves(trajectories: Sequence[Any], *, title: str = "Full-data loss",
     return fig
 
 
+#: Up to this many parameters, :func:`parameter_curves` draws each one; past it, each block's norm.
+MAX_PARAMETER_PANELS = 6
+
+
+def parameter_curves(trajectories: Sequence[Any], names: Sequence[str] | None = None, *,
+                     figsize: tuple[float, float] | None = None, dpi: float = 100) -> Figure:
+    """Each parameter against the step, one panel per parameter and one line per run, an X where a run diverged.
+
+    For runs of at most :data:`MAX_PARAMETER_PANELS` parameters in one array
+    (a line fit's m and b), a panel per parameter, titled by ``names`` (e.g.
+    the problem's ``axis_labels``; θ[i] by default): a drift such as "m up, b
+    down, forever" is then a picture. Otherwise (an MLP's dict of blocks, or a
+    longer array) a panel per block with its Euclidean norm, ‖W1‖ and so on.
+    A line stops at its run's first non-finite value. Every run must have the
+    parameters of the first.
+    """
+    if not len(trajectories):
+        raise ValueError("parameter_curves needs at least one run")
+    first = trajectories[0].params
+    blocks = not isinstance(first, np.ndarray) or first[0].size > MAX_PARAMETER_PANELS
+    if blocks:
+        keys = list(first) if isinstance(first, dict) else [None]
+        titles = [f"‖{k}‖" if k is not None else "‖θ‖" for k in keys]
+    else:
+        count = first[0].size
+        if names is not None and len(names) != count:
+            raise ValueError(f"Invalid names: {len(names)} given for {count} parameters")
+        titles = list(names) if names is not None else [f"θ[{i}]" for i in range(count)]
+
+    def series(params: Any, panel: int) -> np.ndarray:
+        if not blocks:
+            return np.asarray(params, dtype=np.float64).reshape(len(params), -1)[:, panel]
+        x = np.asarray(params if keys[panel] is None else params[keys[panel]], dtype=np.float64)
+        return np.sqrt(np.sum(x.reshape(len(x), -1) ** 2, axis=1))
+
+    n = len(titles)
+    cols = 1 if n <= 3 else 2
+    rows = -(-n // cols)
+    fig = new_figure(figsize or (6.4, 1.2 + 1.6 * rows), dpi)
+    axes = fig.subplots(rows, cols, sharex=True, squeeze=False).ravel()
+    for panel, (ax, title) in enumerate(zip(axes, titles)):
+        for i, t in enumerate(trajectories):
+            values, steps = series(t.params, panel), np.asarray(t.steps)
+            bad = ~np.isfinite(values)
+            end = int(np.argmax(bad)) if bad.any() else len(values)
+            ax.plot(steps[:end], values[:end], color=run_color(i), lw=1.6, label=_run_label(t))
+            if t.diverged_at is not None and end:
+                ax.plot(steps[end - 1], values[end - 1], "X", color=run_color(i), ms=8, mec="white")
+        ax.set_title(title, fontsize=10)
+        ax.grid(True, which="major", alpha=0.3)
+    for ax in axes[n:]:
+        ax.set_visible(False)
+    for ax in axes[max(0, n - cols):n]:
+        ax.set_xlabel("step")
+    axes[0].legend(fontsize=7)
+    return fig
+
+
 def contour(problem: Any, trajectories: Sequence[Any] = (), bounds: Bounds | None = None, *,
             resolution: int = 101, levels: int = 25, figsize: tuple[float, float] = (6.4, 5.0),
             dpi: float = 100) -> tuple[Figure, Axes]:
