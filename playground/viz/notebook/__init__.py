@@ -73,7 +73,7 @@ def sweep_html(result: SweepResult) -> str:
     """The stability map as an inlined PNG, with a caption saying what was swept."""
     n_diverged = int(result.diverged.sum())
     caption = (f"Stability map: {', '.join(result.optimizers)} on {result.problem}, {len(result)} configurations "
-               f"of {result.settings['steps']} steps, {n_diverged} diverged.")
+               f"of {result.run_settings['steps']} steps, {n_diverged} diverged.")
     return _display("pg-sweep", f"<figure style='margin: 0'>{png_html(sweep_png(result), 'stability map')}"
                     f"<figcaption class='pg-caption'>{html.escape(caption)}</figcaption></figure>")
 
