@@ -222,18 +222,19 @@ def eigen_errors(problem: Problem, trajectory: Trajectory) -> EigenErrors:
     return EigenErrors(trajectory.label, np.asarray(trajectory.steps), lam, errors, rates)
 
 
-def measured_rate(steps: np.ndarray, errors: np.ndarray, window: int, block: int | None = None) -> float:
-    """The per-step decay factor of ``errors`` over the last ``window`` recorded steps (every step recorded).
+def measured_rate(steps: np.ndarray, errors: np.ndarray, window: int) -> float:
+    """The per-step decay factor of ``errors`` over their last ``window`` recorded steps: exp(slope of log error).
 
-    It compares the largest error in the window's first and last ``block``
-    steps (a quarter of the window by default): ρ = (max_last / max_first)^(1/distance),
-    the distance being ``window − block`` steps. Taking the maxima over a block makes an oscillating
-    error (complex roots) measure its envelope rather than its dips.
+    The slope is a least-squares fit of log error against step. An error that
+    oscillates (complex or negative roots) is fitted through its local maxima
+    when it has at least three: for e_t = C ρ^t cos(ωt + φ) every peak sits at
+    the same phase, so the peaks decay exactly as ρ^t, where the dips would
+    drag a fit through all points down.
     """
-    block = max(1, window // 4) if block is None else block
-    if not 1 <= block < window <= len(errors):
-        raise ValueError(f"Invalid window {window} / block {block}: need 1 <= block < window <= {len(errors)}")
-    tail = np.asarray(errors[-window:], dtype=float)
-    span = np.asarray(steps[-window:])
-    distance = span[-block] - span[0]
-    return float((tail[-block:].max() / tail[:block].max()) ** (1.0 / distance))
+    if not 3 <= window <= len(errors):
+        raise ValueError(f"Invalid window: {window}. Allowed range: [3, {len(errors)}] (the recorded errors)")
+    t = np.asarray(steps[-window:], dtype=float)
+    e = np.asarray(errors[-window:], dtype=float)
+    inner = np.flatnonzero((e[1:-1] >= e[:-2]) & (e[1:-1] >= e[2:])) + 1
+    use = inner if len(inner) >= 3 else np.arange(window)
+    return float(np.exp(np.polyfit(t[use], np.log(e[use]), 1)[0]))
