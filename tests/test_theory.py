@@ -101,3 +101,13 @@ def test_figures(lin):
     curves = [theory.eigen_errors(lin, t) for t in trajs]
     assert curves[1].rates is None and curves[0].predicted().shape == curves[0].errors.shape
     assert len(eigen_error_figure(curves).axes) == 2
+
+
+def test_cli_sweep_theory_png(tmp_path, capsys):
+    from playground.cli import main
+    png = tmp_path / "theory.png"
+    assert main(["sweep", "--problem", "linreg", "--opt", "momentum", "--lr-points", "5", "--momentum-points", "3",
+                 "--steps", "20", "--theory-png", str(png)]) == 0
+    assert png.stat().st_size > 0
+    assert main(["sweep", "--problem", "rosenbrock", "--theory-png", str(png)]) == 2
+    assert "not constant" in capsys.readouterr().err

@@ -88,3 +88,15 @@ def test_six_optimizers_tune_in_under_two_seconds(quad):
 
 def test_sensitivity_figure(tuned):
     assert len(sensitivity_figure(tuned).axes) == 2
+
+
+def test_cli_tune_prints_the_table_and_the_race(tmp_path, capsys):
+    png, config = tmp_path / "sens.png", tmp_path / "tuned.json"
+    code = main(["tune", "--problem", "quadratic", "--opt", "gd", "adam", "muon", "--steps", "100", "--points", "8",
+                 "--png", str(png), "--save-config", str(config)])
+    out = capsys.readouterr().out
+    assert code == 0 and png.stat().st_size > 0
+    assert "100 steps, seed 0" in out and "skipped: muon" in out and "Race of the tuned runs" in out
+    assert [r.optimizer for r in Comparison.from_json(config.read_text()).runs] == ["gd", "adam"]
+    assert main(["tune", "--points", "6"]) == 2
+    assert "multiple of 4" in capsys.readouterr().err
