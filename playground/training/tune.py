@@ -41,7 +41,7 @@ import numpy as np
 import optimizers
 
 from ..problems import Problem
-from ..setups.comparison import Comparison, min_known_loss
+from ..setups.comparison import CALL_OVERHEAD, Comparison, min_known_loss
 from .run_spec import RunSpec, SEED, STEPS
 from .runner import Trajectory
 from .sweep import SweepResult, _optimizer_names, momentum_hyperparam, sweep
@@ -185,6 +185,21 @@ def tune(problem: Problem, optimizers_: str | Sequence[str], steps: int, tol: fl
         tuned.append(_best(result, name, f_star, tol))
     return TuneResult(problem.name, dict(problem.settings), steps, float(tol), seed, points, momenta, float(decades),
                       tuple(tuned), skipped, time.perf_counter() - t0)
+
+
+def tune_comparison(cmp: Comparison, points: int = POINTS) -> TuneResult:
+    """:func:`tune` of the distinct optimizers of ``cmp``'s runs, with its problem, steps, seed and tol."""
+    problem = cmp.validate()
+    names = tuple(dict.fromkeys(r.optimizer for r in cmp.runs))
+    return tune(problem, names, cmp.steps, cmp.tol, points=points, seed=cmp.seed)
+
+
+def work(problem: Problem, n_optimizers: int, steps: int, points: int = POINTS) -> int:
+    """Roughly the multiply-adds of a tuning, counted as :meth:`~playground.setups.sweep.SweepSetup.work` counts a sweep.
+
+    Full batch: per step and optimizer, one call's overhead and ``points`` runs over every sample.
+    """
+    return steps * n_optimizers * (CALL_OVERHEAD + points * problem.n_samples * problem.dim)
 
 
 def _best(result: SweepResult, name: str, f_star: float, tol: float) -> Tuned:
