@@ -97,6 +97,9 @@ def test_figures(lin):
     fig = theory_beside_measured(grid, lam)
     assert len(fig.axes) == 4  # two panels, two colour bars
     assert len(theory_beside_measured(sweep(lin, "gd", [1e-2, 0.1, 1.0], steps=30), lam).axes) == 2
+    # An lr-only sweep of momentum draws the rate at its fixed momentum, not GD's.
+    fixed = theory_beside_measured(sweep(lin, "momentum", [1e-2, 0.1, 1.0], steps=30), lam)
+    assert "μ = 0.9" in fixed.axes[0].get_title()
     trajs = [run(lin, optimizers.create(n, lr=0.05), 40) for n in ("momentum", "adam")]
     curves = [theory.eigen_errors(lin, t) for t in trajs]
     assert curves[1].rates is None and curves[0].predicted().shape == curves[0].errors.shape

@@ -38,7 +38,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
-import optimizers
+from optimizers import create, get
 
 from ..problems import Problem
 from ..setups.comparison import CALL_OVERHEAD, Comparison, min_known_loss
@@ -147,14 +147,14 @@ def lr_grid(optimizer: str, n: int, decades: float = DECADES) -> np.ndarray:
     return np.geomspace(default * 10.0 ** -decades, default * 10.0 ** decades, n)
 
 
-def tune(problem: Problem, optimizers_: str | Sequence[str], steps: int, tol: float, points: int = POINTS,
+def tune(problem: Problem, optimizers: str | Sequence[str], steps: int, tol: float, points: int = POINTS,
          seed: int = 0, momenta: Sequence[float] = MOMENTA, decades: float = DECADES) -> TuneResult:
-    """Tune every optimizer of ``optimizers_`` on ``problem`` under one budget; see the module docstring.
+    """Tune every optimizer of ``optimizers`` (a name or several) on ``problem`` under one budget; see the module docstring.
 
     ``points`` must be a multiple of ``len(momenta)``. Bad arguments raise
     ValueError naming the value and its range before any work starts.
     """
-    names = _optimizer_names(optimizers_)
+    names = _optimizer_names(optimizers)
     steps = STEPS.validate(steps, runs=False)
     seed = SEED.validate(seed, runs=False)
     if not (np.isfinite(tol) and tol > 0):
@@ -173,7 +173,7 @@ def tune(problem: Problem, optimizers_: str | Sequence[str], steps: int, tol: fl
     t0 = time.perf_counter()
     for name in names:
         try:
-            optimizers.create(name).init(p0)
+            create(name).init(p0)
         except ValueError as exc:  # the optimizer refuses these parameters (muon without a matrix block)
             skipped[name] = str(exc)
             continue
@@ -222,12 +222,11 @@ def _best(result: SweepResult, name: str, f_star: float, tol: float) -> Tuned:
     config = result.configs[best]
     index = result.grid(np.arange(len(result)))
     column = index if result.momenta is None else index[:, list(result.momenta).index(config.momentum)]
-    label = momentum_hyperparam(name)
     return Tuned(name, _default_lr(name), config.lr, None if result.momenta is None else config.momentum,
-                 {"momentum": "momentum", "betas": "beta1", None: None}[label],
+                 None if result.momenta is None else result.momentum_label,
                  int(steps_to[best]) if steps_to[best] >= 0 else None, float(final[best]), result.lrs,
                  final[column], steps_to[column], result.spec(best))
 
 
 def _default_lr(optimizer: str) -> float:
-    return float(next(h.default for h in optimizers.get(optimizer).hyperparams if h.name == "lr"))
+    return float(next(h.default for h in get(optimizer).hyperparams if h.name == "lr"))

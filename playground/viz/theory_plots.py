@@ -10,6 +10,7 @@ measured panel is coloured as :func:`~playground.viz.stability_map.stability_map
 """
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Sequence
 
 import numpy as np
@@ -89,7 +90,14 @@ def theory_beside_measured(result: SweepResult, eigenvalues: np.ndarray, optimiz
 def _lr_panels(result: SweepResult, name: str, eigenvalues: np.ndarray, method: str) -> Figure:
     """The lr-only case: ρ(lr) with its regions shaded, beside the measured final loss against lr."""
     lrs = np.geomspace(result.lrs[0], result.lrs[-1], CURVE_POINTS)
-    tm = theory_map(eigenvalues, lrs, None, method)
+    # The momentum in effect for every run of the sweep: None (gd), else its fixed value.
+    mu = result.configs[int(result.grid(np.arange(len(result)), name)[0])].momentum or 0.0
+    if mu:
+        # One column of the 2-D map; its optimum is over both axes, so it is not this line's to mark.
+        column = theory_map(eigenvalues, lrs, [mu], method)
+        tm = replace(column, momenta=None, rate=column.rate[:, 0], region=column.region[:, 0], optimum=None)
+    else:
+        tm = theory_map(eigenvalues, lrs, None, method)
     fig = new_figure(figsize=(11.0, 4.2))
     theory_ax, measured_ax = fig.subplots(1, 2, sharex=True)
     theory_ax.plot(lrs, tm.rate, color=run_color(0))
@@ -105,8 +113,11 @@ def _lr_panels(result: SweepResult, name: str, eigenvalues: np.ndarray, method: 
         if tm.optimum is not None:
             ax.axvline(tm.optimum.lr, color="black", lw=1, ls=":", label=f"optimum lr = {tm.optimum.lr:.3g}")
         ax.set(xscale="log", xlabel="learning rate")
-        ax.legend(fontsize="small")
-    theory_ax.set(ylabel="ρ", yscale="log", title="theory: rate ρ per step (GD)")
+        if ax.get_legend_handles_labels()[0]:
+            ax.legend(fontsize="small")
+    # Linear and capped: past 1 only "divergent" matters, and a log axis would spend itself on how fast.
+    theory_ax.set(ylabel="ρ", ylim=(0, min(1.5, 1.05 * float(tm.rate.max()))),
+                  title=f"theory ({f'{method}, μ = {mu:g}' if mu else 'GD'}): rate ρ per step")
     measured_ax.set(ylabel=label, title=f"measured after {result.settings['steps']} steps")
     fig.suptitle(f"{optimizers.get(name).title} on {result.problem}: closed form beside the sweep")
     return fig
