@@ -103,7 +103,7 @@ st.dataframe(rows, hide_index=True, width="stretch", column_config={
 })
 st.download_button("Trajectories and losses (CSV)", lambda: cached.trajectories_csv(config), "trajectories.csv",
                    "text/csv", on_click="ignore", icon=":material/download:", key="dl.csv")
-tune_panel.show(cmp, problem)
+tune_panel.show(cmp)
 
 st.subheader("Update equations")
 st.caption("γ: lr · μ: momentum · τ: dampening · λ: weight_decay · β₁, β₂: betas · ε: eps · α: alpha · "

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import streamlit as st
 
-from playground.problems import Problem
 from playground.setups.comparison import Comparison
 from playground.training import tune
 
@@ -18,11 +17,10 @@ from . import cached, compare_form
 TUNED_KEY = "tune.loaded"
 
 
-def show(cmp: Comparison, problem: Problem) -> None:
+def show(cmp: Comparison) -> None:
     """The button, or why it is off; below it the tuning's table and sensitivity curves when they apply."""
     config = cmp.to_json()
-    names = dict.fromkeys(r.optimizer for r in cmp.runs)
-    work = tune.work(problem, len(names), cmp.steps)
+    work = tune.work(cmp)
     st.subheader("Tune, then race")
     st.caption(f"Search each run's learning rate (and momentum or beta1) with the same budget for all: "
                f"{cmp.steps} steps, seed {cmp.seed}, full batch, {tune.POINTS} configurations per optimizer on a "

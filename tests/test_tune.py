@@ -101,3 +101,12 @@ def test_cli_tune_prints_the_table_and_the_race(tmp_path, capsys):
     assert [r.optimizer for r in Comparison.from_json(config.read_text()).runs] == ["gd", "adam"]
     assert main(["tune", "--points", "6"]) == 2
     assert "multiple of 4" in capsys.readouterr().err
+
+
+def test_tune_comparison_tunes_each_optimizer_once():
+    from playground.training.run_spec import RunSpec
+    from playground.training.tune import tune_comparison, work
+    cmp = Comparison("quadratic", runs=(RunSpec("adam", {"lr": 0.1}), RunSpec("adam"), RunSpec("gd")), steps=50)
+    result = tune_comparison(cmp, points=8)
+    assert [t.optimizer for t in result.tuned] == ["adam", "gd"] and result.steps == 50
+    assert work(cmp, points=8) == 50 * 2 * (work(Comparison("quadratic", runs=(RunSpec("gd"),), steps=1), 8))

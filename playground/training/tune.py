@@ -190,16 +190,21 @@ def tune(problem: Problem, optimizers: str | Sequence[str], steps: int, tol: flo
 def tune_comparison(cmp: Comparison, points: int = POINTS) -> TuneResult:
     """:func:`tune` of the distinct optimizers of ``cmp``'s runs, with its problem, steps, seed and tol."""
     problem = cmp.validate()
-    names = tuple(dict.fromkeys(r.optimizer for r in cmp.runs))
-    return tune(problem, names, cmp.steps, cmp.tol, points=points, seed=cmp.seed)
+    return tune(problem, _distinct(cmp), cmp.steps, cmp.tol, points=points, seed=cmp.seed)
 
 
-def work(problem: Problem, n_optimizers: int, steps: int, points: int = POINTS) -> int:
-    """Roughly the multiply-adds of a tuning, counted as :meth:`~playground.setups.sweep.SweepSetup.work` counts a sweep.
+def work(cmp: Comparison, points: int = POINTS) -> int:
+    """Roughly the multiply-adds of :func:`tune_comparison`, counted as :meth:`~playground.setups.sweep.SweepSetup.work` counts a sweep.
 
     Full batch: per step and optimizer, one call's overhead and ``points`` runs over every sample.
     """
-    return steps * n_optimizers * (CALL_OVERHEAD + points * problem.n_samples * problem.dim)
+    problem = cmp.build_problem()
+    return cmp.steps * len(_distinct(cmp)) * (CALL_OVERHEAD + points * problem.n_samples * problem.dim)
+
+
+def _distinct(cmp: Comparison) -> tuple[str, ...]:
+    """The optimizers of ``cmp``'s runs, each once, in run order: two Adam runs are one tuning."""
+    return tuple(dict.fromkeys(r.optimizer for r in cmp.runs))
 
 
 def _best(result: SweepResult, name: str, f_star: float, tol: float) -> Tuned:
