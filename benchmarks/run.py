@@ -26,11 +26,13 @@ import bench_app
 import bench_gradcheck
 import bench_runner
 import bench_sweep
+import bench_tune
 
 SUITES: list[tuple[str, Callable[[], list[dict]]]] = [
     ("runner speed", bench_runner.rows),
     ("runner memory", bench_runner.memory_rows),
     ("sweep", bench_sweep.rows),
+    ("tune", bench_tune.rows),
     ("gradcheck", bench_gradcheck.rows),
     ("app", bench_app.rows),
 ]

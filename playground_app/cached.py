@@ -19,7 +19,9 @@ from typing import Any
 import streamlit as st
 
 from playground import gallery
-from playground.viz import export, player, plots, projection, stability_map
+from playground.viz import export, player, plots, projection, stability_map, theory_plots, tune_plots
+from playground.training import theory
+from playground.training.tune import TuneResult, tune_comparison
 from playground.setups.check import CheckSetup
 from playground.setups.comparison import Comparison, results_table
 from playground.gradcheck import GradcheckReport
@@ -154,3 +156,38 @@ def sweep(setup: SweepSetup) -> SweepResult:
 def stability_map_png(setup: SweepSetup) -> bytes:
     """The sweep's stability map (:func:`playground.viz.stability_map.stability_map`) as PNG."""
     return plots.to_png(stability_map.stability_map(sweep(setup)))
+
+
+@st.cache_data(show_spinner=False, max_entries=ENTRIES)
+def eigen_errors_png(config: str) -> bytes | str:
+    """Every run's error per Hessian eigendirection beside its predicted rate
+    (:func:`playground.viz.theory_plots.eigen_error_figure`) as PNG, or why there is none (a sentence)."""
+    problem = Comparison.from_json(config).build_problem()
+    try:
+        curves = [theory.eigen_errors(problem, t) for t in trajectories(config)]
+    except ValueError as exc:
+        return str(exc)
+    return plots.to_png(theory_plots.eigen_error_figure(curves))
+
+
+@st.cache_data(show_spinner=False, max_entries=ENTRIES)
+def theory_png(setup: SweepSetup) -> bytes | str:
+    """The closed-form rate map beside the measured one
+    (:func:`playground.viz.theory_plots.theory_beside_measured`) as PNG, or why there is none (a sentence)."""
+    try:
+        eigenvalues = theory.curvatures(setup.validate())[0]
+        return plots.to_png(theory_plots.theory_beside_measured(sweep(setup), eigenvalues))
+    except ValueError as exc:
+        return str(exc)
+
+
+@st.cache_data(show_spinner="Tuning every optimizer…", max_entries=ENTRIES)
+def tune(config: str) -> TuneResult:
+    """:func:`playground.training.tune.tune_comparison` of the comparison ``config``."""
+    return tune_comparison(Comparison.from_json(config))
+
+
+@st.cache_data(show_spinner=False, max_entries=ENTRIES)
+def sensitivity_png(config: str) -> bytes:
+    """The tuning's sensitivity curves (:func:`playground.viz.tune_plots.sensitivity_figure`) as PNG."""
+    return plots.to_png(tune_plots.sensitivity_figure(tune(config)))

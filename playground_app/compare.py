@@ -8,7 +8,7 @@ equations (a buggy updater's code).
 import streamlit as st
 
 import optimizers
-from playground_app import cached, compare_form, player_component
+from playground_app import cached, compare_form, player_component, tune_panel
 from playground.training.run_spec import RunSpec
 from playground.viz import plots, projection
 
@@ -86,6 +86,14 @@ with right:
     st.image(cached.loss_png(config), width="stretch")
     st.download_button("Loss curves (PNG)", cached.loss_png(config), "loss.png", "image/png",
                        on_click="ignore", icon=":material/download:", key="dl.loss")
+    if problem.hessian is not None:  # a quadratic: theory predicts each eigendirection's decay
+        eigen_png = cached.eigen_errors_png(config)
+        if isinstance(eigen_png, str):
+            st.info(f"No per-direction errors: {eigen_png}")
+        else:
+            st.image(eigen_png, width="stretch")
+            st.caption("The error along each eigenvector of the (constant) Hessian, measured (solid), and the "
+                       "closed form's |e(0)| ρᵗ (dashed) for GD, heavy-ball and Nesterov momentum.")
 
 st.subheader("Parameters over steps")
 st.image(cached.parameters_png(config), width="stretch")
@@ -106,6 +114,7 @@ st.dataframe(rows, hide_index=True, width="stretch", column_config={
 })
 st.download_button("Trajectories and losses (CSV)", lambda: cached.trajectories_csv(config), "trajectories.csv",
                    "text/csv", on_click="ignore", icon=":material/download:", key="dl.csv")
+tune_panel.show(cmp)
 
 st.subheader("Update equations")
 st.caption("γ: lr · μ: momentum · τ: dampening · λ: weight_decay · β₁, β₂: betas · ε: eps · α: alpha · "

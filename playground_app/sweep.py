@@ -77,6 +77,15 @@ st.markdown("Colour is how close each run got to the minimum after its steps (da
             "diverged, the brighter the sooner. The dashed line is the largest stable learning rate that theory "
             "gives for a quadratic (2/L for gradient descent, (2 + 2μ)/L for heavy-ball momentum); adaptive "
             "methods such as Adam have no such line.")
+if problem.hessian is not None:  # a quadratic: the closed-form rates, on the same axes
+    theory_png = cached.theory_png(setup)
+    if isinstance(theory_png, str):
+        st.info(f"No closed-form map: {theory_png}")
+    else:
+        st.image(theory_png, width="content")
+        st.markdown("Left, theory: how fast the error shrinks per step (ρ, from the Hessian's eigenvalues), "
+                    "with the edge of divergence, where the error starts to overshoot (dotted), and the best "
+                    "learning rate and momentum (star). Right, the same sweep measured, on the same axes.")
 left, right = st.columns(2)
 left.download_button("Stability map (PNG)", png, "stability_map.png", "image/png", on_click="ignore",
                      icon=":material/download:", key="dl.sweep.png")

@@ -22,7 +22,8 @@ def test_default_page_shows_gd_momentum_and_adam_already_run():
     assert comparison_in_url(at) == cmp
     assert untimed(shown_rows(at)) == untimed(library_rows(cmp))
     assert [r["run"] for r in shown_rows(at)] == ["gd lr=0.1", "momentum lr=0.05", "adam lr=0.1"]
-    assert len(players(at)) == 1 and len(at.get("image")) == 2  # the player, the loss and parameter curves
+    # The player; the loss curves, the errors per eigendirection (linreg is a quadratic), the parameter curves.
+    assert len(players(at)) == 1 and len(at.get("image")) == 3
     assert [d.proto.label for d in at.get("download_button")] == [
         "Trajectories (PNG)", "Loss curves (PNG)", "Trajectories and losses (CSV)", "Download config (JSON)"]
     assert len(at.latex) == 3  # one set of update equations per optimizer

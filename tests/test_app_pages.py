@@ -149,7 +149,7 @@ def test_sweep_maps_momentum_on_the_current_problem():
     assert exceptions(at) == [] and SweepSetup.from_query(at.query_params) == setup
     caption = at.caption[0].value
     assert f"{len(result)} configurations of 200 steps · {int(result.diverged.sum())} diverged" in caption
-    assert len(at.get("image")) == 1
+    assert len(at.get("image")) == 2  # the stability map, and theory beside the measured map (linreg is quadratic)
     labels = [b.proto.label for b in at.get("download_button")]
     assert labels == ["Stability map (PNG)", "Final losses (CSV)"]
 

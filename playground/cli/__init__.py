@@ -1,4 +1,4 @@
-"""The ``playground`` command line: compare, gradcheck, gallery, sweep, and app (the Streamlit app).
+"""The ``playground`` command line: compare, gradcheck, gallery, sweep, tune, and app (the Streamlit app).
 
 ::
 
@@ -6,6 +6,7 @@
     playground gradcheck --loss mymod:loss --grad mymod:grad --params-from mymod:params --path .
     playground gallery run mse-missing-factor
     playground sweep --problem linreg --opt momentum --momentum-range 0/0.98 --png map.png
+    playground tune --problem quadratic --opt gd momentum adam --steps 300 --tol 1e-6 --png sensitivity.png
     playground app --server.port 8502
 
 One module per subcommand, each with ``register(subparsers)``; a command whose
@@ -22,7 +23,7 @@ import os
 import sys
 from typing import Sequence
 
-from . import app, compare, gallery, gradcheck, sweep
+from . import app, compare, gallery, gradcheck, sweep, tune
 
 PROG = "playground"
 
@@ -33,7 +34,7 @@ def build_parser() -> argparse.ArgumentParser:
                                "and map where learning rates diverge, from the command line; or start the app.",
         epilog=f"'{PROG} COMMAND --help' describes each command.")
     subparsers = parser.add_subparsers(title="commands", metavar="COMMAND", required=True)
-    for command in (compare, gradcheck, gallery, sweep, app):
+    for command in (compare, gradcheck, gallery, sweep, tune, app):
         command.register(subparsers)
     return parser
 

@@ -10,7 +10,10 @@ Sweep page runs: every option below ``--opt`` comes from one of its declared
 fields. Prints, per optimizer, how many configurations diverged and the best
 one; ``--png`` writes :func:`playground.viz.stability_map.stability_map`,
 ``--csv`` one row per configuration
-(:meth:`playground.training.sweep.SweepResult.to_csv`).
+(:meth:`playground.training.sweep.SweepResult.to_csv`); ``--theory-png``, on a
+problem with a constant Hessian, the closed-form rate map of the first
+optimizer beside its measured map
+(:func:`playground.viz.theory_plots.theory_beside_measured`).
 """
 from __future__ import annotations
 
@@ -25,7 +28,9 @@ from optimizers.hyperparams import parse_spec
 from ..setups.fields import problem_text
 from ..setups.sweep import SweepSetup
 from ..training.sweep import SweepResult
+from ..training.theory import curvatures
 from ..viz.stability_map import stability_map
+from ..viz.theory_plots import theory_beside_measured
 from .common import ProgressLine, add_problem_options, format_table, parse_problem, write_png, write_text
 
 
@@ -47,6 +52,9 @@ def register(subparsers: Any) -> None:
     SweepSetup.add_options(p)
     p.add_argument("--png", metavar="FILE", help="write the stability map here")
     p.add_argument("--csv", metavar="FILE", help="write one row per configuration here")
+    p.add_argument("--theory-png", metavar="FILE",
+                   help="write the closed-form rate map beside the measured one here (gd, momentum or nesterov "
+                        "on linreg or quadratic)")
     p.set_defaults(run=run)
 
 
@@ -64,11 +72,17 @@ def setup(args: argparse.Namespace) -> SweepSetup:
 
 def run(args: argparse.Namespace) -> int:
     chosen = setup(args)
+    if args.theory_png:
+        problem = chosen.validate()
+        curvatures(problem)  # refuses a varying Hessian before the sweep runs
     with ProgressLine("sweep") as progress:
         result = chosen.run(progress=progress)
         if args.png:
             progress.status(f"drawing {args.png}")
             write_png(args.png, stability_map(result))
+        if args.theory_png:
+            progress.status(f"drawing {args.theory_png}")
+            write_png(args.theory_png, theory_beside_measured(result, curvatures(problem)[0]))
     if args.csv:
         write_text(args.csv, result.to_csv())
     print(f"{problem_text(chosen.problem, chosen.settings)}: {len(result)} configurations, "

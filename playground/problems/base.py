@@ -7,7 +7,8 @@ A problem holds its data (if any) and exposes:
   ``value_and_grad`` gives both from one forward pass;
 - ``n_samples``, ``init_params(seed)``, ``optimum`` (exact minimiser, or
   None), ``lipschitz`` (largest Hessian eigenvalue where it is constant, else
-  None), and for two-parameter problems ``axis_labels``, ``bounds`` and
+  None), ``hessian`` (the constant Hessian as a (dim, dim) array where it is
+  constant, else None), and for two-parameter problems ``axis_labels``, ``bounds`` and
   ``minima`` for pictures.
 
 **Batch axis.** Every block of ``params`` may carry one extra leading axis of
@@ -57,6 +58,7 @@ class Problem:
     n_samples: int = 1
     optimum: Tree | None = None
     lipschitz: float | None = None
+    hessian: np.ndarray | None = None
     axis_labels: tuple[str, str] | None = None
     bounds: tuple[tuple[float, float], tuple[float, float]] | None = None
     # Immutable defaults: a class-level list or dict would be shared, and mutated, by every instance.

@@ -21,7 +21,7 @@ class Function2D(Problem):
 
     def __init__(self, value_grad: ValueGrad, *, name: str, title: str, formula: str, start: tuple[float, float],
                  bounds: tuple[tuple[float, float], tuple[float, float]], minima: list[tuple[float, float]],
-                 unique_minimum: bool, lipschitz: float | None = None, settings: dict[str, Any]) -> None:
+                 unique_minimum: bool, lipschitz: float | None = None, hessian: np.ndarray | None = None, settings: dict[str, Any]) -> None:
         super().__init__(np.zeros(2))
         self._vg = value_grad
         self.name, self.title, self.formula, self.settings = name, title, formula, settings
@@ -31,6 +31,7 @@ class Function2D(Problem):
         self.minima = tuple(np.array(m, dtype=float) for m in minima)
         self.optimum = self.minima[0] if unique_minimum else None
         self.lipschitz = lipschitz
+        self.hessian = hessian
 
     def init_params(self, seed: int = 0) -> np.ndarray:
         """The function's classic start (deterministic, so ``seed`` is unused)."""
@@ -44,7 +45,7 @@ class Function2D(Problem):
 def quadratic(cond: float = 10.0, angle: float = 0.0, start: tuple[float, float] = (-4.0, 2.0)) -> Function2D:
     """f = 1/2 p^T A p with eigenvalues 1 and ``cond``, its axes rotated by ``angle`` degrees.
 
-    The Hessian is constant, so ``lipschitz`` = cond and GD needs lr < 2 / cond.
+    The Hessian A is constant (``hessian``), so ``lipschitz`` = cond and GD needs lr < 2 / cond.
     """
     if not cond >= 1:
         raise ValueError(f"Invalid cond: {cond!r}. Allowed range: [1, inf)")
@@ -60,7 +61,7 @@ def quadratic(cond: float = 10.0, angle: float = 0.0, start: tuple[float, float]
     return Function2D(vg, name="quadratic", title=f"Quadratic (condition number {cond:g})",
                       formula=r"f = \tfrac12\, p^\top R\,\mathrm{diag}(1, \kappa)\,R^\top p", start=start,
                       bounds=((-5.0, 5.0), (-5.0, 5.0)), minima=[(0.0, 0.0)], unique_minimum=True,
-                      lipschitz=float(cond), settings=dict(cond=cond, angle=angle, start=tuple(start)))
+                      lipschitz=float(cond), hessian=A, settings=dict(cond=cond, angle=angle, start=tuple(start)))
 
 
 def rosenbrock(a: float = 1.0, b: float = 100.0, start: tuple[float, float] = (-1.5, 2.0)) -> Function2D:

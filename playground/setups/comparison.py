@@ -213,8 +213,8 @@ def results_table(problem: Problem, trajectories: Sequence[Trajectory], tol: flo
     "Steps to tol" counts recorded steps whose suboptimality (loss minus the
     minimum's loss, or the loss itself when no minimum is known) is at most ``tol``.
     """
-    minima = [problem.optimum] if problem.optimum is not None else list(problem.minima)
-    f_star = min((float(problem.loss(m)) for m in minima), default=0.0)
+    minima = _known_minima(problem)
+    f_star = min_known_loss(problem)
     rows = []
     for t in trajectories:
         diverged = explain_divergence(t, problem)
@@ -230,3 +230,12 @@ def results_table(problem: Problem, trajectories: Sequence[Trajectory], tol: flo
         })
     return rows
 
+
+
+def _known_minima(problem: Problem) -> list[Any]:
+    return [problem.optimum] if problem.optimum is not None else list(problem.minima)
+
+
+def min_known_loss(problem: Problem) -> float:
+    """The loss at the best known minimum, 0 when none is known: where suboptimality ("within tol") is measured from."""
+    return min((float(problem.loss(m)) for m in _known_minima(problem)), default=0.0)

@@ -4,5 +4,7 @@
 - :mod:`.loop`: :func:`drive`, the one training loop, for one run or R runs at once;
 - :mod:`.runner`: :func:`run`, one run, recorded as a :class:`Trajectory`;
 - :mod:`.sweep`: :func:`sweep`, a grid of runs in one vectorised pass;
-- :mod:`.stability`: step-size bounds on quadratics, and divergence in words.
+- :mod:`.stability`: step-size bounds on quadratics, and divergence in words;
+- :mod:`.theory`: closed-form convergence rates of GD, heavy ball and Nesterov on quadratics;
+- :mod:`.tune`: :func:`tune`, each optimizer's best lr (and momentum) under one budget, then a race.
 """
