@@ -111,7 +111,9 @@ DIVERGENT_UPDATER = TrajectoryEntry(
         "buggy updater is not an optimizer the Compare page knows."
     ),
     compute=_run_updater,
-    comparison=Comparison("linreg", UPDATER_DATA, (RunSpec("gd", {"lr": UPDATER_LR}),), steps=UPDATER_STEPS),
+    # Fitted to every run: the buggy run's drift out of the data's window is the point.
+    comparison=Comparison("linreg", UPDATER_DATA, (RunSpec("gd", {"lr": UPDATER_LR}),), steps=UPDATER_STEPS,
+                          view="all"),
 )
 
 
