@@ -115,6 +115,7 @@ def loss_curves(trajectories: Sequence[Any], *, optimum_loss: float | None = Non
     fig = new_figure(figsize, dpi)
     ax = fig.add_subplot()
     finite_values = []
+    last_step = max((int(np.asarray(t.steps)[-1]) for t in trajectories if len(t.steps)), default=0)
     for i, t in enumerate(trajectories):
         losses = np.asarray(t.losses, dtype=np.float64)
         steps = np.asarray(t.steps)
@@ -124,10 +125,12 @@ def loss_curves(trajectories: Sequence[Any], *, optimum_loss: float | None = Non
         ax.plot(steps[:n], values, color=run_color(i), lw=1.6, label=_run_label(t))
         if t.diverged_at is not None and n:
             ax.plot(steps[n - 1], values[n - 1], "X", color=run_color(i), ms=9, mec="white")
-            # Below and left of the mark: a blow-up puts it at the top right corner, where text is cut off.
-            ax.annotate(f"diverged at step {t.diverged_at}", (steps[n - 1], values[n - 1]), xytext=(-7, -5),
-                        textcoords="offset points", ha="right", va="top", fontsize=FONT["note"],
-                        color=run_color(i))
+            # Below the mark (a blow-up puts it at the top edge), on the side facing the middle of the axis,
+            # so the text stays on the plot whether the run blew up early or late.
+            early = steps[n - 1] < 0.5 * last_step
+            ax.annotate(f"diverged at step {t.diverged_at}", (steps[n - 1], values[n - 1]),
+                        xytext=(7 if early else -7, -5), textcoords="offset points", ha="left" if early else "right",
+                        va="top", fontsize=FONT["note"], color=run_color(i))
         finite_values.append(values)
     values = np.concatenate(finite_values) if finite_values else np.empty(0)
     if len(values) and values.min() > 0:
