@@ -51,7 +51,7 @@ def timed(fn) -> float:
 
 
 def check(at) -> None:
-    if at.exception or not at.dataframe:
+    if at.exception or not at.table:
         raise SystemExit(f"the page did not render its results: {[e.message for e in at.exception]}")
 
 

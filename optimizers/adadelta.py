@@ -25,9 +25,9 @@ class Adadelta(Optimizer):
     family = "adaptive"
     hyperparams = (
         replace(LR, default=1.0),
-        HyperParam("rho", 0.9, "decay rate of both running averages", low=0.0, high=1.0),
+        HyperParam("rho", 0.9, "decay rate of both running averages", low=0.0, high=1.0, label="rho (ρ, decay rate)"),
         HyperParam("eps", 1e-6, "added inside both square roots; sets the size of the first steps", low=0.0,
-                   low_open=True, log=True),
+                   low_open=True, log=True, label="eps (ε)"),
         WEIGHT_DECAY,
     )
     buffers = ("square_avg", "acc_delta")

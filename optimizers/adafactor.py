@@ -39,11 +39,14 @@ class Adafactor(Optimizer):
     family = "adaptive"
     hyperparams = (
         replace(LR, default=1e-2, meaning="caps the relative step size rho_t = min(lr, 1/sqrt(t))"),
-        HyperParam("beta2_decay", -0.8, "second-moment decay: beta2_t = 1 - t^beta2_decay", high=0.0),
+        HyperParam("beta2_decay", -0.8, "second-moment decay: beta2_t = 1 - t^beta2_decay", high=0.0,
+                   label="beta2_decay (second-moment decay)"),
         HyperParam("eps", (FLOAT64_EPS, 1e-3), "(eps1, eps2): floor of the second moment, of the parameters' RMS",
-                   low=0.0, kind="pair", log=True),
-        HyperParam("d", 1.0, "clipping threshold of the update's RMS", low=1.0, widget_high=10.0),
-        HyperParam("weight_decay", 0.0, "decoupled weight decay", low=0.0, widget_high=1.0),
+                   low=0.0, kind="pair", log=True, label="eps (ε)"),
+        HyperParam("d", 1.0, "clipping threshold of the update's RMS", low=1.0, widget_high=10.0,
+                   label="d (clipping threshold)"),
+        HyperParam("weight_decay", 0.0, "decoupled weight decay", low=0.0, widget_high=1.0,
+                   label="weight_decay (weight decay)"),
     )
     buffers = ("row_var", "col_var", "variance")
     latex = (

@@ -19,11 +19,13 @@ class AdaGrad(Optimizer):
     family = "adaptive"
     hyperparams = (
         replace(LR, default=1e-2),
-        HyperParam("lr_decay", 0.0, "learning-rate decay per step", low=0.0, widget_high=1.0),
+        HyperParam("lr_decay", 0.0, "learning-rate decay per step", low=0.0, widget_high=1.0,
+                   label="lr_decay (learning-rate decay)"),
         WEIGHT_DECAY,
         HyperParam("initial_accumulator_value", 0.0, "starting value of the squared-gradient sum", low=0.0,
-                   widget_high=1.0),
-        HyperParam("eps", 1e-10, "added to the denominator for stability", low=0.0, low_open=True, log=True),
+                   widget_high=1.0, label="initial_accumulator_value (starting sum)"),
+        HyperParam("eps", 1e-10, "added to the denominator for stability", low=0.0, low_open=True, log=True,
+                   label="eps (ε)"),
     )
     buffers = ("sum",)
     latex = (

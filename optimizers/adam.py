@@ -10,8 +10,9 @@ from .sgd import LR, WEIGHT_DECAY
 
 
 BETAS = HyperParam("betas", (0.9, 0.999), "decay rates (beta1, beta2) of the moment estimates",
-                   low=0.0, high=1.0, high_open=True, kind="pair")
-EPS = HyperParam("eps", 1e-8, "added to the denominator for stability", low=0.0, low_open=True, log=True)
+                   low=0.0, high=1.0, high_open=True, kind="pair", label="betas (β₁, β₂)")
+EPS = HyperParam("eps", 1e-8, "added to the denominator for stability", low=0.0, low_open=True, log=True,
+                 label="eps (ε)")
 
 
 def _adam_hyperparams(weight_decay: HyperParam) -> tuple[HyperParam, ...]:
@@ -98,7 +99,8 @@ class AdamW(_AdamBase):
     family = "adaptive"
     decoupled = True
     hyperparams = _adam_hyperparams(
-        HyperParam("weight_decay", 1e-2, "decoupled weight decay", low=0.0, widget_high=1.0)
+        HyperParam("weight_decay", 1e-2, "decoupled weight decay", low=0.0, widget_high=1.0,
+                   label="weight_decay (weight decay)")
     )
     latex = (
         r"\begin{aligned}"

@@ -29,9 +29,10 @@ class ASGD(Optimizer):
     hyperparams = (
         replace(LR, default=1e-2),
         HyperParam("lambd", 1e-4, "decay term: shrinks the weights and the step size over time", low=0.0,
-                   widget_high=1.0),
-        HyperParam("alpha", 0.75, "power of the step-size decay", low=0.0, widget_high=1.0),
-        HyperParam("t0", 1e6, "step at which averaging starts", low=0.0),
+                   widget_high=1.0, label="lambd (λ, decay term)"),
+        HyperParam("alpha", 0.75, "power of the step-size decay", low=0.0, widget_high=1.0,
+                   label="alpha (decay power)"),
+        HyperParam("t0", 1e6, "step at which averaging starts", low=0.0, label="t0 (averaging start)"),
         WEIGHT_DECAY,
     )
     buffers = ("ax",)

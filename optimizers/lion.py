@@ -29,10 +29,12 @@ class Lion(Optimizer):
     hyperparams = (
         replace(LR, default=1e-4),
         HyperParam("betas", (0.9, 0.99), "(beta1, beta2): interpolation for the step, decay of the momentum",
-                   low=0.0, high=1.0, kind="pair"),
-        HyperParam("weight_decay", 0.0, "decoupled weight decay", low=0.0, widget_high=1.0),
+                   low=0.0, high=1.0, kind="pair", label="betas (β₁, β₂)"),
+        HyperParam("weight_decay", 0.0, "decoupled weight decay", low=0.0, widget_high=1.0,
+                   label="weight_decay (weight decay)"),
         HyperParam("decoupled_weight_decay", False,
-                   "divide weight_decay by the initial lr, so the decay does not scale with lr", kind="bool"),
+                   "divide weight_decay by the initial lr, so the decay does not scale with lr", kind="bool",
+                   label="decoupled_weight_decay (AdamW-style)"),
     )
     buffers = ("exp_avg",)
     latex = (

@@ -31,9 +31,9 @@ class NAdam(Optimizer):
         EPS,
         WEIGHT_DECAY,
         HyperParam("momentum_decay", 4e-3, "how fast the momentum coefficient warms up to beta1 (psi)", low=0.0,
-                   widget_high=0.1),
+                   widget_high=0.1, label="momentum_decay (ψ, momentum warm-up)"),
         HyperParam("decoupled_weight_decay", False, "decay the weights directly, as AdamW, instead of L2",
-                   kind="bool"),
+                   kind="bool", label="decoupled_weight_decay (AdamW-style)"),
     )
     buffers = ("exp_avg", "exp_avg_sq", "mu_product")
     latex = (

@@ -27,7 +27,7 @@ class RAdam(Optimizer):
     hyperparams = (
         LR, BETAS, EPS, WEIGHT_DECAY,
         HyperParam("decoupled_weight_decay", False, "decay the weights directly, as AdamW, instead of L2",
-                   kind="bool"),
+                   kind="bool", label="decoupled_weight_decay (AdamW-style)"),
     )
     buffers = ("exp_avg", "exp_avg_sq")
     latex = (

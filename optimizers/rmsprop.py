@@ -19,9 +19,11 @@ class RMSProp(Optimizer):
     family = "adaptive"
     hyperparams = (
         replace(LR, default=1e-2),
-        HyperParam("alpha", 0.99, "smoothing constant of the squared-gradient average", low=0.0, high=1.0),
-        HyperParam("eps", 1e-8, "added to the denominator for stability", low=0.0, low_open=True, log=True),
-        HyperParam("momentum", 0.0, "momentum factor", low=0.0, widget_high=0.999),
+        HyperParam("alpha", 0.99, "smoothing constant of the squared-gradient average", low=0.0, high=1.0,
+                   label="alpha (smoothing constant)"),
+        HyperParam("eps", 1e-8, "added to the denominator for stability", low=0.0, low_open=True, log=True,
+                   label="eps (ε)"),
+        HyperParam("momentum", 0.0, "momentum factor", low=0.0, widget_high=0.999, label="momentum (μ)"),
         HyperParam("centered", False, "normalise by the estimated variance instead of the raw second moment",
                    kind="bool"),
         WEIGHT_DECAY,

@@ -29,8 +29,9 @@ class Rprop(Optimizer):
     hyperparams = (
         replace(LR, default=1e-2, meaning="initial step size of every entry"),
         HyperParam("etas", (0.5, 1.2), "(etaminus, etaplus): step-size factors after a sign flip / no flip",
-                   low=0.0, low_open=True, kind="pair", widget_high=5.0),
-        HyperParam("step_sizes", (1e-6, 50.0), "(min, max) allowed step size", low=0.0, kind="pair", log=True),
+                   low=0.0, low_open=True, kind="pair", widget_high=5.0, label="etas (η₋, η₊ step factors)"),
+        HyperParam("step_sizes", (1e-6, 50.0), "(min, max) allowed step size", low=0.0, kind="pair", log=True,
+                   label="step_sizes (min, max step)"),
     )
     buffers = ("prev", "step_size")
     latex = (

@@ -15,9 +15,11 @@ from .tree import Tree, check_same_structure, is_dict
 
 _SCHEDULE = (
     HyperParam("warmup_steps", 0, "linear learning-rate warmup over this many steps", low=0, kind="int",
-               widget_high=1000),
-    HyperParam("r", 0.0, "the average weights step t by t^r (0: every step alike)", low=0.0, widget_high=4.0),
-    HyperParam("weight_lr_power", 2.0, "the average weights step t by lr_t^power", low=0.0, widget_high=4.0),
+               widget_high=1000, label="warmup_steps (learning-rate warm-up)"),
+    HyperParam("r", 0.0, "the average weights step t by t^r (0: every step alike)", low=0.0, widget_high=4.0,
+               label="r (averaging power)"),
+    HyperParam("weight_lr_power", 2.0, "the average weights step t by lr_t^power", low=0.0, widget_high=4.0,
+               label="weight_lr_power (averaging weight power)"),
 )
 
 _AVERAGE_LATEX = (
@@ -90,7 +92,7 @@ class SGDScheduleFree(_ScheduleFree):
     hyperparams = (
         replace(LR, default=1.0),
         HyperParam("momentum", 0.9, "interpolation beta between the SGD sequence z and the average x",
-                   low=0.0, high=1.0, low_open=True, high_open=True),
+                   low=0.0, high=1.0, low_open=True, high_open=True, label="momentum (β, interpolation)"),
         WEIGHT_DECAY,
         *_SCHEDULE,
     )
@@ -130,7 +132,7 @@ class AdamWScheduleFree(_ScheduleFree):
     hyperparams = (
         replace(LR, default=0.0025),
         HyperParam("betas", (0.9, 0.999), "(beta1, beta2): interpolation between z and x; second-moment decay",
-                   low=0.0, high=1.0, high_open=True, kind="pair"),
+                   low=0.0, high=1.0, high_open=True, kind="pair", label="betas (β₁, β₂)"),
         EPS,
         WEIGHT_DECAY,
         *_SCHEDULE,

@@ -10,8 +10,9 @@ from .base import Optimizer, nonzero
 from .hyperparams import HyperParam
 from .registry import register
 
-LR = HyperParam("lr", 1e-3, "step size", low=0.0, low_open=True, log=True, widget_high=10.0)
-WEIGHT_DECAY = HyperParam("weight_decay", 0.0, "L2 penalty added to the gradient", low=0.0, widget_high=1.0)
+LR = HyperParam("lr", 1e-3, "step size", low=0.0, low_open=True, log=True, widget_high=10.0, label="lr (learning rate)")
+WEIGHT_DECAY = HyperParam("weight_decay", 0.0, "L2 penalty added to the gradient", low=0.0, widget_high=1.0,
+                          label="weight_decay (weight decay)")
 
 
 @register("gd")
@@ -51,8 +52,9 @@ class Momentum(Optimizer):
     family = "classic"
     hyperparams = (
         LR,
-        HyperParam("momentum", 0.9, "momentum factor mu", low=0.0, widget_high=0.999),
-        HyperParam("dampening", 0.0, "damping of the gradient added to the velocity", low=0.0, high=1.0),
+        HyperParam("momentum", 0.9, "momentum factor mu", low=0.0, widget_high=0.999, label="momentum (μ)"),
+        HyperParam("dampening", 0.0, "damping of the gradient added to the velocity", low=0.0, high=1.0,
+                   label="dampening (τ)"),
         HyperParam("nesterov", False, "use Nesterov's look-ahead gradient", kind="bool"),
         WEIGHT_DECAY,
     )

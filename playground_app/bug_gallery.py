@@ -6,8 +6,7 @@ from playground_app.state import PageState
 from playground import gallery
 from playground.setups import check
 from playground.setups.fields import query_value
-
-
+from playground.viz import projection
 
 STATE = PageState("gallery", "gal.", lambda: gallery.ids()[0],
                   lambda query: gallery.get(query_value(query, "entry") or gallery.ids()[0]).id,
@@ -52,6 +51,8 @@ if entry.kind == "trajectory":
         left, right = st.columns(2, gap="medium")
         with left:
             player_component.show(data, key="gal.player")
+            st.caption(f"Both runs play once when the page opens. Contour view: "
+                       f"{projection.VIEWS[entry.comparison.view]}; stars mark the known minima.")
             st.download_button("Trajectories (PNG)", landscape, f"{entry_id}-trajectories.png", "image/png",
                                on_click="ignore", icon=":material/download:", key="dl.gallery.landscape")
         with right:

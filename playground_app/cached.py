@@ -1,9 +1,10 @@
 """The app's expensive library calls, cached on the config they compute.
 
 A comparison is keyed on its JSON text
-(:meth:`~playground.setups.comparison.Comparison.to_json`): two configs that would
-run the same get the same entry, and a copied link hits the cache its author
-filled. Gradient checks and sweeps are keyed on their (frozen) setups, gallery
+(:meth:`~playground.setups.comparison.Comparison.to_json`) with the default view
+(:func:`runs_config`): two configs that would run the same get the same entry,
+a copied link hits the cache its author filled, and switching the contour view
+recomputes the picture only, never the runs. Gradient checks and sweeps are keyed on their (frozen) setups, gallery
 runs on the entry id. Figures are cached as PNG bytes and the player as its JSON
 payload, so a rerun that hits the cache draws nothing again.
 
@@ -14,6 +15,7 @@ then skips unpickling megabytes of snapshots. Nothing modifies them.
 """
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import streamlit as st
@@ -23,7 +25,7 @@ from playground.viz import export, player, plots, projection, stability_map, the
 from playground.training import theory
 from playground.training.tune import TuneResult, tune_comparison
 from playground.setups.check import CheckSetup
-from playground.setups.comparison import Comparison, results_table
+from playground.setups.comparison import VIEW, Comparison, results_table
 from playground.gradcheck import GradcheckReport
 from playground.viz.projection import LossSurface
 from playground.training.runner import Trajectory
@@ -35,6 +37,11 @@ ENTRIES = 32
 #: Multiply-adds a page computes without asking (Comparison.work, SweepSetup.work,
 #: projection.plane_work): about five seconds of numpy on this project's 2-core machine.
 WORK_LIMIT = 1e10
+
+
+def runs_config(cmp: Comparison) -> str:
+    """The key of ``cmp``'s runs: its JSON with the default view, which changes only the picture."""
+    return replace(cmp, view=VIEW.default).to_json()
 
 
 @st.cache_resource(show_spinner=False, max_entries=ENTRIES)
@@ -64,9 +71,10 @@ def results(config: str) -> list[dict[str, Any]]:
 
 
 @st.cache_data(show_spinner=False, max_entries=ENTRIES)
-def loss_png(config: str) -> bytes:
-    """The loss curves of every run, as PNG."""
-    return plots.to_png(plots.loss_curves(trajectories(config), figsize=(6.4, 4.6)))
+def loss_png(config: str, suboptimal: bool) -> bytes:
+    """The loss curves of every run as PNG: loss - loss* when ``suboptimal`` (and loss* is known), else the loss."""
+    optimum = Comparison.from_json(config).build_problem().optimal_loss() if suboptimal else None
+    return plots.to_png(plots.loss_curves(trajectories(config), optimum_loss=optimum))
 
 
 @st.cache_data(show_spinner=False, max_entries=ENTRIES)
@@ -77,26 +85,26 @@ def parameters_png(config: str) -> bytes:
 
 
 @st.cache_data(show_spinner="Computing the loss landscape…", max_entries=ENTRIES)
-def plane(config: str) -> tuple[LossSurface, tuple[Any, ...]] | str:
-    """:func:`~playground.viz.projection.run_plane` of the runs, or why there is none (a sentence)."""
+def plane(config: str, view: str) -> tuple[LossSurface, tuple[Any, ...]] | str:
+    """:func:`~playground.viz.projection.run_plane` of the runs in ``view``, or why there is none (a sentence)."""
     try:
-        return projection.run_plane(Comparison.from_json(config).build_problem(), trajectories(config))
+        return projection.run_plane(Comparison.from_json(config).build_problem(), trajectories(config), view)
     except ValueError as exc:
         return str(exc)
 
 
 @st.cache_data(show_spinner=False, max_entries=ENTRIES)
-def player_data(config: str) -> dict[str, Any]:
-    """The trajectory player's payload, the runs over the loss landscape (needs a :func:`plane`)."""
+def player_data(config: str, view: str) -> dict[str, Any]:
+    """The trajectory player's payload, the runs over the loss landscape in ``view`` (needs a :func:`plane`)."""
     # Autoplay: the page opens on runs already moving, not on their start points.
     return player.for_trajectories(Comparison.from_json(config).build_problem(), trajectories(config),
-                                   plane=plane(config), autoplay=True)
+                                   plane=plane(config, view), autoplay=True)
 
 
 @st.cache_data(show_spinner=False, max_entries=ENTRIES)
-def landscape_png(config: str) -> bytes:
-    """The loss landscape with every run's whole path drawn, as PNG (needs a :func:`plane`)."""
-    surface, paths = plane(config)
+def landscape_png(config: str, view: str) -> bytes:
+    """The loss landscape in ``view`` with every run's whole path drawn, as PNG (needs a :func:`plane`)."""
+    surface, paths = plane(config, view)
     return plots.to_png(plots.surface_figure(surface, trajectories(config), paths)[0])
 
 
@@ -126,17 +134,22 @@ def gallery_result(entry_id: str) -> gallery.Result:
 
 @st.cache_data(show_spinner=False, max_entries=ENTRIES)
 def gallery_player(entry_id: str) -> tuple[dict[str, Any], bytes, bytes] | str:
-    """A trajectory entry's player payload, landscape PNG and loss-curve PNG, buggy run first; or why there is no picture."""
+    """A trajectory entry's player payload, landscape PNG and loss-curve PNG, buggy run first; or why there is no picture.
+
+    Drawn as the Compare page draws its runs: in the view of the entry's
+    ``comparison``, with loss - loss* where loss* is known; the player plays on open.
+    """
     entry = gallery.get(entry_id)
     runs = [gallery_result(entry_id).buggy, gallery_result(entry_id).fixed]
     problem = entry.comparison.build_problem()
     try:
-        surface, paths = projection.run_plane(problem, runs)
+        surface, paths = projection.run_plane(problem, runs, entry.comparison.view)
     except ValueError as exc:
         return str(exc)
-    data = player.for_trajectories(problem, runs, plane=(surface, paths))
+    data = player.for_trajectories(problem, runs, plane=(surface, paths), autoplay=True)
     landscape = plots.to_png(plots.surface_figure(surface, runs, paths)[0])
-    return data, landscape, plots.to_png(plots.loss_curves(runs, figsize=(6.4, 4.6)))
+    losses = plots.loss_curves(runs, optimum_loss=problem.optimal_loss())
+    return data, landscape, plots.to_png(losses)
 
 
 @st.cache_data(show_spinner=False, max_entries=ENTRIES)

@@ -5,12 +5,19 @@ for it: the trajectories played over the loss landscape, the loss curves,
 the parameters over the steps, the results table and each optimizer's update
 equations (a buggy updater's code).
 """
+from dataclasses import replace
+
 import streamlit as st
 
 import optimizers
-from playground_app import cached, compare_form, player_component, tune_panel
+from playground_app import cached, compare_form, player_component, tune_panel, widgets
+from playground.setups.comparison import VIEW, results_text
 from playground.training.run_spec import RunSpec
 from playground.viz import plots, projection
+
+#: The view toggle's key: under the form's prefix, so a loaded comparison restarts it from its own view.
+VIEW_KEY = compare_form.PREFIX + "view"
+LOSS_AXES = {True: "loss − loss*", False: "loss"}
 
 st.title("Compare optimizers")
 st.markdown("Same problem, same start, same data order: only the optimizer differs. "
@@ -32,8 +39,11 @@ if error:
     st.info("Change the setting named above in the sidebar; the results come back as soon as it is valid.")
     st.stop()
 
+# The view toggle is drawn over the player, below; its value is part of the comparison, and of the link.
+widgets.start(VIEW_KEY, shown.view)
+cmp = replace(cmp, view=st.session_state[VIEW_KEY])
 compare_form.STATE.publish(cmp)
-config = cmp.to_json()
+config = cached.runs_config(cmp)
 work = cmp.work(problem)
 if work > cached.WORK_LIMIT:
     st.warning(f"This comparison would take too long here: about {work:.1e} multiply-adds for {len(cmp.runs)} "
@@ -56,35 +66,42 @@ try:
 except ValueError as exc:  # a check only the runner makes: its message names the value
     st.error(str(exc), icon=":material/error:")
     st.stop()
-for row in rows:
-    if row["status"] != "ok":
-        st.warning(f"**{row['run']}** {row['status']}. The other runs are unaffected.", icon=":material/warning:")
-
 left, right = st.columns(2, gap="medium")
 with left:
     st.subheader("Trajectories")
     grid_work = projection.plane_work(problem)
-    plane = cached.plane(config) if grid_work <= cached.WORK_LIMIT else None
+    plane = cached.plane(config, cmp.view) if grid_work <= cached.WORK_LIMIT else None
     if plane is None:
         st.info(f"No picture of the trajectories: the loss over its grid would take about {grid_work:.1e} "
                 "multiply-adds. Use fewer samples or a smaller network to see it.")
     elif isinstance(plane, str):
         st.info(f"No picture of the trajectories: {plane}")
     else:
+        st.radio(VIEW.title, VIEW.choices, key=VIEW_KEY, horizontal=True, format_func=projection.VIEWS.get,
+                 help="The runs that settle: a run that diverges or drifts away is drawn to the edge, marked "
+                      "with the step at which it left the view. Every run: the view widens to hold them all.")
         # The click (a start point) and the chosen step are for features to come.
-        player_component.show(cached.player_data(config), key="cmp.player")
+        player_component.show(cached.player_data(config, cmp.view), key="cmp.player")
         st.caption("Every run plays once when the results appear; press ▶ Play to watch again, or drag the "
-                   "slider to go to any step. Stars mark the known minima.")
+                   "slider to go to any step. Stars mark the known minima; a diamond on the edge marks a run "
+                   "that left the view.")
         if problem.dim != 2:
             st.caption(f"The model has {problem.dim} parameters: the picture is the plane through the runs' mean "
                        "spanned by the two directions in which they moved most, and the contours are the loss "
                        "in that plane.")
-        st.download_button("Trajectories (PNG)", lambda: cached.landscape_png(config), "trajectories.png",
+        st.download_button("Trajectories (PNG)", lambda: cached.landscape_png(config, cmp.view), "trajectories.png",
                            "image/png", on_click="ignore", icon=":material/download:", key="dl.landscape")
 with right:
     st.subheader("Loss")
-    st.image(cached.loss_png(config), width="stretch")
-    st.download_button("Loss curves (PNG)", cached.loss_png(config), "loss.png", "image/png",
+    known = problem.optimal_loss() is not None
+    suboptimal = known and st.radio(
+        "loss axis", (True, False), key=compare_form.PREFIX + "suboptimal", horizontal=True,
+        format_func=LOSS_AXES.get,
+        help="loss − loss*: how far above the minimum's loss each run is, which keeps falling on the log axis "
+             "where the loss itself flattens onto loss*.")
+    loss_png = cached.loss_png(config, suboptimal)
+    st.image(loss_png, width="stretch")
+    st.download_button("Loss curves (PNG)", loss_png, "loss.png", "image/png",
                        on_click="ignore", icon=":material/download:", key="dl.loss")
     if problem.hessian is not None:  # a quadratic: theory predicts each eigendirection's decay
         eigen_png = cached.eigen_errors_png(config)
@@ -102,16 +119,14 @@ st.caption(f"Each parameter against the step (each block's norm for a network or
            "settled.")
 
 st.subheader("Results")
-st.dataframe(rows, hide_index=True, width="stretch", column_config={
-    "final loss": st.column_config.NumberColumn(format="%.4e"),
-    "distance to optimum": st.column_config.NumberColumn(format="%.3e",
-                                                         help="Distance from the final parameters to the "
-                                                              "nearest known minimum"),
-    "steps to tol": st.column_config.NumberColumn(format="%d", help=f"First recorded step within {cmp.tol:g} of "
-                                                                    "the minimum's loss"),
-    "diverged at": st.column_config.NumberColumn(format="%d"),
-    "wall time (s)": st.column_config.NumberColumn(format="%.3f"),
-})
+shown_rows = [{k: v for k, v in row.items() if k != "status"} for row in results_text(rows)]
+st.table(shown_rows, hide_index=True)
+st.caption(f"steps to tol: the first recorded step within {cmp.tol:g} of the minimum's loss (of 0 when no "
+           "minimum is known). distance to optimum: from the final parameters to the nearest known minimum. "
+           "stable for lr below: the largest stable learning rate theory gives on a quadratic.")
+for row in rows:
+    if row["status"] != "ok":
+        st.warning(f"**{row['run']}** {row['status']}. The other runs are unaffected.", icon=":material/warning:")
 st.download_button("Trajectories and losses (CSV)", lambda: cached.trajectories_csv(config), "trajectories.csv",
                    "text/csv", on_click="ignore", icon=":material/download:", key="dl.csv")
 tune_panel.show(cmp)

@@ -14,7 +14,7 @@ import optimizers
 from playground import problems
 from optimizers.hyperparams import non_defaults
 from playground.gallery import updaters
-from playground.setups.comparison import RUN_COUNT, Comparison
+from playground.setups.comparison import RUN_COUNT, VIEW, Comparison
 from playground.training.run_spec import ACCUMULATE, BATCH_SIZE, SHUFFLE, UPDATER, RunSpec
 from playground.problems import Problem
 
@@ -79,7 +79,8 @@ def edit(cmp: Comparison) -> tuple[Comparison | None, Problem | None, str | None
     st.header("Training")
     values, refused = {}, False
     for hp in Comparison.FIELDS:
-        if hp is SHUFFLE and not has_data:
+        # The view is the picture's, not the training's: the page draws its toggle over the player.
+        if hp is VIEW or (hp is SHUFFLE and not has_data):
             continue
         value = widgets.declared(hp, PREFIX + hp.name, getattr(cmp, hp.name))
         values[hp.name] = _checked(lambda hp=hp, value=value: hp.validate(value, runs=False))
@@ -87,7 +88,7 @@ def edit(cmp: Comparison) -> tuple[Comparison | None, Problem | None, str | None
     kept = tuple(r for r in runs if r is not None)
     if problem is None or count is None or refused or not kept:
         return None, None, "Nothing to run until the setting marked in the sidebar is changed."
-    edited = Comparison(name, settings, kept, **values)
+    edited = Comparison(name, settings, kept, **values, view=cmp.view)
     try:
         edited.validate()
     except ValueError as exc:

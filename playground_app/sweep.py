@@ -8,11 +8,12 @@ from playground_app import cached, compare_form, pages, widgets
 from playground_app.state import PageState
 from playground import problems
 from playground.training.sweep import momentum_hyperparam
-from playground.setups.sweep import (LR_POINTS, LR_RANGE, MOMENTUM_FIELDS, MOMENTUM_POINTS, MOMENTUM_RANGE, SEED,
-                                     STEPS, SweepSetup)
+from playground.setups.sweep import (LR_POINTS, LR_RANGE, MOMENTUM_RANGE, SEED, STEPS, SweepSetup, axis_fields,
+                                     default_momentum_range)
+from playground.viz import stability_map
 
-#: The fields this page offers; the CLI has every field of the setup.
-SHOWN = (LR_RANGE, LR_POINTS, MOMENTUM_RANGE, MOMENTUM_POINTS, STEPS, SEED)
+#: The fields this page offers, around the momentum axis's range and points; the CLI has every field of the setup.
+BEFORE_AXIS, AFTER_AXIS = (LR_RANGE, LR_POINTS), (STEPS, SEED)
 
 PREFIX = "sw."
 STATE = PageState("sweep", PREFIX, SweepSetup, SweepSetup.from_query, SweepSetup.to_query)
@@ -35,12 +36,23 @@ with st.sidebar:
     name = widgets.select("optimizer", optimizers.available(), PREFIX + "optimizer", shown.optimizers[0],
                           format_func=lambda n: f"{optimizers.get(n).title or n} ({n})")
     axis = momentum_hyperparam(name)
-    values = {hp.name: widgets.declared(hp, PREFIX + hp.name, getattr(shown, hp.name))
-              for hp in SHOWN if axis is not None or hp not in MOMENTUM_FIELDS}
+    # The axis's inputs are named for what they set on this optimizer: momentum, or beta1 of its betas.
+    axis_inputs = axis_fields(name)[:2] if axis is not None else ()
+    values = {}
+    for hp in (*BEFORE_AXIS, *axis_inputs, *AFTER_AXIS):
+        key, value = PREFIX + hp.name, getattr(shown, hp.name)
+        if hp.name == MOMENTUM_RANGE.name:
+            # Each optimizer its own range: Nesterov's starts above the momentum 0 it refuses.
+            key += "." + name
+            if value is None or name != shown.optimizers[0]:
+                value = default_momentum_range((name,), shown.hp)
+        values[hp.name] = widgets.declared(hp, key, value)
+    if values.get(MOMENTUM_RANGE.name) == default_momentum_range((name,), shown.hp):
+        values[MOMENTUM_RANGE.name] = None  # the optimizer's default, left implicit as a link leaves it
     if axis is None:
         st.caption(f"{name} has no momentum or betas: the sweep varies the learning rate alone.")
     elif axis == "betas":
-        st.caption("For this optimizer the momentum axis is beta1, the first of its betas.")
+        st.caption("For this optimizer the second axis is beta1, the first of its betas.")
 
 setup = replace(shown, problem=cmp.problem, settings=cmp.settings, optimizers=(name,), **values)
 link_error = STATE.link_error()
@@ -64,7 +76,7 @@ if work > cached.WORK_LIMIT:
 
 try:
     result = cached.sweep(setup)
-except ValueError as exc:  # a grid value the optimizer refuses, e.g. Nesterov at momentum 0
+except ValueError as exc:  # a grid value the optimizer refuses, e.g. a Nesterov momentum of 0 typed in
     st.error(str(exc), icon=":material/error:")
     st.stop()
 
@@ -73,10 +85,7 @@ st.caption(f"{problem.title} · {len(result)} configurations of {setup.steps} st
            f"{result.wall_time:.2f} s")
 png = cached.stability_map_png(setup)
 st.image(png, width="content")
-st.markdown("Colour is how close each run got to the minimum after its steps (darker is closer); red cells "
-            "diverged, the brighter the sooner. The dashed line is the largest stable learning rate that theory "
-            "gives for a quadratic (2/L for gradient descent, (2 + 2μ)/L for heavy-ball momentum); adaptive "
-            "methods such as Adam have no such line.")
+st.markdown(stability_map.caption(result))
 if problem.hessian is not None:  # a quadratic: the closed-form rates, on the same axes
     theory_png = cached.theory_png(setup)
     if isinstance(theory_png, str):

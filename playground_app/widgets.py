@@ -71,7 +71,7 @@ def declared(hp: HyperParam, key: str, value: Any, help: str | None = None) -> A
         for i, (column, v) in enumerate(zip(st.columns(2), value)):
             with column:
                 values.append(number(f"{hp.title}[{i}]", f"{key}.{i}", float(v),
-                                     step=_step(hp, max(abs(float(x)) for x in hp.default)),
+                                     step=_step(hp, max(abs(float(x)) for x in hp.default or value)),
                                      label_visibility="collapsed"))
         return tuple(values)
     if hp.kind == "int":

@@ -2,13 +2,12 @@
 from __future__ import annotations
 
 import json
-import math
 from pathlib import Path
 from typing import Any
 
 from streamlit.testing.v1 import AppTest
 
-from playground.setups.comparison import Comparison, results_table
+from playground.setups.comparison import Comparison, results_table, results_text
 
 APP = str(Path(__file__).resolve().parents[1] / "streamlit_app.py")
 #: Columns of the results table that are timings, so differ between two runs of one config.
@@ -33,14 +32,17 @@ def players(at: AppTest) -> list[dict[str, Any]]:
 
 
 def shown_rows(at: AppTest) -> list[dict[str, Any]]:
-    """The results table as the page shows it, with NaN read back as None."""
-    records = at.dataframe[0].value.to_dict("records")
-    return [{k: None if isinstance(v, float) and math.isnan(v) else v for k, v in row.items()} for row in records]
+    """The results table as the page shows it: its text, cell by cell."""
+    return at.table[0].value.to_dict("records")
 
 
 def library_rows(cmp: Comparison) -> list[dict[str, Any]]:
-    """What the library computes for ``cmp``: results_table of a fresh Comparison.run()."""
-    return results_table(cmp.build_problem(), cmp.run(), cmp.tol)
+    """What the library computes for ``cmp`` as the page's table shows it: results_text of a fresh Comparison.run().
+
+    The status is not a column: the page says it in words below the table.
+    """
+    rows = results_text(results_table(cmp.build_problem(), cmp.run(), cmp.tol))
+    return [{k: v for k, v in row.items() if k != "status"} for row in rows]
 
 
 def untimed(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -5,7 +5,9 @@ Components v2 element in the page) starts playing by itself and plays the
 default runs through, changes an optimizer in the sidebar, presses play and
 checks that the step counter advances, that no exception is shown and that
 nothing was fetched from another host, and saves a screenshot to
-test-artifacts/app.png.
+test-artifacts/app.png. Then the view: the gallery's drifting updater stays in
+its view at every frame, and on Compare a diverging run is drawn at the edge with
+the step it left the view, until the toggle fits every run.
 """
 import re
 from pathlib import Path
@@ -56,6 +58,50 @@ def test_compare_page_plays_in_the_browser(app_url, new_page):
     assert 0 < first < player.step()[0] < 200
 
     assert page.locator('[data-testid="stException"]').count() == 0
-    sync_api.expect(page.get_by_test_id("stDataFrame")).to_be_visible()
+    sync_api.expect(page.get_by_test_id("stTable")).to_be_visible()
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "app.png"))
+
+
+def to_last_frame(player: PlayerOnPage) -> None:
+    """Wait until ``player`` has played by itself to its last frame (at 16x, a fraction of a second)."""
+    player.wait("p.frame() > 0", timeout=60_000)
+    player.part("speed").select_option("16")
+    player.wait("p.frame() === p.frames.length - 1", timeout=60_000)
+
+
+def test_the_gallery_keeps_the_drifting_updater_in_view_at_every_frame(app_url, new_page):
+    # Through the menu, as a user goes there (a direct /bug_gallery link makes Streamlit probe 404 paths first).
+    page = new_page(app_url, width=1280, height=1400)
+    page.get_by_test_id("stSidebarNav").get_by_text("Bug gallery").click()
+    sync_api.expect(page.locator(".tp-player .tp-legend")).to_contain_text("gradient_updater (the question's)",
+                                                                         timeout=FIRST_RENDER_MS)
+    player = PlayerOnPage(page)
+    to_last_frame(player)  # it plays on open, as Compare's player does
+    assert player.step() == (500, 500)
+    buggy, fixed = player.js("p.drawn()")
+    assert not buggy["atEdge"] and not fixed["atEdge"]
+    # Every frame, not only the last: the view is fitted to the whole drift.
+    assert player.js("p.frames.every((_, i) => (p.show(i), p.drawn().every((d) => d === null || !d.atEdge)))")
+    sync_api.expect(player.part("legend")).not_to_contain_text("left the view")
+
+
+def test_a_diverging_run_is_drawn_at_the_edge_with_the_step_it_left(app_url, new_page):
+    page = new_page(app_url + "/?run=gd:lr%3D0.5&run=momentum:lr%3D0.05", width=1280, height=1400)
+    legend = page.locator(".tp-player .tp-legend")
+    sync_api.expect(legend).to_contain_text("gd lr=0.5", timeout=FIRST_RENDER_MS)
+    player = PlayerOnPage(page)
+    to_last_frame(player)
+    blown, settled = player.js("p.drawn()")
+    assert blown["atEdge"] and not settled["atEdge"]
+    sync_api.expect(legend).to_contain_text(re.compile(r"left the view at step \d+ · diverged at step \d+"))
+
+    # Fitted to every run instead: the contours are drawn again, wide enough to hold the blow-up.
+    page.get_by_text("fit every run").click()
+    page.wait_for_function("new URLSearchParams(location.search).get('view') === 'all'", timeout=60_000)
+    sync_api.expect(legend.filter(has_text="left the view")).to_have_count(0, timeout=60_000)
+    player = PlayerOnPage(page)
+    to_last_frame(player)
+    assert not any(d["atEdge"] for d in player.js("p.drawn()"))
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "app-view-all.png"))

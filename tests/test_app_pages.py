@@ -6,7 +6,8 @@ from app_support import exceptions, goto, library_rows, open_app, open_page, pla
 from playground import gallery
 from playground.setups.check import DEFAULT_MODEL, CheckSetup, worst_entries
 from playground.setups.comparison import Comparison
-from playground.setups.sweep import SweepSetup
+from playground.setups.sweep import SweepSetup, default_momentum_range
+from playground.viz import stability_map
 
 GRADCHECK, GALLERY, SWEEP = "playground_app/gradient_check.py", "playground_app/bug_gallery.py", "playground_app/sweep.py"
 
@@ -105,7 +106,9 @@ def test_the_gallery_button_sends_a_training_bug_to_the_compare_page():
     assert Comparison.from_query(at.query_params) == entry.comparison
     rows = shown_rows(at)
     assert untimed(rows) == untimed(library_rows(entry.comparison))
-    assert rows[0]["status"] == "ok" and rows[1]["status"].startswith("diverged at step")
+    assert rows[0]["diverged at"] == "—" and rows[1]["diverged at"].isdigit()
+    (warning,) = at.warning  # the divergence, in words below the table
+    assert f"**{rows[1]['run']}** diverged at step {rows[1]['diverged at']}" in warning.value
 
 
 def test_the_gallery_button_opens_the_buggy_updater_beside_its_fix_and_says_where_it_came_from():
@@ -190,3 +193,21 @@ def test_bad_sweep_settings_are_named():
     at.number_input(key="sw.lr_range.0").set_value(1e-3)
     at.number_input(key="sw.steps").set_value(100_000).run()
     assert "would take too long" in at.warning[0].value and exceptions(at) == []
+
+
+def test_nesterov_sweeps_from_a_momentum_it_accepts_and_adam_names_its_axis_beta1():
+    at = goto(open_app(), SWEEP)
+    at.selectbox(key="sw.optimizer").select("nesterov").run()
+    assert not at.error and exceptions(at) == [] and len(at.get("image")) == 1
+    assert at.number_input(key="sw.momentum_range.nesterov.0").value == default_momentum_range(["nesterov"])[0]
+    at.selectbox(key="sw.optimizer").select("adam").run()
+    labels = [w.label for w in at.number_input if w.key.startswith("sw.momentum")]
+    assert labels[-1] == "beta1 points" and exceptions(at) == []
+    assert stability_map.caption(SweepSetup.from_query(at.query_params).run()) in [m.value for m in at.markdown]
+
+
+def test_the_lr_only_sweep_has_its_own_caption():
+    at = goto(open_app(), SWEEP)
+    at.selectbox(key="sw.optimizer").select("gd").run()
+    shown = " ".join(m.value for m in at.markdown)
+    assert "Each dot is one learning rate's" in shown and "Colour is" not in shown

@@ -1,4 +1,5 @@
 """Comparison configs (JSON, URL, CLI specs), the results table and divergence explained in words."""
+import argparse
 import json
 from dataclasses import replace
 
@@ -8,7 +9,7 @@ import pytest
 import optimizers
 from playground import problems, run
 from optimizers.hyperparams import non_defaults
-from playground.setups.comparison import Comparison, results_table
+from playground.setups.comparison import NO_VALUE, NOT_REACHED, Comparison, results_table, results_text
 from playground.training.run_spec import RunSpec
 from playground.training.stability import explain_divergence
 
@@ -149,3 +150,26 @@ def test_the_bound_in_words_carries_dampening_when_there_is_some():
     assert optimizers.Momentum(lr=1.0, momentum=0.5, dampening=0.5).lr_bound_text(2.0) == \
         "(2 + 2μ)/((1 - τ) L) = 3 (μ = 0.5, τ = 0.5)"
     assert optimizers.GD(lr=1.0).lr_bound_text(4.0) == "2/L = 0.5"
+
+
+def test_the_view_is_a_declared_field_with_every_codec():
+    cmp = Comparison(view="all")
+    assert Comparison.from_json(cmp.to_json()) == cmp and Comparison.from_query(cmp.to_query()) == cmp
+    assert cmp.to_query()["view"] == "all" and Comparison().view == "settled"
+    with pytest.raises(ValueError, match="Invalid view: 'some'. Allowed: one of 'settled', 'all'"):
+        Comparison.from_dict({"view": "some"})
+    parser = argparse.ArgumentParser()
+    Comparison.add_options(parser)
+    assert Comparison.fields_from_args(parser.parse_args(["--view", "all"])) == {"view": "all"}
+
+
+def test_results_text_says_not_reached_or_a_dash_never_none():
+    cmp = Comparison(runs=(RunSpec("gd", {"lr": 0.5}), RunSpec("gd", {"lr": 0.001})), steps=50)
+    problem = cmp.build_problem()
+    rows = results_table(problem, cmp.run(), cmp.tol)
+    blown, slow = results_text(rows)
+    assert all(isinstance(v, str) for row in (blown, slow) for v in row.values())
+    assert blown["final loss"] == blown["distance to optimum"] == blown["steps to tol"] == NO_VALUE
+    assert blown["diverged at"] == str(rows[0]["diverged at"])
+    assert slow["steps to tol"] == NOT_REACHED and slow["diverged at"] == NO_VALUE
+    assert slow["final loss"] == f"{rows[1]['final loss']:.4e}"

@@ -229,3 +229,13 @@ def test_gif_keeps_the_minimum_star_and_every_run_in_their_own_colours(tmp_path)
         gif.seek(gif.n_frames - 1)
         star = tuple(round(255 * v) for v in to_rgb(plots.MINIMUM_COLOR))
         assert gif.convert("RGB").getpixel((int(x), int(y))) == star
+
+
+def test_the_payload_says_when_a_run_left_the_view():
+    q = problems.quadratic()
+    fine, blown = descend(q, "fine", 0.05, 100), descend(q, "too big", 0.25, 200)
+    surface, paths = projection.run_plane(q, [fine, blown])
+    fig, ax = plots.surface_figure(surface)
+    data = player.player_data(fig, ax, player.runs_from_trajectories([fine, blown], paths))
+    step, _ = projection.view_exit(paths[1], blown.steps, surface.bounds)
+    assert [r["leftAt"] for r in data["runs"]] == [None, step]

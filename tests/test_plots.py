@@ -160,3 +160,43 @@ def test_parameter_curves_of_a_network_draw_each_blocks_norm():
     (line,) = run_lines(shown[0])
     w = run.params[next(iter(run.params))]
     np.testing.assert_allclose(line.get_ydata(), np.linalg.norm(w.reshape(len(w), -1), axis=1))
+
+
+def test_loss_curves_draw_suboptimality_where_loss_star_is_known_and_say_so():
+    lin = problems.create("linreg")
+    run = descend(lin, "gd", 0.1, 300)
+    f_star = lin.optimal_loss()
+    ax = plots.loss_curves([run], optimum_loss=f_star).axes[0]
+    (line,) = run_lines(ax)
+    np.testing.assert_array_equal(line.get_ydata(), plots.suboptimality(run.losses, f_star))
+    assert ax.get_ylabel().startswith("loss − loss*") and ax.get_yscale() == "log"
+    # The loss flattens onto loss* (the noise floor), while loss - loss* still shows eight decades of progress.
+    assert run.losses[-1] < 1.01 * f_star and line.get_ydata()[-1] < 1e-8 * line.get_ydata()[0]
+    assert plots.loss_curves([run]).axes[0].get_ylabel() == "full-data loss"
+
+
+def test_suboptimality_is_floored_at_round_off():
+    values = plots.suboptimality(np.array([2.0, 1.0, 1.0 - 1e-17, np.nan]), 1.0)
+    assert values[0] == 1.0 and values[1] == values[2] == np.finfo(float).eps and np.isnan(values[3])
+
+
+def test_a_run_that_leaves_the_view_is_cut_at_the_edge_and_marked_with_its_step():
+    q = problems.quadratic()
+    fine, blown = descend(q, "fine", 0.05, 100), descend(q, "too big", 0.25, 200)
+    _, ax = plots.contour(q, [fine, blown])
+    assert (ax.get_xlim(), ax.get_ylim()) == q.bounds  # the diverged run does not widen the view
+    step, point = projection.view_exit(blown.params, blown.steps, q.bounds)
+    (mark,) = [ln for ln in ax.get_lines() if ln.get_marker() == plots.EXIT_MARKER]
+    np.testing.assert_allclose(mark.get_xydata()[0], point)
+    assert [t.get_text() for t in ax.texts] == [f"left the view at step {step}"]
+    _, ax = plots.contour(q, [fine, blown], view="all")
+    assert not [t for t in ax.texts if t.get_text().startswith("left the view")]
+
+
+def test_text_is_legible_where_the_app_shows_a_figure():
+    """At ~450 CSS pixels wide (a half-width column at 1280 px), every text is at least 10 pixels tall."""
+    q = problems.quadratic()
+    fig = plots.loss_curves([descend(q, "a run with a long label", 0.05, 50)])
+    pixels = 450 / fig.get_figwidth()  # CSS pixels per inch, as the page shows it
+    sizes = [t.get_fontsize() for t in fig.findobj(lambda a: hasattr(a, "get_fontsize") and a.get_text())]
+    assert sizes and min(sizes) / 72 * pixels >= 10

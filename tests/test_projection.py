@@ -189,3 +189,59 @@ def test_a_big_grid_is_cut_into_chunks_with_the_same_result(monkeypatch):
 def test_plane_work_counts_grid_points_samples_and_parameters():
     assert projection.plane_work(problems.linear_regression(n=30)) == 101**2 * 30 * 2
     assert projection.plane_work(problems.xor()) == 41**2 * 4 * 15
+
+
+# --- the view: fitted to the runs that settle, or to every run ------------------------------------------
+
+def test_a_converging_run_settles_and_a_drifting_or_diverged_one_does_not():
+    t = np.linspace(0, 1, 101)[:, None]
+    converging = np.hstack([np.exp(-8 * t), np.exp(-6 * t)])
+    drifting = np.hstack([20 * t, -25 * t])
+    assert projection.settles(converging, diverged=False)
+    assert not projection.settles(drifting, diverged=False)
+    assert not projection.settles(converging, diverged=True)
+    assert projection.settles(np.zeros((5, 2)), diverged=False)  # never moved
+
+
+def test_the_settled_view_leaves_out_a_drifting_run_and_the_all_view_holds_it():
+    home = ((-1.0, 2.0), (-1.0, 2.0))
+    t = np.linspace(0, 1, 101)[:, None]
+    settled, drifting = np.hstack([1 - np.exp(-8 * t)] * 2), np.hstack([20 * t, -25 * t])
+    marks = np.array([[1.0, 1.0]])
+    assert projection.fit_view([settled, drifting], [False, False], "settled", home=home, marks=marks) == home
+    (x0, x1), (y0, y1) = projection.fit_view([settled, drifting], [False, False], "all", home=home, marks=marks)
+    assert x0 <= -1.0 and x1 >= 20 and y0 <= -25 and y1 >= 2.0
+    # No home and nothing settled (an MLP's plane, every run wandering): every run is fitted.
+    assert projection.fit_view([drifting], [False], "settled") == projection.box(drifting)
+    with pytest.raises(ValueError, match="view must be one of 'settled', 'all'"):
+        projection.fit_view([settled], [False], "some")
+
+
+def test_view_exit_is_the_first_step_outside_and_where_the_path_crosses_the_edge():
+    bounds = ((0.0, 1.0), (0.0, 1.0))
+    path = np.array([[0.5, 0.5], [0.75, 0.5], [1.25, 0.75], [3.0, 3.0]])
+    step, point = projection.view_exit(path, np.array([0, 10, 20, 30]), bounds)
+    assert step == 20
+    np.testing.assert_allclose(point, [1.0, 0.625])
+    assert projection.view_exit(path[:2], np.arange(2), bounds) is None
+    step, point = projection.view_exit(np.array([[2.0, -1.0]]), np.array([5]), bounds)  # starts outside
+    assert step == 5 and tuple(point) == (1.0, 0.0)
+
+
+def test_run_plane_fits_the_view_it_is_given():
+    from playground import gallery
+    entry = gallery.get("linreg-divergent-updater")
+    result, problem = entry.run(), entry.comparison.build_problem()
+    runs = [result.buggy, result.fixed]
+    settled, paths = projection.run_plane(problem, runs, "settled")
+    assert settled.bounds == problem.bounds  # the fixed run settles inside the data's window
+    assert projection.view_exit(paths[0], result.buggy.steps, settled.bounds) is not None
+    every, _ = projection.run_plane(problem, runs, "all")
+    assert projection.inside(paths[0], every.bounds).all() and projection.inside(paths[1], every.bounds).all()
+
+
+def test_optimal_loss_is_the_lowest_known_minimum_or_none():
+    lin = problems.create("linreg")
+    assert lin.optimal_loss() == pytest.approx(float(lin.loss(lin.optimum)))
+    assert problems.saddle().optimal_loss() == pytest.approx(-0.25)
+    assert problems.create("xor").optimal_loss() is None

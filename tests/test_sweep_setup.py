@@ -5,7 +5,8 @@ import pytest
 from playground import problems
 from playground.setups.comparison import CALL_OVERHEAD
 from playground.training.sweep import sweep
-from playground.setups.sweep import SweepSetup
+from playground.setups.sweep import (DEFAULT_MOMENTA, SMALLEST_MOMENTUM, SweepSetup, axis_fields,
+                                     default_momentum_range)
 
 
 def test_the_grid_is_geometric_in_lr_and_even_in_momentum():
@@ -63,3 +64,17 @@ def test_bad_links_name_the_value_and_its_range(query, message):
 def test_every_declared_field_is_a_field_with_its_default():
     assert {f.name: f.default for f in SweepSetup.FIELDS} == {f.name: getattr(SweepSetup(), f.name)
                                                               for f in SweepSetup.FIELDS}
+
+
+def test_the_default_momentum_range_starts_above_zero_for_an_optimizer_that_refuses_zero():
+    assert default_momentum_range(["momentum"]) == default_momentum_range(["adam"]) == DEFAULT_MOMENTA
+    low, high = default_momentum_range(["nesterov"])
+    assert 0 < low == SMALLEST_MOMENTUM < high == DEFAULT_MOMENTA[1]
+    setup = SweepSetup(optimizers="nesterov", lr_points=3, momentum_points=3, steps=5)
+    assert setup.momenta()[0] == low and setup.momentum_range is None
+    assert len(setup.run()) == 9  # momentum 0 would be refused at once: "Nesterov momentum requires a momentum"
+
+
+def test_the_axis_inputs_name_what_they_set():
+    assert [f.title for f in axis_fields("adam")[:2]] == ["beta1 range", "beta1 points"]
+    assert [f.title for f in axis_fields("momentum")[:2]] == ["momentum range", "momentum points"]

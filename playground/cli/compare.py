@@ -19,7 +19,7 @@ from typing import Any, Sequence
 
 from ..gallery import updaters
 from ..viz import plots, projection
-from ..setups.comparison import MAX_RUNS, Comparison, results_table
+from ..setups.comparison import MAX_RUNS, Comparison, results_table, results_text
 from ..setups.fields import add_option, read_option
 from ..training.run_spec import RECORD, RunSpec
 from ..viz.export import trajectories_csv
@@ -84,13 +84,10 @@ def run(args: argparse.Namespace) -> int:
     with ProgressLine("compare") as progress:
         trajectories = cmp.run(progress=progress, record=read_option(args, RECORD) or RECORD.default)
     print(f"{problem.title}: {_settings_text(cmp)}, {cmp.steps} steps, seed {cmp.seed}")
-    rows = results_table(problem, trajectories, cmp.tol)
-    for row in rows:
-        row["wall time (s)"] = round(row["wall time (s)"], 3)  # noise beyond milliseconds
-    print(format_table(rows, COLUMNS))
+    print(format_table(results_text(results_table(problem, trajectories, cmp.tol)), COLUMNS))
     sys.stdout.flush()  # the table first, while the figures are drawn
     with ProgressLine("compare") as progress:
-        write_outputs(args, problem, trajectories, progress)
+        write_outputs(args, problem, trajectories, progress, cmp.view)
     return 0
 
 
@@ -108,15 +105,19 @@ def comparison(args: argparse.Namespace) -> Comparison:
 
 
 def write_outputs(args: argparse.Namespace, problem: Problem, trajectories: Sequence[Trajectory],
-                  progress: ProgressLine) -> None:
-    """The files asked for; the loss plane is computed once for the contour and the GIF."""
+                  progress: ProgressLine, view: str = "settled") -> None:
+    """The files asked for, as the app draws them: the loss - loss* where loss* is known, the plane in ``view``.
+
+    The loss plane is computed once for the contour and the GIF.
+    """
     loss_png = args.loss_png or (args.png and Path(args.png) / "loss.png")
     contour_png = args.contour_png or (args.png and Path(args.png) / "contour.png")
     if loss_png:
-        write_png(loss_png, plots.loss_curves(trajectories, title=f"{problem.title}: full-data loss"))
+        write_png(loss_png, plots.loss_curves(trajectories, optimum_loss=problem.optimal_loss(),
+                                              title=problem.title))
     if contour_png or args.gif:
         progress.status("computing the loss over the plane of the runs")
-        surface, paths = projection.run_plane(problem, trajectories)
+        surface, paths = projection.run_plane(problem, trajectories, view)
         if contour_png:
             write_png(contour_png, plots.surface_figure(surface, trajectories, paths)[0])
         if args.gif:

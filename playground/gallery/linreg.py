@@ -112,8 +112,10 @@ DIVERGENT_UPDATER = TrajectoryEntry(
     ),
     compute=_run_updater,
     # The seed's gradient carries the mean's 2/N, so its learning_rate is GD's lr (playground.gallery.updaters).
+    # Fitted to every run: the buggy run's drift out of the data's window is the point.
     comparison=Comparison("linreg", UPDATER_DATA, (RunSpec("updater:linreg-divergent-updater", {"lr": UPDATER_LR}),
-                                                   RunSpec("gd", {"lr": UPDATER_LR})), steps=UPDATER_STEPS),
+                                                   RunSpec("gd", {"lr": UPDATER_LR})), steps=UPDATER_STEPS,
+                          view="all"),
 )
 
 

@@ -74,6 +74,15 @@ class Problem:
         return f"{type(self).__name__}({self.name!r}, {args})"
 
     @property
+    def known_minima(self) -> tuple[Tree, ...]:
+        """The known minimisers: ``optimum`` when there is one, else ``minima`` (empty when none is known)."""
+        return (self.optimum,) if self.optimum is not None else tuple(self.minima)
+
+    def optimal_loss(self) -> float | None:
+        """loss*, the lowest loss at the known minima; None when none is known."""
+        return min((float(self.loss(m)) for m in self.known_minima), default=None)
+
+    @property
     def dim(self) -> int:
         """Number of scalar parameters."""
         return size(self.template)

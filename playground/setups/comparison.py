@@ -28,6 +28,7 @@ from ..problems import Problem
 from ..training.run_spec import SEED, SHUFFLE, STEPS, RunSpec
 from ..training.runner import Trajectory, run
 from ..training.stability import explain_divergence
+from ..viz.projection import VIEWS
 from .fields import Declared, Query, load_json, parse_problem, problem_text, query_value, query_values, read_problem
 
 MAX_RUNS = 6
@@ -39,6 +40,9 @@ RECORD_ENTRIES = 20_000_000  # 160 MB of float64
 #: What one gradient call costs beyond its arithmetic (optimizer step, checks, records), counted in
 #: multiply-adds: the runner's ~50 µs per step on small problems.
 CALL_OVERHEAD = 100_000
+VIEW = HyperParam("view", "settled", "what the contour view fits: 'settled', the runs that settle and the minimum "
+                  "(a run that leaves it is drawn to its edge); 'all', every run", kind="choice",
+                  choices=tuple(VIEWS), label="contour view")
 TOL = HyperParam("tol", 1e-6, "suboptimality (loss minus the minimum's loss) that counts as reaching the minimum",
                  low=0.0, low_open=True, log=True, label="tolerance")
 
@@ -53,9 +57,11 @@ class Comparison(Declared):
 
     ``tol`` is the suboptimality (loss minus the optimum's loss, or the loss
     itself when no optimum is known) that counts as "reached" in the results.
+    ``view`` is what the contour view fits
+    (:data:`playground.viz.projection.VIEWS`); it changes the picture, not the runs.
     """
 
-    FIELDS = (STEPS, SEED, SHUFFLE, TOL)
+    FIELDS = (STEPS, SEED, SHUFFLE, TOL, VIEW)
     OWNER = "comparison"
 
     problem: str = "linreg"
@@ -65,6 +71,7 @@ class Comparison(Declared):
     seed: int = SEED.default
     shuffle: bool = SHUFFLE.default
     tol: float = TOL.default
+    view: str = VIEW.default
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "runs", tuple(self.runs))
@@ -213,7 +220,7 @@ def results_table(problem: Problem, trajectories: Sequence[Trajectory], tol: flo
     "Steps to tol" counts recorded steps whose suboptimality (loss minus the
     minimum's loss, or the loss itself when no minimum is known) is at most ``tol``.
     """
-    minima = _known_minima(problem)
+    minima = problem.known_minima
     f_star = min_known_loss(problem)
     rows = []
     for t in trajectories:
@@ -232,10 +239,37 @@ def results_table(problem: Problem, trajectories: Sequence[Trajectory], tol: flo
 
 
 
-def _known_minima(problem: Problem) -> list[Any]:
-    return [problem.optimum] if problem.optimum is not None else list(problem.minima)
-
-
 def min_known_loss(problem: Problem) -> float:
     """The loss at the best known minimum, 0 when none is known: where suboptimality ("within tol") is measured from."""
-    return min((float(problem.loss(m)) for m in _known_minima(problem)), default=0.0)
+    f_star = problem.optimal_loss()
+    return 0.0 if f_star is None else f_star
+
+
+#: What a results cell says where there is no number: nothing to measure (no minimum known, or the run
+#: diverged), or a tolerance the run never got within.
+NO_VALUE = "—"
+NOT_REACHED = "not reached"
+
+
+def results_text(rows: Sequence[Mapping[str, Any]]) -> list[dict[str, str]]:
+    """:func:`results_table` rows as a table shows them: every cell text, and no cell None.
+
+    Losses and distances in scientific notation (4 and 3 decimals), wall
+    times in milliseconds' precision, counts as integers. "steps to tol" of a
+    run that did not diverge but never came within tol says
+    :data:`NOT_REACHED`; every other missing number is :data:`NO_VALUE`.
+    """
+    def number(value: float | None, fmt: str) -> str:
+        return NO_VALUE if value is None else format(value, fmt)
+
+    return [{
+        "run": row["run"],
+        "final loss": number(row["final loss"], ".4e"),
+        "distance to optimum": number(row["distance to optimum"], ".3e"),
+        "steps to tol": (NOT_REACHED if row["steps to tol"] is None and row["diverged at"] is None
+                         else number(row["steps to tol"], "d")),
+        "diverged at": number(row["diverged at"], "d"),
+        "stable for lr below": row["stable for lr below"] or NO_VALUE,
+        "status": row["status"],
+        "wall time (s)": number(row["wall time (s)"], ".3f"),
+    } for row in rows]

@@ -12,13 +12,15 @@ the page shows a subset of its fields, the CLI all of them (each field's
 geometrically over ``lr_range``, or given as a list (``lr_values``); with
 ``lr_scale="lipschitz"`` they are multiples of 2/L, the largest stable GD step.
 Momenta (beta1 for Adam-type optimizers) are spaced evenly over
-``momentum_range`` or given as a list; an optimizer with neither, or
+``momentum_range`` (by default :func:`default_momentum_range`: 0 to 0.95, from
+a small positive value for an optimizer that refuses 0, such as Nesterov) or
+given as a list; an optimizer with neither, or
 ``momentum_points=0``, sweeps the learning rate alone. ``hp`` fixes the other
 hyperparameters of every run.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Mapping, Sequence
 
 import numpy as np
@@ -46,9 +48,13 @@ LR_VALUES = HyperParam("lr_values", None, "the learning rates themselves, instea
 LR_SCALE = HyperParam("lr_scale", "absolute", "'lipschitz': learning rates are multiples of 2/L, the largest "
                       "stable GD step (problems with a constant curvature L only)", kind="choice",
                       choices=("absolute", "lipschitz"), label="learning-rate scale")
-MOMENTUM_RANGE = HyperParam("momentum_range", (0.0, 0.95), "smallest and largest momentum (beta1 for Adam-type "
-                            "optimizers), spaced evenly", low=0.0, high=1.0, high_open=True, kind="pair",
-                            label="momenta")
+#: The momentum axis when none is given, and where it starts instead of 0 for an optimizer that refuses 0.
+DEFAULT_MOMENTA = (0.0, 0.95)
+SMALLEST_MOMENTUM = 0.05
+MOMENTUM_RANGE = HyperParam("momentum_range", None, "smallest and largest momentum (beta1 for Adam-type "
+                            "optimizers), spaced evenly; by default 0 to 0.95, from 0.05 for an optimizer that "
+                            "refuses momentum 0 (Nesterov)", low=0.0, high=1.0, high_open=True, kind="pair",
+                            optional=True, label="momentum range")
 MOMENTUM_POINTS = HyperParam("momentum_points", 20, "momenta in the grid; 0 sweeps the learning rate alone", low=0,
                              high=MAX_AXIS, kind="int", label="momentum points")
 MOMENTUM_VALUES = HyperParam("momentum_values", None, "the momenta themselves, instead of a range", low=0.0,
@@ -73,7 +79,7 @@ class SweepSetup(Declared):
     optimizers: tuple[str, ...] = ("momentum",)
     lr_range: tuple[float, float] = LR_RANGE.default
     lr_points: int = LR_POINTS.default
-    momentum_range: tuple[float, float] = MOMENTUM_RANGE.default
+    momentum_range: tuple[float, float] | None = None
     momentum_points: int = MOMENTUM_POINTS.default
     steps: int = STEPS.default
     seed: int = SEED.default
@@ -93,6 +99,8 @@ class SweepSetup(Declared):
         """Check every value before any work and return the problem; ValueError names what is wrong."""
         self.check_fields()
         for f in (LR_RANGE, MOMENTUM_RANGE):
+            if getattr(self, f.name) is None:
+                continue
             low, high = getattr(self, f.name)
             if low > high:
                 raise ValueError(f"Invalid {f.name}: {low:g}/{high:g}. The first value must not exceed the second")
@@ -130,7 +138,8 @@ class SweepSetup(Declared):
             return None
         if self.momentum_values is not None:
             return np.asarray(self.momentum_values)
-        return np.linspace(*self.momentum_range, self.momentum_points)
+        span = default_momentum_range(self.optimizers, self.hp) if self.momentum_range is None else self.momentum_range
+        return np.linspace(*span, self.momentum_points)
 
     def configs(self) -> int:
         """Configurations in the grid."""
@@ -174,6 +183,36 @@ class SweepSetup(Declared):
         setup = cls(name, settings, names, hp=hp, **cls.fields_from_query(query))
         setup.validate()
         return setup
+
+
+def default_momentum_range(names: Sequence[str], fixed: Mapping[str, Any] | None = None) -> tuple[float, float]:
+    """The momentum axis of a sweep of optimizers ``names`` (with hyperparameters ``fixed``) when none is given.
+
+    :data:`DEFAULT_MOMENTA`, starting at :data:`SMALLEST_MOMENTUM` instead of 0
+    when one of the optimizers refuses a momentum (or beta1) of 0: Nesterov's
+    look-ahead needs a momentum, as in torch.
+    """
+    low, high = DEFAULT_MOMENTA
+    for name in names:
+        axis = momentum_hyperparam(name)
+        if axis is None:
+            continue
+        hp = dict(fixed or {})
+        if axis == "betas":
+            hp["betas"] = (low, hp.get("betas", next(h.default for h in _declared([name]) if h.name == "betas"))[1])
+        else:
+            hp["momentum"] = low
+        try:
+            optimizers.create(name, **hp)
+        except ValueError:
+            return SMALLEST_MOMENTUM, high
+    return low, high
+
+
+def axis_fields(name: str) -> tuple[HyperParam, ...]:
+    """:data:`MOMENTUM_FIELDS` labelled by what the axis sets on optimizer ``name``: momentum, or beta1 for betas."""
+    axis = "beta1" if momentum_hyperparam(name) == "betas" else "momentum"
+    return tuple(replace(f, label=f.title.replace("momentum", axis)) for f in MOMENTUM_FIELDS)
 
 
 def _declared(names: Sequence[str]) -> tuple[HyperParam, ...]:

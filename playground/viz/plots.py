@@ -10,6 +10,12 @@ the player, so a run keeps its colour from one view to the next.
 
 ``trajectories`` are :class:`playground.training.runner.Trajectory`-like records: they
 need ``label``, ``steps``, ``params``, ``losses`` and ``diverged_at``.
+
+Sizes are for reading on a page, not in a paper: a figure is about five
+inches wide, so a 10 pt legend stays about 11 CSS pixels tall where the app
+shows it in a half-width column (some 450 pixels) or on a phone (about 360).
+Font sizes are passed to each artist (:data:`FONT`), never set in
+``rcParams``, which are global and shared by the app's threads.
 """
 from __future__ import annotations
 
@@ -22,6 +28,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.colors import BoundaryNorm, LinearSegmentedColormap
 from matplotlib.figure import Figure
 
+from ..gradcheck.report import format_eps
 from . import projection
 from .projection import Bounds, LossSurface, Projection
 
@@ -37,16 +44,52 @@ LOSS_CMAP = LinearSegmentedColormap.from_list("loss", ["#ffffff", "#e3e8ee", "#b
 MINIMUM_COLOR = "#ffd400"
 
 
+#: Font sizes in points: axis labels, tick labels, legends and notes on the plot, titles.
+FONT = {"label": 11, "tick": 10, "legend": 10, "note": 10, "title": 12}
+#: Figure sizes in inches, and the dpi every figure is rendered at (sharp on a high-density screen).
+CONTOUR_SIZE = (5.2, 4.4)
+LOSS_SIZE = (5.2, 4.0)
+DPI = 120
+#: The sign that a run left the view: a diamond on the edge, where the path crosses it.
+EXIT_MARKER = "D"
+
+
 def run_color(index: int) -> str:
     """The colour of run ``index`` (a hex string), cycling through :data:`PALETTE`."""
     return PALETTE[index % len(PALETTE)]
 
 
-def new_figure(figsize: tuple[float, float] = (6.4, 4.8), dpi: float = 100) -> Figure:
+def new_figure(figsize: tuple[float, float] = (6.4, 4.8), dpi: float = DPI) -> Figure:
     """An empty constrained-layout Figure on its own Agg canvas (no pyplot)."""
     fig = Figure(figsize=figsize, dpi=dpi, layout="constrained")
     FigureCanvasAgg(fig)
     return fig
+
+
+def style_axes(ax: Axes, *, xlabel: str = "", ylabel: str = "", title: str = "") -> None:
+    """Label ``ax`` in the :data:`FONT` sizes."""
+    ax.set_xlabel(xlabel, fontsize=FONT["label"])
+    ax.set_ylabel(ylabel, fontsize=FONT["label"])
+    ax.set_title(title, fontsize=FONT["title"])
+    ax.tick_params(labelsize=FONT["tick"])
+
+
+def legend_below(fig: Figure, ax: Axes) -> None:
+    """The legend of ``ax`` under the plot, where long labels cover no run; two columns when there are many."""
+    handles, labels = ax.get_legend_handles_labels()
+    if handles:
+        fig.legend(handles, labels, loc="outside lower center", fontsize=FONT["legend"],
+                   ncols=2 if len(handles) > 3 else 1, frameon=False)
+
+
+def suboptimality(losses: np.ndarray, optimum_loss: float) -> np.ndarray:
+    """``losses - optimum_loss``, floored at the loss's own round-off so it can go on a log axis.
+
+    Below about machine epsilon x max(1, |loss*|) the difference is noise in
+    the last bits of the loss (it can even come out negative).
+    """
+    floor = np.finfo(float).eps * max(1.0, abs(optimum_loss))
+    return np.maximum(np.asarray(losses, dtype=np.float64) - optimum_loss, floor)
 
 
 def to_png(fig: Figure) -> bytes:
@@ -57,39 +100,49 @@ def to_png(fig: Figure) -> bytes:
     return buf.getvalue()
 
 
-def loss_curves(trajectories: Sequence[Any], *, title: str = "Full-data loss",
-                figsize: tuple[float, float] = (6.4, 4.0), dpi: float = 100) -> Figure:
+def loss_curves(trajectories: Sequence[Any], *, optimum_loss: float | None = None, title: str | None = None,
+                figsize: tuple[float, float] = LOSS_SIZE, dpi: float = DPI) -> Figure:
     """Loss against step, one line per run, an X where a run diverged.
 
-    The y axis is logarithmic when every loss is positive; otherwise (an
-    unbounded-below function such as the saddle) it is ``symlog``, which stays
-    logarithmic for large magnitudes of either sign and linear near zero.
+    With ``optimum_loss`` (loss*, see :meth:`playground.problems.Problem.optimal_loss`) the curves are the
+    suboptimality loss - loss* (:func:`suboptimality`), which keeps falling
+    on a log axis where the loss itself flattens onto loss*; the y label says
+    which is drawn. The y axis is logarithmic when every value is positive;
+    otherwise (an unbounded-below function such as the saddle) it is
+    ``symlog``, which stays logarithmic for large magnitudes of either sign
+    and linear near zero.
     """
     fig = new_figure(figsize, dpi)
     ax = fig.add_subplot()
-    finite_losses = []
+    finite_values = []
+    last_step = max((int(np.asarray(t.steps)[-1]) for t in trajectories if len(t.steps)), default=0)
     for i, t in enumerate(trajectories):
         losses = np.asarray(t.losses, dtype=np.float64)
         steps = np.asarray(t.steps)
         bad = ~np.isfinite(losses)
         n = int(np.argmax(bad)) if bad.any() else len(losses)
-        ax.plot(steps[:n], losses[:n], color=run_color(i), lw=1.6, label=_run_label(t))
+        values = losses[:n] if optimum_loss is None else suboptimality(losses[:n], optimum_loss)
+        ax.plot(steps[:n], values, color=run_color(i), lw=1.6, label=_run_label(t))
         if t.diverged_at is not None and n:
-            ax.plot(steps[n - 1], losses[n - 1], "X", color=run_color(i), ms=9, mec="white")
-            # Below and right of the mark: a blow-up puts it at the top edge, where text above is cut off.
-            ax.annotate(f"diverged at step {t.diverged_at}", (steps[n - 1], losses[n - 1]), xytext=(7, -3),
-                        textcoords="offset points", va="top", fontsize=8, color=run_color(i))
-        finite_losses.append(losses[:n])
-    values = np.concatenate(finite_losses) if finite_losses else np.empty(0)
+            ax.plot(steps[n - 1], values[n - 1], "X", color=run_color(i), ms=9, mec="white")
+            # Below the mark (a blow-up puts it at the top edge), on the side facing the middle of the axis,
+            # so the text stays on the plot whether the run blew up early or late.
+            early = steps[n - 1] < 0.5 * last_step
+            ax.annotate(f"diverged at step {t.diverged_at}", (steps[n - 1], values[n - 1]),
+                        xytext=(7 if early else -7, -5), textcoords="offset points", ha="left" if early else "right",
+                        va="top", fontsize=FONT["note"], color=run_color(i))
+        finite_values.append(values)
+    values = np.concatenate(finite_values) if finite_values else np.empty(0)
     if len(values) and values.min() > 0:
         ax.set_yscale("log")
     elif np.any(values != 0):
         # Linear below the 10th percentile of |loss|: most points still get log spacing.
         ax.set_yscale("symlog", linthresh=float(np.percentile(np.abs(values[values != 0]), 10)))
-    ax.set(xlabel="step", ylabel="full-data loss", title=title)
+    ylabel = "full-data loss" if optimum_loss is None else f"loss − loss*   (loss* = {optimum_loss:.4g})"
+    default_title = "Full-data loss" if optimum_loss is None else "Distance above the minimum's loss"
+    style_axes(ax, xlabel="step", ylabel=ylabel, title=default_title if title is None else title)
     ax.grid(True, which="major", alpha=0.3)
-    if len(trajectories):
-        ax.legend(fontsize=8)
+    legend_below(fig, ax)
     return fig
 
 
@@ -152,26 +205,27 @@ def parameter_curves(trajectories: Sequence[Any], names: Sequence[str] | None = 
 
 
 def contour(problem: Any, trajectories: Sequence[Any] = (), bounds: Bounds | None = None, *,
-            resolution: int = 101, levels: int = 25, figsize: tuple[float, float] = (6.4, 5.0),
-            dpi: float = 100) -> tuple[Figure, Axes]:
+            view: projection.View = "settled", resolution: int = 101, levels: int = 25,
+            figsize: tuple[float, float] = CONTOUR_SIZE, dpi: float = DPI) -> tuple[Figure, Axes]:
     """Loss contours of a two-parameter problem, its minima starred, runs drawn on top.
 
-    ``bounds`` defaults to ``problem.bounds``, else to a box around the runs'
-    finite points and the minima. With no ``trajectories`` this is the
-    player's background.
+    ``bounds`` defaults to ``view``'s window
+    (:func:`playground.viz.projection.parameter_bounds`): the problem's own
+    window grown to fit the runs that settle (or every run) and the minima.
+    With no ``trajectories`` this is the player's background.
     """
     paths = [projection.finite_snapshots(t.params) for t in trajectories]
     for t, xy in zip(trajectories, paths):
         if xy.shape[1] != 2:
             raise ValueError(f"run {t.label!r} has {xy.shape[1]} parameters; contour draws 2 (see projected_contour)")
     if bounds is None:
-        bounds = projection.parameter_bounds(problem, paths)
+        bounds = projection.parameter_bounds(problem, paths, [t.diverged_at is not None for t in trajectories], view)
     return surface_figure(projection.parameter_plane(problem, bounds, resolution), trajectories, paths,
                           levels=levels, figsize=figsize, dpi=dpi)
 
 
 def projected_contour(proj: Projection, trajectories: Sequence[Any] = (), *, levels: int = 25,
-                      figsize: tuple[float, float] = (6.4, 5.0), dpi: float = 100) -> tuple[Figure, Axes]:
+                      figsize: tuple[float, float] = CONTOUR_SIZE, dpi: float = DPI) -> tuple[Figure, Axes]:
     """Loss contours on a :func:`playground.viz.projection.project` plane, runs drawn by their coordinates.
 
     ``trajectories`` are the runs ``proj`` was made from, in the same order (or
@@ -183,11 +237,14 @@ def projected_contour(proj: Projection, trajectories: Sequence[Any] = (), *, lev
 
 def surface_figure(surface: LossSurface, trajectories: Sequence[Any] = (),
                    paths: Sequence[np.ndarray] = (), *, levels: int = 25,
-                   figsize: tuple[float, float] = (6.4, 5.0), dpi: float = 100) -> tuple[Figure, Axes]:
+                   figsize: tuple[float, float] = CONTOUR_SIZE, dpi: float = DPI) -> tuple[Figure, Axes]:
     """Draw ``surface`` and, per run, its (T, 2) ``paths[r]`` labelled from ``trajectories[r]``.
 
     With :func:`playground.viz.projection.run_plane` this draws any problem's
-    runs; with no ``trajectories`` it is the player's background.
+    runs; with no ``trajectories`` it is the player's background. A path that
+    leaves the surface's window is cut at its edge, where a diamond and the
+    words "left the view at step k" mark it
+    (:func:`playground.viz.projection.view_exit`).
     """
     z = np.ma.masked_invalid(surface.loss)
     if z.count() == 0:
@@ -198,17 +255,21 @@ def surface_figure(surface: LossSurface, trajectories: Sequence[Any] = (),
     filled = ax.contourf(surface.xs, surface.ys, z, levels=lv, cmap=LOSS_CMAP,
                          norm=BoundaryNorm(lv, LOSS_CMAP.N))
     ax.contour(surface.xs, surface.ys, z, levels=lv, colors="#303a46", linewidths=0.5, alpha=0.35)
-    bar = fig.colorbar(filled, ax=ax, label="loss", ticks=lv[:: max(1, len(lv) // 6)], format="{x:.3g}")
-    bar.ax.tick_params(labelsize=8)
+    bar = fig.colorbar(filled, ax=ax, ticks=lv[:: max(1, len(lv) // 6)], format="{x:.3g}")
+    bar.set_label("loss", fontsize=FONT["label"])
+    bar.ax.tick_params(labelsize=FONT["tick"])
     if len(surface.minima):
         ax.plot(surface.minima[:, 0], surface.minima[:, 1], "*", ms=15, color=MINIMUM_COLOR,
                 mec="black", mew=0.9, label="minimum", zorder=5)
     for i, (t, xy) in enumerate(zip(trajectories, paths)):
         _draw_path(ax, xy, run_color(i), _run_label(t), t.diverged_at is not None)
-    ax.set(xlim=(surface.xs[0], surface.xs[-1]), ylim=(surface.ys[0], surface.ys[-1]),
-           xlabel=surface.axis_labels[0], ylabel=surface.axis_labels[1], title=surface.title)
+        exit_ = projection.view_exit(xy, np.asarray(t.steps)[:len(xy)], surface.bounds)
+        if exit_ is not None:
+            _mark_exit(ax, *exit_, surface.bounds, run_color(i))
+    ax.set(xlim=(surface.xs[0], surface.xs[-1]), ylim=(surface.ys[0], surface.ys[-1]))
+    style_axes(ax, xlabel=surface.axis_labels[0], ylabel=surface.axis_labels[1], title=surface.title)
     if len(trajectories):
-        ax.legend(fontsize=8, loc="upper right", framealpha=0.9)
+        legend_below(fig, ax)
     return fig, ax
 
 
@@ -244,8 +305,20 @@ def _draw_path(ax: Axes, xy: np.ndarray, color: str, label: str, diverged: bool)
         ax.plot(*xy[-1], "X" if diverged else "o", ms=8, color=color, mec="white", zorder=4)
 
 
+def _mark_exit(ax: Axes, step: int, point: np.ndarray, bounds: Bounds, color: str) -> None:
+    """A diamond where a path crosses the edge of the view, and "left the view at step k" beside it, inward."""
+    ax.plot(*point, EXIT_MARKER, ms=8, color=color, mec="white", mew=1.2, zorder=6, clip_on=False)
+    (x0, x1), (y0, y1) = bounds
+    # Text on the inner side of the edge it crossed, so it stays on the plot.
+    right, top = point[0] >= (x0 + x1) / 2, point[1] >= (y0 + y1) / 2
+    ax.annotate(f"left the view at step {step}", point, xytext=(-8 if right else 8, -8 if top else 8),
+                textcoords="offset points", ha="right" if right else "left", va="top" if top else "bottom",
+                fontsize=FONT["note"], color=color, zorder=6,
+                bbox={"boxstyle": "round,pad=0.2", "fc": "white", "ec": "none", "alpha": 0.85})
+
+
 def eps_sweep_figure(sweep: Any, eps: float | None = None, *, figsize: tuple[float, float] = (6.4, 4.2),
-              dpi: float = 100) -> Figure:
+                     dpi: float = DPI) -> Figure:
     """Numeric-gradient error against step size, from :func:`playground.gradcheck.eps_sweep`, on log-log axes.
 
     One line per method: central differences make a V (truncation error
@@ -263,9 +336,10 @@ def eps_sweep_figure(sweep: Any, eps: float | None = None, *, figsize: tuple[flo
         if errors is not None:
             ax.plot(sweep.eps, np.maximum(errors, floor), "o-", ms=4, lw=1.6, color=run_color(i), label=name)
     if eps is not None:
-        ax.axvline(eps, color="#52606d", ls="--", lw=1, label=f"eps in use ({eps:g})")
-    ax.set(xscale="log", yscale="log", xlabel="step eps", ylabel="relative error of the directional derivative",
-           title="Round-off (small eps) against truncation (large eps)")
+        ax.axvline(eps, color="#52606d", ls="--", lw=1, label=f"eps in use ({format_eps(eps)})")
+    ax.set(xscale="log", yscale="log")
+    style_axes(ax, xlabel="step eps", ylabel="relative error of the directional derivative",
+               title="Round-off (small eps) against truncation (large eps)")
     ax.grid(True, which="major", alpha=0.3)
-    ax.legend(fontsize=8)
+    ax.legend(fontsize=FONT["legend"])
     return fig

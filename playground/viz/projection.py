@@ -15,6 +15,12 @@ into a few calls, so memory stays bounded.
 
 A snapshot is one recorded parameter tree flattened to a vector in the order of
 :func:`optimizers.tree.flatten` (blocks in key order, entries in C order).
+
+The view (:data:`VIEWS`, :func:`fit_view`): by default the plane's window fits
+the runs that settle (:func:`settles`) and the known minima, so one run that
+diverges or drifts away does not shrink every other run to a dot; a run that
+leaves that window is drawn to its edge, where :func:`view_exit` says at which
+step it left. The ``"all"`` view fits every run instead.
 """
 from __future__ import annotations
 
@@ -26,6 +32,14 @@ import numpy as np
 from optimizers import tree
 
 Bounds = tuple[tuple[float, float], tuple[float, float]]
+View = Literal["settled", "all"]
+
+#: The views of a plane, and what each fits, in words.
+VIEWS: dict[str, str] = {"settled": "fit the runs that settle", "all": "fit every run"}
+#: A run settles when the last SETTLE_TAIL of its path spans at most SETTLE_SHARE of the whole path's extent:
+#: a converging run's tail is a speck of its path, a drifting or oscillating run's tail is a fair share of it.
+SETTLE_TAIL = 0.25
+SETTLE_SHARE = 0.1
 
 #: Grid points per side: a two-parameter problem's own plane, and a principal plane (whose
 #: grid holds copies of a network's activations, hence coarser).
@@ -70,6 +84,91 @@ def box(points: np.ndarray, margin: float = 0.1) -> Bounds:
     return ((mid[0] - half[0], mid[0] + half[0]), (mid[1] - half[1], mid[1] + half[1]))
 
 
+def _extent(points: np.ndarray) -> float:
+    """The longer side of the axis-aligned box around ``points``."""
+    return float(np.max(points.max(axis=0) - points.min(axis=0))) if len(points) else 0.0
+
+
+def settles(path: np.ndarray, diverged: bool) -> bool:
+    """Whether a run with (T, 2) ``path`` settles: it did not diverge, and its path's tail is short.
+
+    Short: the last :data:`SETTLE_TAIL` of the points span at most
+    :data:`SETTLE_SHARE` of the whole path's extent. A run that never moved
+    settles; one that drifts at a steady pace, or oscillates without
+    shrinking, does not.
+    """
+    if diverged:
+        return False
+    whole = _extent(path)
+    if whole == 0.0:
+        return True
+    tail = path[int(len(path) * (1 - SETTLE_TAIL)):]
+    return _extent(tail) <= SETTLE_SHARE * whole
+
+
+def fit_view(paths: Sequence[np.ndarray], diverged: Sequence[bool], view: View = "settled", *,
+             home: Bounds | None = None, marks: np.ndarray = np.empty((0, 2)), margin: float = 0.1) -> Bounds:
+    """The window in which to draw the (T_r, 2) ``paths`` of runs that ``diverged`` or not.
+
+    ``view="settled"`` fits the paths that :func:`settles` and the (M, 2)
+    ``marks`` (minima); ``"all"`` fits every path and the marks. The box
+    around them (:func:`box`, widened by ``margin``) is grown to hold
+    ``home``, the problem's own window, when it has one. With neither points
+    nor ``home`` (nothing settled, no minimum known), it fits every path.
+    """
+    if view not in VIEWS:
+        raise ValueError(f"view must be one of {', '.join(map(repr, VIEWS))}, got {view!r}")
+    if len(diverged) != len(paths):
+        raise ValueError(f"got {len(diverged)} divergence flags for {len(paths)} paths")
+    marks = np.asarray(marks, dtype=np.float64).reshape(-1, 2)
+    chosen = [p for p, down in zip(paths, diverged) if view == "all" or settles(p, down)]
+    points = np.concatenate([*(np.reshape(p, (-1, 2)) for p in chosen), marks])
+    if not len(points):
+        if home is not None:
+            return home
+        points = np.concatenate([np.reshape(p, (-1, 2)) for p in paths]) if paths else points
+        if not len(points):
+            raise ValueError("there is nothing to fit a view to: no run has a point and no minimum is known")
+    fitted = box(points, margin)
+    if home is None:
+        return fitted
+    (x0, x1), (y0, y1) = fitted
+    (hx0, hx1), (hy0, hy1) = home
+    return ((min(x0, hx0), max(x1, hx1)), (min(y0, hy0), max(y1, hy1)))
+
+
+def inside(points: np.ndarray, bounds: Bounds) -> np.ndarray:
+    """Per (n, 2) point, whether it lies in the closed box ``bounds``."""
+    (x0, x1), (y0, y1) = bounds
+    pts = np.asarray(points, dtype=np.float64).reshape(-1, 2)
+    return (pts[:, 0] >= x0) & (pts[:, 0] <= x1) & (pts[:, 1] >= y0) & (pts[:, 1] <= y1)
+
+
+def view_exit(path: np.ndarray, steps: np.ndarray, bounds: Bounds) -> tuple[int, np.ndarray] | None:
+    """When and where a run first leaves the view ``bounds``: ``(step, point on the edge)``, or None if it never does.
+
+    ``path`` (T, 2) holds the run's points at ``steps`` (T,). The step is the
+    first recorded one outside the box; the point is where the straight
+    segment from the point before crosses the box's edge (the first point
+    itself, pulled onto the edge, when the run starts outside).
+    """
+    pts = np.asarray(path, dtype=np.float64).reshape(-1, 2)
+    out = np.flatnonzero(~inside(pts, bounds))
+    if not len(out):
+        return None
+    i = int(out[0])
+    lo, hi = np.array([bounds[0][0], bounds[1][0]]), np.array([bounds[0][1], bounds[1][1]])
+    if i == 0:
+        return int(steps[0]), np.clip(pts[0], lo, hi)
+    a, b = pts[i - 1], pts[i]
+    delta = b - a
+    # The largest t in [0, 1] with a + t * delta still in the box: the first wall the segment meets.
+    with np.errstate(divide="ignore", invalid="ignore"):
+        walls = np.where(delta > 0, (hi - a) / delta, np.where(delta < 0, (lo - a) / delta, np.inf))
+    t = float(np.clip(np.min(walls), 0.0, 1.0))
+    return int(steps[i]), np.clip(a + t * delta, lo, hi)
+
+
 def plane_loss(problem: Any, centre: np.ndarray, directions: np.ndarray,
                xs: np.ndarray, ys: np.ndarray) -> np.ndarray:
     """Loss at ``centre + x * directions[0] + y * directions[1]`` for every x in ``xs``, y in ``ys``.
@@ -112,6 +211,11 @@ class LossSurface:
     title: str
     minima: np.ndarray
 
+    @property
+    def bounds(self) -> Bounds:
+        """The window the grid spans: ``((x0, x1), (y0, y1))``."""
+        return ((float(self.xs[0]), float(self.xs[-1])), (float(self.ys[0]), float(self.ys[-1])))
+
 
 def _grid(bounds: Bounds, resolution: int) -> tuple[np.ndarray, np.ndarray]:
     if not (isinstance(resolution, (int, np.integer)) and resolution >= 2):
@@ -133,15 +237,14 @@ def minima_points(problem: Any) -> np.ndarray:
     return np.array(marks).reshape(-1, 2)
 
 
-def parameter_bounds(problem: Any, paths: Sequence[np.ndarray] = ()) -> Bounds:
-    """Where to draw a two-parameter problem: ``problem.bounds``, else a box around the (T, 2) ``paths`` and minima."""
-    bounds = getattr(problem, "bounds", None)
-    if bounds is not None:
-        return bounds
-    points = np.concatenate([*paths, minima_points(problem)])
-    if not len(points):
-        raise ValueError(f"{problem.name!r} has no bounds, optimum or runs to frame: pass bounds")
-    return box(points)
+def parameter_bounds(problem: Any, paths: Sequence[np.ndarray] = (), diverged: Sequence[bool] | None = None,
+                     view: View = "settled") -> Bounds:
+    """Where to draw a two-parameter problem's (T, 2) ``paths``: :func:`fit_view` around its ``bounds`` and minima.
+
+    ``diverged`` flags the runs that diverged (none, by default).
+    """
+    return fit_view(paths, [False] * len(paths) if diverged is None else diverged, view,
+                    home=getattr(problem, "bounds", None), marks=minima_points(problem))
 
 
 def parameter_plane(problem: Any, bounds: Bounds, resolution: int = PLANE_RESOLUTION) -> LossSurface:
@@ -178,7 +281,7 @@ class Projection:
 
 
 def project(problem: Any, trajectories: Sequence[Any], *, centre: Literal["mean"] | int = "mean",
-            resolution: int = PROJECTION_RESOLUTION, margin: float = 0.25) -> Projection:
+            resolution: int = PROJECTION_RESOLUTION, margin: float = 0.25, view: View = "settled") -> Projection:
     """Project every run on the first two principal directions of all their snapshots.
 
     ``centre`` is ``"mean"`` (the mean snapshot) or the index of a run whose
@@ -187,6 +290,8 @@ def project(problem: Any, trajectories: Sequence[Any], *, centre: Literal["mean"
     the projected runs and optimum with ``margin``; keep ``resolution`` modest,
     because the one batched loss call holds ``resolution**2`` copies of the
     network's activations (in chunks of :data:`CHUNK_ENTRIES` at most).
+    Which runs the grid spans is ``view``'s choice (:func:`fit_view`); the
+    plane itself is the same for either.
     """
     paths = [finite_snapshots(t.params) for t in trajectories]
     if not paths or not sum(len(p) for p in paths):
@@ -217,7 +322,8 @@ def project(problem: Any, trajectories: Sequence[Any], *, centre: Literal["mean"
     marks = np.empty((0, 2))
     if problem.optimum is not None:
         marks = ((tree.flatten(problem.optimum) - origin) @ directions.T).reshape(1, 2)
-    xs, ys = _grid(box(np.concatenate([*coords, marks]), margin), resolution)
+    xs, ys = _grid(fit_view(coords, [t.diverged_at is not None for t in trajectories], view, marks=marks,
+                            margin=margin), resolution)
     evr = sing[:2] ** 2 / spread**2
     surface = LossSurface(
         xs=xs, ys=ys, loss=plane_loss(problem, origin, directions, xs, ys),
@@ -243,18 +349,20 @@ def _orientation(directions: np.ndarray, paths: list[np.ndarray]) -> np.ndarray:
     return signs
 
 
-def run_plane(problem: Any, trajectories: Sequence[Any]) -> tuple[LossSurface, tuple[np.ndarray, ...]]:
+def run_plane(problem: Any, trajectories: Sequence[Any],
+              view: View = "settled") -> tuple[LossSurface, tuple[np.ndarray, ...]]:
     """The plane in which to draw and play ``trajectories`` of ``problem``, and each run's (T_r, 2) path in it.
 
     A two-parameter problem is drawn in its own parameter plane
     (:func:`parameter_plane` over :func:`parameter_bounds`); any other on the
     plane of the runs' first two principal directions (:func:`project`).
-    Either way a path holds a run's finite snapshots. Raises ValueError when
-    there is no plane to draw (runs that never moved, a loss that is nowhere
-    finite on the grid).
+    Either way a path holds a run's finite snapshots, and the window is
+    ``view``'s (:func:`fit_view`). Raises ValueError when there is no plane to
+    draw (runs that never moved, a loss that is nowhere finite on the grid).
     """
     if problem.dim == 2:
         paths = tuple(finite_snapshots(t.params) for t in trajectories)
-        return parameter_plane(problem, parameter_bounds(problem, paths)), paths
-    proj = project(problem, trajectories)
+        bounds = parameter_bounds(problem, paths, [t.diverged_at is not None for t in trajectories], view)
+        return parameter_plane(problem, bounds), paths
+    proj = project(problem, trajectories, view=view)
     return proj.surface, proj.coords

@@ -10,9 +10,12 @@ per optimizer over lr x momentum; with lr alone, the final loss against lr,
 one line per optimizer. Where :meth:`~optimizers.Optimizer.lr_bound` knows the
 largest stable learning rate (GD and heavy-ball or Nesterov momentum on a
 problem with a constant Hessian), it is drawn on top: 2/L for GD, the curve
-lr L = 2 + 2 mu over the momentum axis for heavy ball.
+lr L = 2 + 2 mu over the momentum axis for heavy ball. :func:`caption` says in
+words what the colours, marks and lines of that figure mean.
 """
 from __future__ import annotations
+
+from typing import Any
 
 import numpy as np
 from matplotlib import patheffects
@@ -21,7 +24,7 @@ from matplotlib.figure import Figure
 
 import optimizers
 
-from .plots import new_figure, run_color
+from .plots import FONT, new_figure, run_color, style_axes, suboptimality
 from ..training.sweep import SweepResult
 
 #: Points on a drawn boundary curve: enough to look smooth whatever the grid.
@@ -45,6 +48,20 @@ def stability_map(result: SweepResult) -> Figure:
     return _heatmaps(result)
 
 
+def caption(result: SweepResult) -> str:
+    """What :func:`stability_map` of ``result`` shows, in words that agree with its colour bars and marks."""
+    _, label = _colour_values(result)
+    bound = ("The dashed line is the largest stable learning rate that theory gives for a quadratic (2/L for "
+             "gradient descent, (2 + 2μ)/L for heavy-ball momentum); adaptive methods such as Adam have none.")
+    if result.momenta is None:
+        return (f"Each dot is one learning rate's {label} after {result.settings['steps']} steps: the lower, the "
+                "closer the run got to the minimum. Each × is a learning rate that diverged, at the step read on "
+                f"the right-hand axis (the lower, the sooner). {bound}")
+    return (f"Colour is each run's {label} after {result.settings['steps']} steps: the darker, the closer it got "
+            "to the minimum. Red cells diverged, at the step read on the red bar: the darker, the sooner. "
+            + bound)
+
+
 def _heatmaps(result: SweepResult) -> Figure:
     values, label = _colour_values(result)
     norm = _norm(values)
@@ -53,7 +70,7 @@ def _heatmaps(result: SweepResult) -> Figure:
     div_norm = LogNorm(1, max(steps, 2))
     lr_edges, mu_edges = _edges(result.lrs, log=True), _edges(result.momenta, log=False)
     n = len(result.optimizers)
-    fig = new_figure(figsize=(4.6 * n + 2.4, 4.4))
+    fig = new_figure(figsize=(4.0 * n + 1.6, 4.8))
     axes = fig.subplots(1, n, squeeze=False, sharey=True)[0]
     for ax, name in zip(axes, result.optimizers):
         # grid() is (lr, momentum); pcolormesh wants rows along y (momentum).
@@ -67,20 +84,28 @@ def _heatmaps(result: SweepResult) -> Figure:
         if bound is not None:
             ax.plot(np.broadcast_to(bound, mu.shape), mu, color="white", lw=2, ls="--", label=BOUND_LABEL,
                     path_effects=_OUTLINED)
-            ax.legend(loc="lower left", fontsize="small")
-        ax.set(xscale="log", xlim=(lr_edges[0], lr_edges[-1]), ylim=(mu_edges[0], mu_edges[-1]),
-               xlabel="learning rate", title=optimizers.get(name).title)
-    axes[0].set_ylabel(result.momentum_label)
-    fig.suptitle(f"{result.problem}: {label} after {steps} steps")
+            ax.legend(loc="lower left", fontsize=FONT["legend"])
+        ax.set(xscale="log", xlim=(lr_edges[0], lr_edges[-1]), ylim=(mu_edges[0], mu_edges[-1]))
+        style_axes(ax, xlabel="learning rate", title=optimizers.get(name).title)
+    axes[0].set_ylabel(result.momentum_label, fontsize=FONT["label"])
+    fig.suptitle(f"{result.problem}: {label} after {steps} steps", fontsize=FONT["title"])
+    # The loss's bar beside the maps, the divergence's under them: two bars side by side leave the maps too narrow.
+    _colorbar(fig, loss_mesh, axes, label, "right")
     if result.diverged.any():
-        fig.colorbar(div_mesh, ax=list(axes), label="diverged at step")
-    fig.colorbar(loss_mesh, ax=list(axes), label=label)
+        _colorbar(fig, div_mesh, axes, "diverged at step", "bottom")
     return fig
+
+
+def _colorbar(fig: Figure, mesh: Any, axes: Any, label: str, location: str) -> None:
+    bar = fig.colorbar(mesh, ax=list(axes), location=location, shrink=0.9 if location == "right" else 0.8,
+                       aspect=30 if location == "bottom" else 20)
+    bar.set_label(label, fontsize=FONT["label"])
+    bar.ax.tick_params(labelsize=FONT["tick"])
 
 
 def _lr_curves(result: SweepResult) -> Figure:
     values, label = _colour_values(result)
-    fig = new_figure(figsize=(7.0, 4.4))
+    fig = new_figure(figsize=(5.6, 4.6))
     ax = fig.subplots()
     # Diverged runs have no final loss; their divergence step goes on a second y axis instead.
     steps_ax = ax.twinx() if result.diverged.any() else None
@@ -97,14 +122,17 @@ def _lr_curves(result: SweepResult) -> Figure:
             ax.axvline(bound, color=color, ls="--", label=f"{name}: {opt.lr_bound_text(result.lipschitz)}")
     if _log_scale(values):
         ax.set_yscale("log")
-    ax.set(xscale="log", xlabel="learning rate", ylabel=label,
-           title=f"{result.problem}: {label} after {result.run_settings['steps']} steps")
+    ax.set(xscale="log")
+    style_axes(ax, xlabel="learning rate", ylabel=label,
+               title=f"{result.problem}: {label} after {result.run_settings['steps']} steps")
     handles = ax.get_legend_handles_labels()
     if steps_ax is not None:
-        steps_ax.set(yscale="log", ylabel="diverged at step (x)")
+        steps_ax.set(yscale="log")
+        steps_ax.set_ylabel("diverged at step (×)", fontsize=FONT["label"])
+        steps_ax.tick_params(labelsize=FONT["tick"])
         handles = tuple(a + b for a, b in zip(handles, steps_ax.get_legend_handles_labels()))
-    # On the top axes, so the divergence marks do not cover the legend.
-    (steps_ax or ax).legend(*handles, fontsize="small")
+    # Under the plot, where it covers neither the curves nor the divergence marks.
+    fig.legend(*handles, loc="outside lower center", fontsize=FONT["legend"], ncols=2, frameon=False)
     return fig
 
 
@@ -112,9 +140,7 @@ def _colour_values(result: SweepResult) -> tuple[np.ndarray, str]:
     """What the picture shows per configuration, and its name; NaN where a run diverged."""
     if result.min_loss is None:
         return result.final_losses, "final loss"
-    # Below the loss's own round-off the difference is noise; the floor keeps it on a log scale.
-    floor = np.finfo(float).eps * max(1.0, abs(result.min_loss))
-    return np.maximum(result.final_losses - result.min_loss, floor), "final loss − optimum's loss"
+    return suboptimality(result.final_losses, result.min_loss), "final loss − loss*"
 
 
 def _norm(values: np.ndarray) -> Normalize:

@@ -38,15 +38,24 @@ numbers and divergence steps, so runs recorded at different steps, or for
 different lengths, play together; at each frame a run shows its latest point
 at or before that frame's step (:func:`frame_points`).
 
+The view: a run whose point is outside the axes (it left the view, see
+:func:`playground.viz.projection.view_exit`) is drawn at the nearest point
+of the axes' edge, as a diamond with the words "left the view at step k";
+its legend entry keeps those words from that step on.
+
 What a browser test can rely on, inside the player's root ``.tp-player``:
 ``.tp-play`` (toggles play/pause), ``.tp-prev``, ``.tp-next``,
 ``.tp-scrubber`` (range input over frame indices), ``.tp-step-counter``
 ("step k / N", k the frame's step number, N the last step), ``.tp-speed``
 (select), ``.tp-legend``. The root's ``player`` property is the instance:
 ``frames``, ``frame()``, ``show(i)``, ``play()``, ``pause()``,
-``resetStats()`` and ``stats()`` (frames drawn while playing, the first and
+``resetStats()``, ``stats()`` (frames drawn while playing, the first and
 last requestAnimationFrame timestamps in ms, the longest gap between drawn
-frames and the total draw time in ms). The root dispatches ``tp-click``
+frames and the total draw time in ms) and ``drawn()`` (per run, where its
+point is drawn in the current frame: ``{x, y, atEdge}`` in image pixels,
+``atEdge`` true when it is outside the axes and pulled onto their edge;
+null before the run's first point). The payload's ``clip`` is the axes'
+box ``[left, top, width, height]`` in the same pixels. The root dispatches ``tp-click``
 (detail ``{x, y}``, data coordinates) and ``tp-step`` (detail: the step).
 
 :func:`save_gif` writes the same animation as a GIF, for the CLI.
@@ -171,6 +180,7 @@ def player_data(fig: Figure, ax: Axes, runs: Sequence[PlayerRun], *, height: int
     if not len(frames):
         raise ValueError(f"none of the {len(runs)} runs has a point or a divergence step to play")
     linear = ax.get_xscale() == "linear" and ax.get_yscale() == "linear"
+    view = (tuple(map(float, ax.get_xlim())), tuple(map(float, ax.get_ylim())))
     data = {
         "width": width_px, "height": height_px, "image": "data:image/png;base64," + base64.b64encode(png).decode(),
         "fps": int(fps), "autoplay": bool(autoplay), "fixedHeight": None if height is None else int(height),
@@ -186,6 +196,7 @@ def player_data(fig: Figure, ax: Axes, runs: Sequence[PlayerRun], *, height: int
                 "label": r.label, "color": to_hex(r.color),
                 "xy": np.round(pixel_coords(ax, r.xy, height_px), 2).ravel().tolist(),
                 "idx": frame_points(r, frames).tolist(), "divergedAt": r.diverged_at,
+                "leftAt": _left_at(r, view),
             }
             for r in runs
         ],
@@ -286,6 +297,13 @@ def pixel_coords(ax: Axes, xy: np.ndarray, image_height: int) -> np.ndarray:
     disp = ax.transData.transform(np.asarray(xy, dtype=np.float64))
     pix = np.column_stack([disp[:, 0], image_height - disp[:, 1]])
     return np.clip(pix, -_PIXEL_LIMIT, _PIXEL_LIMIT)
+
+
+def _left_at(run: PlayerRun, view: projection.Bounds) -> int | None:
+    """The step at which ``run`` first leaves the axes' limits ``view``, or None."""
+    (x0, x1), (y0, y1) = view
+    exit_ = projection.view_exit(run.xy, run.steps, ((min(x0, x1), max(x0, x1)), (min(y0, y1), max(y0, y1))))
+    return None if exit_ is None else exit_[0]
 
 
 def _axes_box(ax: Axes, image_height: int) -> list[float]:

@@ -32,7 +32,7 @@ export default function mountPlayer({ parentElement, data, setStateValue, setTri
 
 // The player for `data` in `root`. Its API, for hosts, tests and benchmarks:
 // frames, frame(), show(i), play(), pause(), stats(), resetStats(),
-// destroy(), and onEvent(name, value), called (like the root's "tp-click"
+// drawn() (per run, where its point is drawn now: {x, y, atEdge}), destroy(), and onEvent(name, value), called (like the root's "tp-click"
 // and "tp-step" DOM events) when the user clicks the contours or chooses a
 // step by pausing, stepping or scrubbing.
 function createPlayer(root, data) {
@@ -49,7 +49,7 @@ function createPlayer(root, data) {
   scrubber.max = String(F - 1);
   const runs = data.runs.map((run) => ({
     label: run.label, color: run.color, xy: Float64Array.from(run.xy), idx: Int32Array.from(run.idx),
-    divergedAt: run.divergedAt, status: null, down: false,
+    divergedAt: run.divergedAt, leftAt: run.leftAt, status: null, shownStatus: "", drawn: null,
   }));
 
   // Legend: built with textContent, so labels are never parsed as HTML.
@@ -93,26 +93,58 @@ function createPlayer(root, data) {
     }
   }
 
+  // A point outside the axes (the run left the view) is drawn on their edge, nearest to where it is.
+  const [clipL, clipT, clipW, clipH] = data.clip;
+  const clampX = (x) => Math.min(Math.max(x, clipL), clipL + clipW);
+  const clampY = (y) => Math.min(Math.max(y, clipT), clipT + clipH);
+
+  // The words beside a head, on the side of it facing the middle of the axes, so the clip never cuts them.
+  function note(text, x, y) {
+    const right = x > clipL + clipW / 2;
+    heads.textAlign = right ? "right" : "left";
+    const ty = Math.min(Math.max(y, clipT + fontPx), clipT + clipH - fontPx);
+    heads.lineWidth = 3; heads.strokeStyle = "rgba(255,255,255,0.9)";
+    const tx = right ? x - 1.6 * r : x + 1.6 * r;
+    heads.strokeText(text, tx, ty); heads.fillText(text, tx, ty);
+  }
+
+  function statusText(run, f) {
+    const words = [];
+    if (run.leftAt !== null && frames[f] >= run.leftAt) words.push("left the view at step " + run.leftAt);
+    if (isDown(run, f)) words.push("diverged at step " + run.divergedAt);
+    return words.join(" · ");
+  }
+
   function drawHeads(f) {
     heads.clearRect(0, 0, W, H);
     heads.font = "600 " + fontPx + "px system-ui, sans-serif"; heads.textBaseline = "middle";
     for (const run of runs) {
       const k = run.idx[f];
-      const down = isDown(run, f);
-      if (down !== run.down) {  // touch the DOM only on change: it is slower than the canvas
-        run.down = down; run.status.textContent = down ? "diverged at step " + run.divergedAt : "";
+      const text = statusText(run, f);
+      if (text !== run.shownStatus) {  // touch the DOM only on change: it is slower than the canvas
+        run.shownStatus = text; run.status.textContent = text;
       }
-      if (k < 0) continue;
-      const x = run.xy[2 * k], y = run.xy[2 * k + 1];
-      heads.lineWidth = 1.5 * data.pxPerPt; heads.strokeStyle = "#fff"; heads.fillStyle = run.color;
-      if (down) {
+      if (k < 0) { run.drawn = null; continue; }
+      const px = run.xy[2 * k], py = run.xy[2 * k + 1];
+      const x = clampX(px), y = clampY(py);
+      // Rounding can put a point on the edge a hair outside: only a run that left the view is at its edge.
+      const atEdge = (x !== px || y !== py) && run.leftAt !== null;
+      run.drawn = { x: x, y: y, atEdge: atEdge };
+      heads.fillStyle = run.color;
+      if (isDown(run, f)) {
         heads.lineWidth = 2.2 * data.pxPerPt; heads.strokeStyle = run.color;
         heads.beginPath(); heads.moveTo(x - r, y - r); heads.lineTo(x + r, y + r);
         heads.moveTo(x + r, y - r); heads.lineTo(x - r, y + r); heads.stroke();
-        const text = "diverged at step " + run.divergedAt;
-        heads.lineWidth = 3; heads.strokeStyle = "rgba(255,255,255,0.9)";
-        heads.strokeText(text, x + 1.6 * r, y); heads.fillText(text, x + 1.6 * r, y);
+        note("diverged at step " + run.divergedAt, x, y);
+      } else if (atEdge) {  // a diamond on the edge, as the static figure marks where the path crosses it
+        heads.lineWidth = 1.5 * data.pxPerPt; heads.strokeStyle = "#fff";
+        const d = 1.25 * r;
+        heads.beginPath(); heads.moveTo(x, y - d); heads.lineTo(x + d, y); heads.lineTo(x, y + d);
+        heads.lineTo(x - d, y); heads.closePath(); heads.fill(); heads.stroke();
+        heads.fillStyle = run.color;
+        note("left the view at step " + run.leftAt, x, y);
       } else {
+        heads.lineWidth = 1.5 * data.pxPerPt; heads.strokeStyle = "#fff";
         heads.beginPath(); heads.arc(x, y, r, 0, 2 * Math.PI); heads.fill(); heads.stroke();
       }
     }
@@ -205,6 +237,7 @@ function createPlayer(root, data) {
   Object.assign(api, {
     frame: () => frame, show: show, play: () => setPlaying(true), pause: () => setPlaying(false),
     stats: () => Object.assign({}, stats),
+    drawn: () => runs.map((run) => (run.drawn ? Object.assign({}, run.drawn) : null)),
     resetStats: () => Object.assign(stats, { drawn: 0, first: null, last: null, maxGap: 0, drawMs: 0 }),
     destroy: () => { setPlaying(false); alive = false; listening.abort(); resizes.disconnect(); },
   });
