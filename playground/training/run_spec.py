@@ -1,10 +1,13 @@
 """What one run is, and the declarations of every setting a run takes.
 
-A run is an optimizer with its hyperparameter values and how it batches the
-data (:class:`RunSpec`). Written as a spec string, the same in the CLI and
-the URL: ``adam:lr=0.01,betas=0.9/0.999,batch_size=16,accumulate=2``; as a
+A run is an optimizer with its hyperparameter values, how it batches the
+data, its learning-rate schedule and its gradient noise (:class:`RunSpec`).
+Written as a spec string, the same in the CLI and the URL:
+``adam:lr=0.01,betas=0.9/0.999,batch_size=16,accumulate=2``, with a schedule
+in its nested form ``momentum:lr=0.1,schedule=one_cycle(max_lr=0.3)``; as a
 dict (JSON), the same keys flat: ``{"optimizer": "adam", "lr": 0.01,
-"batch_size": 16}``.
+"batch_size": 16, "schedule": "one_cycle:max_lr=0.3"}`` (the schedule as its
+spec string, :data:`optimizers.schedules.GRAMMAR`).
 
 The settings shared by the runs of a comparison or a sweep (``STEPS``,
 ``SEED``, ``SHUFFLE``, ``RECORD``) are declared here once, so the runner, the
@@ -16,8 +19,10 @@ from dataclasses import dataclass, field
 from typing import Any, Mapping
 
 import optimizers
-from optimizers import HyperParam, Optimizer
-from optimizers.hyperparams import excerpt, format_spec, parse_spec, validate_given
+from optimizers import HyperParam, Optimizer, Schedule, schedules
+from optimizers.hyperparams import excerpt, format_spec, parse_spec, split_top, validate_given
+
+from ..problems import Function2D, Problem
 
 STEPS = HyperParam("steps", 200, "optimizer updates per run", low=1, high=1_000_000, kind="int")
 SEED = HyperParam("seed", 0, "draws a random problem's start and the order of mini-batches", low=0, kind="int")
@@ -29,8 +34,13 @@ BATCH_SIZE = HyperParam("batch_size", None, "samples per mini-batch; absent: the
                         optional=True, label="batch size B")
 ACCUMULATE = HyperParam("accumulate", 1, "mini-batch gradients averaged into one step", low=1, high=10_000,
                         kind="int")
+GRAD_NOISE = HyperParam("grad_noise", 0.0, "standard deviation of Gaussian noise added to each gradient, drawn "
+                        "from the seed (2-D functions only: they have no data to sample)", low=0.0,
+                        widget_high=10.0, label="gradient noise sigma")
+#: The key of a run's learning-rate schedule in its spec string and dict; its value is a schedule spec.
+SCHEDULE_KEY = "schedule"
 #: Settings of a run that are not optimizer hyperparameters.
-RUN_OPTIONS = (BATCH_SIZE, ACCUMULATE)
+RUN_OPTIONS = (BATCH_SIZE, ACCUMULATE, GRAD_NOISE)
 
 
 def check_batch_size(batch_size: Any, n_samples: int) -> int | None:
@@ -42,31 +52,49 @@ def check_batch_size(batch_size: Any, n_samples: int) -> int | None:
     return batch_size
 
 
+def check_grad_noise(grad_noise: Any, problem: Problem) -> float:
+    """``grad_noise`` read through its declaration; refused on a problem with data, whose mini-batches are its noise."""
+    sigma = GRAD_NOISE.validate(grad_noise, runs=False)
+    if sigma and not isinstance(problem, Function2D):
+        raise ValueError(f"Invalid grad_noise: {sigma:g}. It applies to the 2-D functions only; problem "
+                         f"{problem.name!r} has data, so use batch_size for noisy gradients (grad_noise=0)")
+    return sigma
+
+
 @dataclass(frozen=True)
 class RunSpec:
     """One run: optimizer ``optimizer`` with hyperparameter values ``hp`` (only those that differ from
     the defaults, or were spelled out), and how it batches the data.
 
-    Its keys are the optimizer's declared ``hyperparams`` plus :data:`RUN_OPTIONS`.
+    Its keys are the optimizer's declared ``hyperparams`` plus :data:`RUN_OPTIONS`
+    and ``schedule`` (:data:`SCHEDULE_KEY`).
     """
 
     optimizer: str
     hp: Mapping[str, Any] = field(default_factory=dict)
     batch_size: int | None = None
     accumulate: int = 1
+    grad_noise: float = 0.0
+    schedule: Schedule | None = None
 
     def build(self) -> Optimizer:
         """The optimizer, validated by its own declarations (cross-field checks included)."""
         return optimizers.create(self.optimizer, **self.hp)
 
-    def validate(self, n_samples: int) -> Optimizer:
+    def validate(self, n_samples: int, steps: int | None = None, problem: Problem | None = None) -> Optimizer:
         """Check every value for a problem with ``n_samples`` samples; return the optimizer.
 
+        With ``steps``, the schedule is checked against a run that long (and
+        this optimizer); with ``problem``, the gradient noise against it.
         ValueError names the bad value and its range.
         """
         opt = self.build()
         check_batch_size(self.batch_size, n_samples)
         ACCUMULATE.validate(self.accumulate, runs=False)
+        if problem is not None:
+            check_grad_noise(self.grad_noise, problem)
+        if self.schedule is not None:
+            self.schedule.init(opt, steps)
         return opt
 
     @property
@@ -78,6 +106,10 @@ class RunSpec:
             parts.append(f"bs={self.batch_size}")
         if self.accumulate != 1:
             parts.append(f"acc={self.accumulate}")
+        if self.grad_noise:
+            parts.append(f"noise={self.grad_noise:g}")
+        if self.schedule is not None:
+            parts.append(self.schedule.describe())
         return f"{self.optimizer} " + ", ".join(parts) if parts else self.optimizer
 
     # -- codecs: one set of keys, the declarations --------------------------------
@@ -88,29 +120,41 @@ class RunSpec:
         return out
 
     @classmethod
-    def _from_values(cls, name: str, values: Mapping[str, Any]) -> "RunSpec":
+    def _from_values(cls, name: str, values: Mapping[str, Any], schedule: Schedule | None = None) -> "RunSpec":
         values = dict(values)
         options = {o.name: values.pop(o.name) for o in RUN_OPTIONS if o.name in values}
-        spec = cls(name, values, **options)
+        spec = cls(name, values, **options, schedule=schedule)
         spec.build()  # cross-field checks, e.g. nesterov with dampening
         return spec
 
     @classmethod
     def parse(cls, text: str) -> "RunSpec":
-        """Read ``name:key=value,...``; ValueError names a bad key or value."""
+        """Read ``name:key=value,...,schedule=NAME(key=value,...)``; ValueError names a bad key or value."""
         name, _, body = text.strip().partition(":")
         opt_cls = optimizers.get(name.strip())
-        return cls._from_values(opt_cls.name, parse_spec(body, opt_cls.hyperparams + RUN_OPTIONS,
-                                                         f"optimizer {opt_cls.name!r}"))
+        items = split_top(body)
+        sched = [t for t in items if t.partition("=")[0].strip() == SCHEDULE_KEY]
+        if len(sched) > 1:
+            raise ValueError(f"Invalid settings for optimizer {opt_cls.name!r}: 'schedule' is given twice")
+        rest = ",".join(t for t in items if t not in sched)
+        return cls._from_values(opt_cls.name, parse_spec(rest, opt_cls.hyperparams + RUN_OPTIONS,
+                                                         f"optimizer {opt_cls.name!r}"),
+                                schedules.parse(sched[0].partition("=")[2]) if sched else None)
 
     def format(self) -> str:
         """The spec string :meth:`parse` reads back."""
-        return format_spec(self.optimizer, self.values(), optimizers.get(self.optimizer).hyperparams + RUN_OPTIONS)
+        text = format_spec(self.optimizer, self.values(), optimizers.get(self.optimizer).hyperparams + RUN_OPTIONS)
+        if self.schedule is None:
+            return text
+        return f"{text}{',' if ':' in text else ':'}{SCHEDULE_KEY}={self.schedule.format_nested()}"
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON types, flat: ``{"optimizer": "adam", "lr": 0.01, "batch_size": 16}``."""
-        return {"optimizer": self.optimizer,
-                **{k: list(v) if isinstance(v, tuple) else v for k, v in self.values().items()}}
+        out = {"optimizer": self.optimizer,
+               **{k: list(v) if isinstance(v, tuple) else v for k, v in self.values().items()}}
+        if self.schedule is not None:
+            out[SCHEDULE_KEY] = self.schedule.format()
+        return out
 
     @classmethod
     def from_dict(cls, data: Any) -> "RunSpec":
@@ -122,6 +166,7 @@ class RunSpec:
             raise ValueError(f"Invalid run {excerpt(dict(data))}: it names no optimizer. "
                              f"Add \"optimizer\": one of {', '.join(optimizers.available())}")
         opt_cls = optimizers.get(data["optimizer"])
-        given = {k: v for k, v in data.items() if k != "optimizer"}
+        given = {k: v for k, v in data.items() if k not in ("optimizer", SCHEDULE_KEY)}
         return cls._from_values(opt_cls.name, validate_given(opt_cls.hyperparams + RUN_OPTIONS, given,
-                                                             f"optimizer {opt_cls.name!r}"))
+                                                             f"optimizer {opt_cls.name!r}"),
+                                schedules.from_value(data.get(SCHEDULE_KEY)))
