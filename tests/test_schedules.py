@@ -112,3 +112,22 @@ def test_step_overrides_are_pure_and_per_run() -> None:
     np.testing.assert_allclose(Q[:, 0], [0.98, 0.96])
     with pytest.raises(ValueError, match="Unknown override 'rate'"):
         opt.step(p, g, state, rate=1.0)
+
+
+def test_cli_attaches_each_schedule_to_the_opt_before_it() -> None:
+    from playground.cli.compare import _runs
+
+    runs = _runs([("--opt", "momentum:lr=0.1"), ("--schedule", "cosine:T_max=50"), ("--opt", "gd:lr=0.1")])
+    assert runs[0].schedule == optimizers.schedule("cosine", T_max=50) and runs[1].schedule is None
+    with pytest.raises(ValueError, match="after an --opt"):
+        _runs([("--schedule", "cosine")])
+    with pytest.raises(ValueError, match="already has a schedule"):
+        _runs([("--opt", "gd"), ("--schedule", "cosine"), ("--schedule", "step")])
+
+
+def test_the_lr_panel_appears_with_a_schedule() -> None:
+    from playground.viz import plots
+
+    plain = run(ROSEN, "gd", 10)
+    sched = run(ROSEN, "gd", 10, schedule="exponential")
+    assert len(plots.loss_curves([plain]).axes) == 1 and len(plots.loss_curves([plain, sched]).axes) == 2

@@ -58,15 +58,25 @@ def to_png(fig: Figure) -> bytes:
 
 
 def loss_curves(trajectories: Sequence[Any], *, title: str = "Full-data loss",
-                figsize: tuple[float, float] = (6.4, 4.0), dpi: float = 100) -> Figure:
+                figsize: tuple[float, float] = (6.4, 4.0), dpi: float = 100, lrs: bool | None = None) -> Figure:
     """Loss against step, one line per run, an X where a run diverged.
 
     The y axis is logarithmic when every loss is positive; otherwise (an
     unbounded-below function such as the saddle) it is ``symlog``, which stays
     logarithmic for large magnitudes of either sign and linear near zero.
+    ``lrs=True`` adds a panel underneath with each run's learning rate
+    against the step (:func:`draw_lrs`); by default it is there when any run
+    has a schedule, and the figure grows by a third to hold it.
     """
-    fig = new_figure(figsize, dpi)
-    ax = fig.add_subplot()
+    if lrs is None:
+        lrs = any(getattr(t, "schedule", None) is not None for t in trajectories)
+    if not lrs:
+        fig = new_figure(figsize, dpi)
+        ax = fig.add_subplot()
+    else:
+        fig = new_figure((figsize[0], figsize[1] * 4 / 3), dpi)
+        ax, lr_ax = fig.subplots(2, 1, sharex=True, gridspec_kw={"height_ratios": (3, 1)})
+        draw_lrs(lr_ax, trajectories)
     finite_losses = []
     for i, t in enumerate(trajectories):
         losses = np.asarray(t.losses, dtype=np.float64)
@@ -86,11 +96,32 @@ def loss_curves(trajectories: Sequence[Any], *, title: str = "Full-data loss",
     elif np.any(values != 0):
         # Linear below the 10th percentile of |loss|: most points still get log spacing.
         ax.set_yscale("symlog", linthresh=float(np.percentile(np.abs(values[values != 0]), 10)))
-    ax.set(xlabel="step", ylabel="full-data loss", title=title)
+    ax.set(xlabel="" if lrs else "step", ylabel="full-data loss", title=title)
     ax.grid(True, which="major", alpha=0.3)
     if len(trajectories):
         ax.legend(fontsize=8)
     return fig
+
+
+def draw_lrs(ax: Axes, trajectories: Sequence[Any]) -> None:
+    """Each run's learning rate against the step on ``ax``, in its run's colour.
+
+    The lr of the step that produced each snapshot (``traj.lrs``, aligned
+    with ``traj.steps[1:]``), drawn as steps; log scale when the lrs span more
+    than a factor of 10.
+    """
+    values = []
+    for i, t in enumerate(trajectories):
+        lrs = np.asarray(getattr(t, "lrs", ()), dtype=np.float64)
+        if lrs.size:
+            ax.step(np.asarray(t.steps)[1:len(lrs) + 1], lrs, where="post", color=run_color(i), lw=1.3)
+            values.append(lrs[np.isfinite(lrs)])
+    pos = np.concatenate(values) if values else np.empty(0)
+    pos = pos[pos > 0]
+    if pos.size and pos.max() > 10 * pos.min():
+        ax.set_yscale("log")
+    ax.set(xlabel="step", ylabel="learning rate")
+    ax.grid(True, which="major", alpha=0.3)
 
 
 def contour(problem: Any, trajectories: Sequence[Any] = (), bounds: Bounds | None = None, *,
