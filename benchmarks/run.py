@@ -30,6 +30,7 @@ import bench_sweep
 SUITES: list[tuple[str, Callable[[], list[dict]]]] = [
     ("runner speed", bench_runner.rows),
     ("runner memory", bench_runner.memory_rows),
+    ("schedule overhead", bench_runner.schedule_rows),
     ("sweep", bench_sweep.rows),
     ("gradcheck", bench_gradcheck.rows),
     ("app", bench_app.rows),

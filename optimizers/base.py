@@ -184,11 +184,11 @@ class Optimizer:
         hp_all = self.hp
         per_run = self._per_run
         if override:
-            unknown = next((k for k in override if k not in self.hp), None)
-            if unknown is not None:
+            hp_all = {**self.hp, **override}
+            if len(hp_all) != len(self.hp):  # an unknown key made the merge longer: checked in O(1) every step
+                unknown = next(k for k in override if k not in self.hp)
                 raise ValueError(f"Unknown override {unknown!r} for optimizer {self.name!r}. "
                                  f"Valid keywords: {', '.join(self.hp)}")
-            hp_all = {**self.hp, **override}
             per_run = per_run or any(_has_array(v) for v in override.values())
         lead = 1 if state.batched or per_run else 0
         self._check_state(params, state, lead)

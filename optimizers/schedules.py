@@ -335,7 +335,9 @@ class Cyclic(_CyclesMomentum):
         x = 1.0 + k / total - cycle
         h = x / ratio if x <= ratio else (x - 1) / (ratio - 1)
         mode = self.hp["mode"]
-        s = 1.0 if mode == "triangular" else 1 / (2.0 ** (cycle - 1)) if mode == "triangular2" else self.hp["gamma"] ** k
+        # triangular2 scales by cycle, exp_range by step: torch's scale_mode for each.
+        s = (1.0 if mode == "triangular" else 1 / (2.0 ** (cycle - 1)) if mode == "triangular2"
+             else self.hp["gamma"] ** k)
         return h, s
 
     def lr_at(self, k, base):
@@ -373,18 +375,23 @@ class OneCycle(_CyclesMomentum):
             raise ValueError(f"Invalid total_steps of schedule 'one_cycle': {self.hp['total_steps']}. Allowed range: "
                              f"[{steps}, inf) (the run takes {steps} steps)")
 
-    def _phases(self) -> list[tuple[float, str, str]]:
-        """torch's phases: (end step, start, end), with "i" the initial, "M" the max, "m" the min lr."""
-        n, p = self.hp["total_steps"], self.hp["pct_start"]
-        if self.hp["three_phase"]:
-            return [(float(p * n) - 1, "i", "M"), (float(2 * p * n) - 2, "M", "i"), (n - 1, "i", "m")]
-        return [(float(p * n) - 1, "i", "M"), (n - 1, "M", "m")]
+    def check_hyperparams(self, hp):
+        # torch's phases, (end step, start, end) with "i" the initial, "M" the max, "m" the min lr, computed
+        # once: they are looked up every step.
+        n, p = hp["total_steps"], hp["pct_start"]
+        phases = ([(float(p * n) - 1, "i", "M"), (float(2 * p * n) - 2, "M", "i"), (n - 1, "i", "m")]
+                  if hp["three_phase"] else [(float(p * n) - 1, "i", "M"), (n - 1, "M", "m")])
+        initial = hp["max_lr"] / hp["div_factor"]
+        object.__setattr__(self, "_phases", tuple(phases))
+        object.__setattr__(self, "_lrs", {"i": initial, "M": hp["max_lr"], "m": initial / hp["final_div_factor"]})
+        # Momentum runs against the lr: max where the lr starts and ends, base at its peak.
+        object.__setattr__(self, "_momenta", {"i": hp["max_momentum"], "M": hp["base_momentum"],
+                                              "m": hp["max_momentum"]})
 
     def _anneal(self, k: int, values: dict[str, float]) -> float:
-        start = 0.0
-        phases = self._phases()
-        for i, (end, a, b) in enumerate(phases):
-            if k <= end or i == len(phases) - 1:
+        start, last = 0.0, len(self._phases) - 1
+        for i, (end, a, b) in enumerate(self._phases):
+            if k <= end or i == last:
                 pct = (k - start) / (end - start)
                 if self.hp["anneal_strategy"] == "cos":
                     return values[b] + (values[a] - values[b]) / 2.0 * (math.cos(math.pi * pct) + 1)
@@ -393,13 +400,10 @@ class OneCycle(_CyclesMomentum):
         raise AssertionError("unreachable: the last phase always matches")
 
     def lr_at(self, k, base):
-        initial = self.hp["max_lr"] / self.hp["div_factor"]
-        return self._anneal(k, {"i": initial, "M": self.hp["max_lr"], "m": initial / self.hp["final_div_factor"]})
+        return self._anneal(k, self._lrs)
 
     def momentum_at(self, k):
-        # Momentum runs against the lr: max where the lr starts and ends, base at its peak.
-        hi, lo = self.hp["max_momentum"], self.hp["base_momentum"]
-        return self._anneal(k, {"i": hi, "M": lo, "m": hi})
+        return self._anneal(k, self._momenta)
 
 
 class PlateauData(NamedTuple):
