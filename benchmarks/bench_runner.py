@@ -12,6 +12,10 @@ Memory: the peak (tracemalloc) of a run of a 10k-parameter MLP with ``record``
 bounded, over 10x more steps against fewer. Goal: flat (ratio ~1), so a
 million steps need no more memory than a thousand.
 
+Schedule overhead: the same MLP run with a learning-rate schedule against
+without one (the schedule's lr handed to each step as an override). Goal: at
+most 5% more time per step.
+
 Times are the best of several interleaved repeats, so the machine's noise
 hits both sides alike. Run: ``python benchmarks/bench_runner.py``.
 """
@@ -30,6 +34,7 @@ import optimizers  # noqa: E402
 from playground import problems, run  # noqa: E402
 
 GOAL = 1.5
+SCHEDULE_GOAL = 1.05
 MEMORY_GOAL = 1.05
 RECORD = 1000  # snapshots kept by both sides
 
@@ -95,6 +100,12 @@ def best_of(fn, repeats):
     return min(times)
 
 
+def cpu_time(fn):
+    t0 = time.process_time()
+    fn()
+    return time.process_time() - t0
+
+
 def measure(name, runner_fn, hand_fn, steps, repeats=11):
     runner_t, hand_t = [], []
     for _ in range(repeats):  # interleaved, so load changes hit both sides
@@ -122,6 +133,30 @@ def rows() -> list[dict]:
                        lambda: run(net, optimizers.Adam(lr=1e-3), steps, record=RECORD),
                        lambda: hand_adam_mlp(net, 1e-3, steps),
                        steps))
+    return out
+
+
+def schedule_rows(repeats: int = 41, steps: int = 200) -> list[dict]:
+    """Time per step of the MLP row's run with a cosine schedule (and one_cycle, which also cycles beta1)
+    against the same run without one.
+
+    Many short runs, interleaved, each side's best kept, timed in CPU time
+    (``time.process_time``): a 5% difference is smaller than a loaded
+    machine's swings in wall time, which CPU time leaves out.
+    """
+    net = problems.mlp([4, 32, 32, 1], n=64)
+    out = []
+    for spec in (f"cosine:T_max={steps}", f"one_cycle:max_lr=0.01,total_steps={steps}"):
+        sched = optimizers.schedules.parse(spec)
+        plain_t, sched_t = [], []
+        for _ in range(repeats):  # interleaved, so load changes hit both sides
+            plain_t.append(cpu_time(lambda: run(net, optimizers.Adam(lr=1e-3), steps, record=RECORD)))
+            sched_t.append(cpu_time(lambda: run(net, optimizers.Adam(lr=1e-3), steps, record=RECORD,
+                                                schedule=sched)))
+        ratio = min(sched_t) / min(plain_t)
+        out.append({"benchmark": f"schedule / none: Adam, MLP [4, 32, 32, 1], 64 samples, {sched.name}",
+                    "ratio": ratio, "goal": f"<= {SCHEDULE_GOAL}x", "met": ratio <= SCHEDULE_GOAL,
+                    "detail": f"{steps / min(sched_t):,.0f} vs {steps / min(plain_t):,.0f} steps per CPU second"})
     return out
 
 
@@ -159,6 +194,9 @@ def main() -> None:
     for r in rows():
         print(f"{r['benchmark']:68} {r['runner steps/s']:15,.0f} {r['hand steps/s']:13,.0f} {r['ratio']:6.2f}  "
               f"{r['goal']:8} {'yes' if r['met'] else 'NO'}")
+    for r in schedule_rows():
+        print(f"{r['benchmark']}: {r['ratio']:.3f}x (goal {r['goal']}: {'yes' if r['met'] else 'NO'}); "
+              f"{r['detail']}")
     for r in memory_rows():
         print(f"{r['benchmark']}: {r['ratio']:.3f}x (goal {r['goal']}: {'yes' if r['met'] else 'NO'}); "
               f"{r['detail']}")

@@ -31,6 +31,7 @@ import bench_tune
 SUITES: list[tuple[str, Callable[[], list[dict]]]] = [
     ("runner speed", bench_runner.rows),
     ("runner memory", bench_runner.memory_rows),
+    ("schedule overhead", bench_runner.schedule_rows),
     ("sweep", bench_sweep.rows),
     ("tune", bench_tune.rows),
     ("gradcheck", bench_gradcheck.rows),

@@ -8,12 +8,14 @@
     params, state = opt.step(params, grad, state)
 
 ``params`` and ``grad`` are float64 arrays of any shape, or dicts of name ->
-array. ``step`` is pure. See :mod:`optimizers.base` for the contract and
+array. ``step`` is pure. Learning-rate schedules (``optimizers.schedule("cosine",
+T_max=100)``) live in :mod:`optimizers.schedules`. See :mod:`optimizers.base` for the contract and
 :mod:`optimizers.registry` for plugins.
 """
 from .base import FAMILIES, Optimizer, State
 from .hyperparams import HyperParam
 from .registry import ENTRY_POINT_GROUP, available, create, get, register
+from .schedules import Schedule, ScheduleState, schedule
 
 # Registration order is the order users see in lists and menus, grouped by family.
 # classic
@@ -38,5 +40,6 @@ from .schedulefree import AdamWScheduleFree, SGDScheduleFree  # noqa: E402  isor
 __all__ = [
     "ASGD", "ENTRY_POINT_GROUP", "FAMILIES", "AdaGrad", "Adadelta", "Adafactor", "Adam", "AdamW",
     "AdamWScheduleFree", "Adamax", "GD", "HyperParam", "Lion", "Momentum", "Muon", "NAdam", "Nesterov", "Optimizer",
-    "RAdam", "RMSProp", "Rprop", "SGDScheduleFree", "State", "available", "create", "get", "register",
+    "RAdam", "RMSProp", "Rprop", "SGDScheduleFree", "Schedule", "ScheduleState", "State", "available", "create", "get",
+    "register", "schedule",
 ]

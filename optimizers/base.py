@@ -88,8 +88,7 @@ class Optimizer:
     def __init__(self, **hp: Any) -> None:
         self.hp: dict[str, Any] = validate_all(self.hyperparams, hp, owner=f"optimizer {self.name!r}")
         self.check_hyperparams(self.hp)
-        self._per_run = any(isinstance(v, np.ndarray) or (isinstance(v, tuple) and any(
-            isinstance(x, np.ndarray) for x in v)) for v in self.hp.values())
+        self._per_run = any(_has_array(v) for v in self.hp.values())
 
     def check_hyperparams(self, hp: dict[str, Any]) -> None:
         """Cross-field checks beyond each value's own range; raise ValueError."""
@@ -178,19 +177,21 @@ class Optimizer:
         """:meth:`lr_bound` as a formula with numbers, e.g. ``2/L = 0.41``; None without a single bound."""
         return None
 
-    def anatomy(self, params: Tree, grad: Tree, state: State) -> Anatomy:
-        """The step ``step(params, grad, state)`` would take, in named parts (:mod:`optimizers.anatomy`).
+    def anatomy(self, params: Tree, grad: Tree, state: State, **override: Any) -> Anatomy:
+        """The step ``step(params, grad, state, **override)`` would take, in named parts (:mod:`optimizers.anatomy`).
 
         Pure, like :meth:`step`; for one run (no run axis). The parts come
-        from :meth:`parts`, block by block.
+        from :meth:`parts`, block by block; ``override`` is a schedule's
+        hyperparameters for this step, as :meth:`step` takes them.
         """
         if state.batched or self._per_run:
             raise ValueError(f"{type(self).__name__}.anatomy describes one run; these params carry a run axis")
-        new_params, new_state = self.step(params, grad, state)
-        lr = self.hp.get("lr")
+        new_params, new_state = self.step(params, grad, state, **override)
+        hp = {**self.hp, **override}
+        lr = hp.get("lr")
         blocks = [(k, p, g, q) for k, p, g, q in zip(names(params), leaves(params), leaves(grad), leaves(new_params))]
         split = {k: self.parts(p, g, q, {b: _block(state.buffers[b], k) for b in self.buffers},
-                               {b: _block(new_state.buffers[b], k) for b in self.buffers}, new_state.t, self.hp)
+                               {b: _block(new_state.buffers[b], k) for b in self.buffers}, new_state.t, hp)
                  for k, p, g, q in blocks}
 
         def gather(i: int) -> dict[str, Tree]:
@@ -210,28 +211,57 @@ class Optimizer:
         """
         return {"step": new_p - p}, {}, {"g_t": g}
 
-    def step(self, params: Tree, grad: Tree, state: State) -> tuple[Tree, State]:
-        """One update. Returns new ``(params, state)``; the inputs are left untouched."""
+    def step(self, params: Tree, grad: Tree, state: State, **override: Any) -> tuple[Tree, State]:
+        """One update. Returns new ``(params, state)``; the inputs are left untouched.
+
+        ``override`` replaces declared hyperparameters for this call only, e.g.
+        ``lr=0.05`` from a schedule (see :meth:`scheduled`): the optimizer is
+        not rebuilt and stays as it was. The values are not validated (a
+        schedule's are, by its own declarations); a float or one per run.
+        """
         t = state.t + 1
-        lead = 1 if state.batched or self._per_run else 0
+        hp_all = self.hp
+        per_run = self._per_run
+        if override:
+            hp_all = {**self.hp, **override}
+            if len(hp_all) != len(self.hp):  # an unknown key made the merge longer: checked in O(1) every step
+                unknown = next(k for k in override if k not in self.hp)
+                raise ValueError(f"Unknown override {unknown!r} for optimizer {self.name!r}. "
+                                 f"Valid keywords: {', '.join(self.hp)}")
+            per_run = per_run or any(_has_array(v) for v in override.values())
+        lead = 1 if state.batched or per_run else 0
         self._check_state(params, state, lead)
         if not isinstance(params, dict):  # arrays first: the common case, run every step
             if type(grad) is not np.ndarray or type(params) is not np.ndarray or grad.shape != params.shape:
                 check_same_structure(params, grad)  # raises, saying what differs
-            hp = self._hp_for(params) if self._per_run else self.hp
+            hp = self._hp_for(params, hp_all) if per_run else hp_all
             p, bufs = self.update_block(params, grad, state.buffers, t, hp, lead)
             return p, State(t, bufs, state.batched)
         check_same_structure(params, grad)
         new_p: dict[str, np.ndarray] = {}
         new_b: dict[str, dict[str, np.ndarray]] = {b: {} for b in self.buffers}
         for k in params:
-            hp = self._hp_for(params[k]) if self._per_run else self.hp
+            hp = self._hp_for(params[k], hp_all) if per_run else hp_all
             p, bufs = self.update_block(params[k], grad[k], {b: state.buffers[b][k] for b in self.buffers}, t, hp,
                                         lead)
             new_p[k] = p
             for b in self.buffers:
                 new_b[b][k] = bufs[b]
         return new_p, State(t, new_b, state.batched)
+
+    @classmethod
+    def momentum_name(cls) -> str | None:
+        """The hyperparameter that holds this rule's momentum: ``"momentum"``, ``"betas"`` (beta1), or None."""
+        declared = {h.name for h in cls.hyperparams}
+        return next((name for name in ("momentum", "betas") if name in declared), None)
+
+    def scheduled(self, lr: Any, momentum: Any = None) -> dict[str, Any]:
+        """The :meth:`step` overrides that set this step's ``lr`` and, unless None, its momentum (or beta1)."""
+        if momentum is None:
+            return {"lr": lr}
+        if self.momentum_name() == "betas":
+            return {"lr": lr, "betas": (momentum,) + tuple(self.hp["betas"][1:])}
+        return {"lr": lr, "momentum": momentum}
 
     def _check_state(self, params: Tree, state: State, lead: int) -> None:
         # A state made by init() for other params would fail deep in numpy: say which buffer differs.
@@ -253,8 +283,8 @@ class Optimizer:
                                      f"shape {np.shape(p)} needs {want}: make the state with "
                                      f"{type(self).__name__}.init(params)")
 
-    def _hp_for(self, p: np.ndarray) -> dict[str, Any]:
-        """Hyperparameters shaped to broadcast against block ``p``.
+    def _hp_for(self, p: np.ndarray, hp: Mapping[str, Any] | None = None) -> dict[str, Any]:
+        """Hyperparameters (``hp``, else this optimizer's) shaped to broadcast against block ``p``.
 
         A per-run array of shape (R,) becomes (R, 1, ..., 1) so it pairs run r
         with ``p[r]``; scalars pass through untouched (the common, fast case).
@@ -273,7 +303,7 @@ class Optimizer:
                 return tuple(fit(x) for x in v)
             return v
 
-        return {k: fit(v) for k, v in self.hp.items()}
+        return {k: fit(v) for k, v in (self.hp if hp is None else hp).items()}
 
     def update_block(
         self, p: np.ndarray, g: np.ndarray, bufs: dict[str, np.ndarray], t: int, hp: dict[str, Any], lead: int
@@ -332,6 +362,11 @@ def lerp(start: np.ndarray, end: np.ndarray, weight: Any) -> np.ndarray:
     if np.ndim(weight) == 0:  # the usual scalar weight: compute one branch only
         return start + weight * diff if abs(weight) < 0.5 else end - diff * (1 - weight)
     return np.where(np.abs(weight) < 0.5, start + weight * diff, end - diff * (1 - weight))
+
+
+def _has_array(v: Any) -> bool:
+    """Whether a hyperparameter value holds one value per run (an array, or a pair with one)."""
+    return isinstance(v, np.ndarray) or (isinstance(v, tuple) and any(isinstance(x, np.ndarray) for x in v))
 
 
 def _show(v: Any) -> str:

@@ -230,7 +230,7 @@ def validate_given(specs: Iterable[HyperParam], given: Mapping[str, Any], owner:
 def parse_spec(text: str, specs: Sequence[HyperParam], owner: str) -> dict[str, Any]:
     """``key=value,key=value`` -> typed, validated values (only the keys given)."""
     pairs: dict[str, str] = {}
-    for item in filter(None, (t.strip() for t in text.split(","))):
+    for item in split_top(text):
         key, eq, value = item.partition("=")
         if not eq:
             raise ValueError(f"Invalid setting {excerpt(item)} for {owner}: write key=value")
@@ -239,6 +239,21 @@ def parse_spec(text: str, specs: Sequence[HyperParam], owner: str) -> dict[str, 
         pairs[key.strip()] = value
     by_name = known(specs, pairs, owner)
     return {k: by_name[k].parse(v) for k, v in pairs.items()}
+
+
+def split_top(text: str, sep: str = ",") -> list[str]:
+    """``text`` cut at each ``sep`` outside parentheses, each piece stripped, empty ones dropped.
+
+    Nested specs keep their own commas: ``a=1,schedule=cosine(T_max=9,eta_min=0)`` is two items.
+    """
+    items, depth, start = [], 0, 0
+    for i, c in enumerate(text):
+        depth += (c == "(") - (c == ")")
+        if c == sep and depth == 0:
+            items.append(text[start:i])
+            start = i + 1
+    items.append(text[start:])
+    return [t.strip() for t in items if t.strip()]
 
 
 def non_defaults(specs: Sequence[HyperParam], values: Mapping[str, Any], keep: Iterable[str] = ()) -> dict[str, Any]:

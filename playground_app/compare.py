@@ -148,3 +148,10 @@ for name in dict.fromkeys(r.optimizer for r in cmp.runs):
         st.latex(opt_cls.latex)
     else:
         st.caption("This optimizer declares no equations (its class has no `latex`).")
+# Each schedule's formula: the lr the equations above take as gamma at step t.
+for sched in dict.fromkeys(r.schedule for r in cmp.runs if r.schedule is not None):
+    labels = ", ".join(f"run {i}" for i, r in enumerate(cmp.runs, start=1) if r.schedule == sched)
+    st.markdown(f"**Schedule: {sched.title}** (`{sched.format()}`, {labels}; as `{sched.torch}`)")
+    st.latex(sched.latex)
+    for sub in getattr(sched, "schedules", ()):
+        st.latex(rf"	ext{{{sub.name}}}:\ {sub.latex}")

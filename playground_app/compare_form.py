@@ -11,11 +11,12 @@ from typing import Any, Callable, Mapping
 import streamlit as st
 
 import optimizers
+from optimizers import HyperParam, Schedule, schedules
 from playground import problems
 from optimizers.hyperparams import non_defaults
 from playground.gallery import updaters
 from playground.setups.comparison import RUN_COUNT, VIEW, Comparison
-from playground.training.run_spec import ACCUMULATE, BATCH_SIZE, SHUFFLE, UPDATER, RunSpec
+from playground.training.run_spec import ACCUMULATE, BATCH_SIZE, GRAD_NOISE, SHUFFLE, UPDATER, RunSpec
 from playground.problems import Problem
 
 from . import widgets
@@ -28,6 +29,8 @@ NEW_RUNS = ("gd", "momentum", "adam", "nesterov", "rmsprop", "adagrad")
 BATCH_MODES = ("full batch", "mini-batch", "per-sample")
 #: Session key of the gallery entry a comparison was opened from: its title, shown once on the Compare page.
 FROM_GALLERY = "cmp.from_gallery"
+#: The schedule select's first option: the optimizer's own lr, constant.
+NO_SCHEDULE = "none"
 
 
 @st.cache_resource(show_spinner=False, max_entries=16)
@@ -114,15 +117,17 @@ def _run_form(i: int, given: RunSpec, has_data: bool, problem: Problem | None) -
     """
     key = f"{PREFIX}run{i}."
     n_samples = problem.n_samples if problem is not None else None
-    choices = optimizers.available() + ([UPDATER + u for u in updaters.offered(problem)] if problem else [])
+    choices = _by_family(optimizers.available()) + ([UPDATER + u for u in updaters.offered(problem)] if problem else [])
     widgets.start(key + "optimizer", given.optimizer)
     # Titled by the optimizer the select below holds; the key keeps the box open when that changes.
     with st.expander(f"Run {i + 1} · {_optimizer_title(st.session_state[key + 'optimizer'])}", expanded=True,
                      key=key + "box"):
+        # Streamlit's select has no option groups: the options come grouped by family, each labelled with it,
+        # then the bug gallery's buggy updaters whose seed code runs on this problem.
         name = widgets.select("optimizer", choices, key + "optimizer", given.optimizer,
-                              format_func=_optimizer_title,
-                              help="The optimizers, then the bug gallery's buggy updaters whose seed code runs on "
-                                   "this problem: their lr means what GD's lr means here.")
+                              format_func=_grouped_title,
+                              help="The optimizers by family, then the bug gallery's buggy updaters whose seed code "
+                                   "runs on this problem: their lr means what GD's lr means here.")
         updater = RunSpec(name).updater
         declared = optimizers.get(name).hyperparams if updater is None else updater.hyperparams
         start = given.hp if name == given.optimizer else {}
@@ -144,8 +149,69 @@ def _run_form(i: int, given: RunSpec, has_data: bool, problem: Problem | None) -
                 batch_size = 1
             if mode != BATCH_MODES[0]:
                 accumulate = widgets.declared(ACCUMULATE, key + "accumulate", given.accumulate)
-        run = RunSpec(name, non_defaults(declared, values, keep=start), batch_size, accumulate)
+        # Without data to sample, noise is what a learner can add to see SGD-like behaviour.
+        grad_noise = 0.0 if has_data else widgets.declared(GRAD_NOISE, key + "grad_noise", given.grad_noise)
+        sched = _schedule_form(key + "schedule.", given.schedule) if updater is None else None
+        if sched is False:
+            return None
+        run = RunSpec(name, non_defaults(declared, values, keep=start), batch_size, accumulate, grad_noise, sched)
         return run if _checked(lambda: run.validate(n_samples or 1, problem)) is not None else None
+
+
+def _schedule_form(key: str, given: Schedule | None) -> Schedule | None | bool:
+    """The run's schedule select and its declared inputs: the schedule, None for none, False if refused.
+
+    ``sequential`` nests schedules, which no flat form holds, so it is typed
+    in its spec grammar (:data:`optimizers.schedules.GRAMMAR`).
+    """
+    current = NO_SCHEDULE if given is None else given.name
+    name = widgets.select("learning-rate schedule", [NO_SCHEDULE] + schedules.available(), key + "name", current,
+                          format_func=lambda n: n if n == NO_SCHEDULE else f"{schedules.get(n).title} ({n})",
+                          help="torch.optim.lr_scheduler's schedules, stepped once per optimizer step")
+    if name == NO_SCHEDULE:
+        return None
+    cls = schedules.get(name)
+    start = given.hp if given is not None and given.name == name else {}
+    if cls is schedules.Sequential:
+        text = given.format() if given is not None and given.name == name else schedules.SEQUENTIAL_EXAMPLE
+        widgets.start(key + "sequential", text)
+        typed = st.text_input("sequential spec", key=key + "sequential", help=schedules.GRAMMAR)
+        sched = _checked(lambda: schedules.parse(typed))
+        return False if sched is None else sched
+    values = {hp.name: _schedule_input(hp, f"{key}{name}.{hp.name}", start.get(hp.name, hp.default))
+              for hp in cls.hyperparams}
+    sched = _checked(lambda: cls(**non_defaults(cls.hyperparams, values, keep=start)))
+    return False if sched is None else sched
+
+
+def _schedule_input(hp: HyperParam, key: str, value: Any) -> Any:
+    """:func:`widgets.declared`, with the unset state (None) of an optional setting as its own choice."""
+    if not hp.optional:
+        return widgets.declared(hp, key, value)
+    if hp.kind == "bool":
+        return widgets.select(hp.title, [None, True, False], key, value, help=f"{hp.meaning}.",
+                              format_func=lambda v: "unset" if v is None else "on" if v else "off")
+    widgets.start(key + ".set", value is not None)
+    if not st.checkbox(f"set {hp.title}", key=key + ".set", help=f"{hp.meaning}."):
+        return None
+    return widgets.declared(hp, key, 1 if value is None else value)
+
+
+def _by_family(names: list[str]) -> list[str]:
+    """``names`` grouped by family in :data:`optimizers.FAMILIES` order, registration order within each."""
+    rank = {f: i for i, f in enumerate(optimizers.FAMILIES)}
+    return sorted(names, key=lambda n: rank.get(optimizers.get(n).family, len(rank)))
+
+
+def _grouped_title(name: str) -> str:
+    """The select's label, e.g. ``Adaptive · Adam (adam)``: the family shows the group."""
+    if name.startswith(UPDATER):
+        return _optimizer_title(name)
+    try:
+        family = optimizers.get(name).family
+    except ValueError:
+        return name
+    return f"{family.capitalize()} · {_optimizer_title(name)}"
 
 
 def _optimizer_title(name: str) -> str:

@@ -184,7 +184,7 @@ def plugin():
 
 def test_a_registered_plugin_appears_with_its_own_controls(plugin):
     at = open_app()
-    assert "Signum (signum_test)" in at.selectbox(key="cmp.run0.optimizer").options
+    assert "Classic · Signum (signum_test)" in at.selectbox(key="cmp.run0.optimizer").options
     at.selectbox(key="cmp.run0.optimizer").select("signum_test").run()
     key = "cmp.run0.signum_test."
     assert at.number_input(key=key + "lr").value == 0.01
@@ -221,3 +221,18 @@ def test_buggy_updaters_are_offered_where_their_seed_code_runs_and_run_like_the_
     assert "buggy updater: " + gallery.get("linreg-divergent-updater").title not in \
         at.selectbox(key="cmp.run0.optimizer").options
     assert comparison_in_url(at).runs[0].optimizer == "gd"
+
+
+def test_a_schedule_is_chosen_from_its_declarations_and_shown_with_its_formula():
+    at = open_app({"problem": "rosenbrock", "run": ["momentum:lr=0.001"], "steps": "150"})
+    assert at.selectbox(key="cmp.run0.schedule.name").options[0] == "none"
+    at.selectbox(key="cmp.run0.schedule.name").select("cosine").run()
+    at.number_input(key="cmp.run0.schedule.cosine.T_max").set_value(50).run()
+    assert comparison_in_url(at).runs[0].schedule == optimizers.schedule("cosine", T_max=50)
+    assert any("Schedule: Cosine annealing" in m.value for m in at.markdown)
+    at.number_input(key="cmp.run0.grad_noise").set_value(0.5).run()
+    assert comparison_in_url(at).runs[0].grad_noise == 0.5 and exceptions(at) == []
+    at.selectbox(key="cmp.run0.schedule.name").select("one_cycle").run()
+    # one_cycle's default total_steps (100) is shorter than the run: refused, naming its range.
+    shown = [e.value for e in list(at.error) + list(at.warning) + list(at.info)]
+    assert any("Invalid total_steps of schedule 'one_cycle': 100. Allowed range: [150, inf)" in m for m in shown)

@@ -41,7 +41,7 @@ from covering import LARGE_INT, choose, greedy, inputs, missing, pairs
 from optimizers.hyperparams import non_defaults
 from playground import problems
 from playground.setups.comparison import MAX_RUNS, Comparison
-from playground.setups.sweep import SETTINGS, SweepSetup
+from playground.setups.sweep import SweepSetup
 from playground.training.run_spec import RunSpec
 from playground.training.sweep import momentum_hyperparam
 from playground.viz import projection
@@ -382,16 +382,16 @@ REPORT = None
 #: (round-off); a large point seed. A method's eps input exists only once the method is chosen, so eps = 0 is
 #: tried right after each method's first report.
 GC_STEPS = (
-    ({"gc.eps.central": 0.0}, "Invalid eps: 0.0"),
-    ({"gc.model": "problem:sin"}, "Invalid eps: 0.0"),  # brings the seed input, still refused
+    ({"gc.eps.central": 0.0}, "Invalid eps: 0"),
+    ({"gc.model": "problem:sin"}, "Invalid eps: 0"),  # brings the seed input, still refused
     ({"gc.eps.central": 1e6, "gc.seed": 3}, REPORT),
     ({"gc.model": "problem:quadratic", "gc.method": "complex", "gc.seed": LARGE_INT}, REPORT),
-    ({"gc.eps.complex": 0.0}, "Invalid eps: 0.0"),
+    ({"gc.eps.complex": 0.0}, "Invalid eps: 0"),
     ({"gc.model": "problem:xor", "gc.method": "forward"}, REPORT),
-    ({"gc.eps.forward": 0.0}, "Invalid eps: 0.0"),
+    ({"gc.eps.forward": 0.0}, "Invalid eps: 0"),
     ({"gc.eps.forward": 1e-12}, REPORT),
     ({"gc.model": "gallery:scaled-gradients:buggy", "gc.method": "random"}, REPORT),
-    ({"gc.eps.random": 0.0}, "Invalid eps: 0.0"),
+    ({"gc.eps.random": 0.0}, "Invalid eps: 0"),
     ({"gc.model": "gallery:mse-missing-factor:fixed", "gc.method": "central"}, REPORT),
 )
 

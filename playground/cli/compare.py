@@ -3,7 +3,11 @@
 ::
 
     playground compare --problem rosenbrock --opt adam:lr=0.05 --opt momentum:lr=0.001 --steps 300 --gif out.gif
+    playground compare --problem quadratic --opt momentum:lr=0.1 --schedule one_cycle:max_lr=0.3,total_steps=200
     playground compare --config comparison.json --png figures/
+
+A ``--schedule`` applies to the ``--opt`` just before it
+(:data:`optimizers.schedules.GRAMMAR`).
 
 The comparison is a :class:`playground.setups.comparison.Comparison`, the one the app
 downloads and imports as JSON: ``--config`` reads such a file (options given
@@ -16,6 +20,8 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 from typing import Any, Sequence
+
+from optimizers import schedules
 
 from ..gallery import updaters
 from ..viz import plots, projection
@@ -45,15 +51,26 @@ def register(subparsers: Any) -> None:
                "      --steps 300 --gif out.gif\n"
                "  playground compare --problem linreg --set n=200 --set noise=0.3 \\\n"
                "      --opt gd:lr=0.05,batch_size=1 --opt adam:lr=0.05,batch_size=16 --png figures/\n"
-               "  playground compare --config comparison.json --csv runs.csv\n"
-               "  playground compare --problem linreg:n=30,noise=1,seed=3 --steps 500 \\\n"
-               "      --opt updater:linreg-divergent-updater:lr=0.1 --opt gd:lr=0.1")
+               "  playground compare --problem quadratic --opt momentum:lr=0.1 \\\n"
+               "      --schedule one_cycle:max_lr=0.3,total_steps=200 --opt adam:lr=0.1 \\\n"
+               f"      --schedule {schedules.SEQUENTIAL_EXAMPLE}\n"
+               "  playground compare --config comparison.json --csv runs.csv\n\n"
+               "schedules (torch.optim.lr_scheduler's keywords and defaults; --schedule applies to the --opt\n"
+               "before it):\n" + "".join(f"  {c.name:<16}{c.torch.rsplit('.', 1)[1]}: {c.title}\n"
+                                         for c in map(schedules.get, schedules.available())) +
+               "  grammar: NAME:key=value,... with lists as 20/70; sequential chains schedules with +,\n"
+               "  each NAME(key=value,...), then its milestones, e.g.\n"
+               f"  {schedules.SEQUENTIAL_EXAMPLE}")
     add_problem_options(p, default=Comparison.problem)
-    p.add_argument("--opt", action="append", metavar="SPEC", default=[],
+    p.add_argument("--opt", action=_InOrder, dest="run_items", metavar="SPEC", default=[],
                    help="one run, e.g. adam:lr=0.01,betas=0.9/0.999,batch_size=16,accumulate=2 (repeatable, "
-                        f"up to {MAX_RUNS}; default: gd, momentum and adam); or a bug gallery's buggy updater, "
-                        "updater:NAME:lr=X, one of " + ", ".join(updaters.available()) + ", on the problems "
-                        "its seed code runs on, its lr meaning what gd's lr means there")
+                        f"up to {MAX_RUNS}; default: gd, momentum and adam); grad_noise=SIGMA adds gradient "
+                        "noise on the 2-D functions; or a bug gallery's buggy updater, updater:NAME:lr=X, one of "
+                        + ", ".join(updaters.available()) + ", on the problems its seed code runs on, its lr "
+                        "meaning what gd's lr means there")
+    p.add_argument("--schedule", action=_InOrder, dest="run_items", metavar="SPEC",
+                   help="the learning-rate schedule of the --opt before it, e.g. one_cycle:max_lr=0.3 or "
+                        "cosine:T_max=200 (see the list below)")
     Comparison.add_options(p)
     p.add_argument("--config", metavar="FILE", help="read the comparison from this JSON file (the app's download); "
                                                     "the options above override its fields")
@@ -100,7 +117,7 @@ def comparison(args: argparse.Namespace) -> Comparison:
         # --set alone changes settings of the config's problem and keeps the rest.
         name, extra = parse_problem(base.problem, args.settings)
         settings = {**base.settings, **extra}
-    runs = tuple(_labelled("--opt", s, RunSpec.parse, s) for s in args.opt) or base.runs
+    runs = _runs(args.run_items) or base.runs
     return replace(base, problem=name, settings=settings, runs=runs, **Comparison.fields_from_args(args))
 
 
@@ -127,6 +144,31 @@ def write_outputs(args: argparse.Namespace, problem: Problem, trajectories: Sequ
             write_file(args.gif, lambda path: save_gif(fig, ax, runs, path, max_frames=args.frames, fps=args.fps))
     if args.csv:
         write_text(args.csv, trajectories_csv(problem, trajectories))
+
+
+class _InOrder(argparse.Action):
+    """Collects ``--opt`` and ``--schedule`` in the order given, so a schedule finds its run."""
+
+    def __call__(self, parser: Any, namespace: argparse.Namespace, values: Any, option_string: Any = None) -> None:
+        items = list(getattr(namespace, self.dest) or [])
+        setattr(namespace, self.dest, items + [(option_string, values)])
+
+
+def _runs(items: Sequence[tuple[str, str]]) -> tuple[RunSpec, ...]:
+    """The runs of ``--opt SPEC [--schedule SPEC]`` ..., each schedule attached to the run before it."""
+    runs: list[RunSpec] = []
+    scheduled: set[int] = set()
+    for option, text in items:
+        if option == "--opt":
+            runs.append(_labelled("--opt", text, RunSpec.parse, text))
+            continue
+        if not runs:
+            raise ValueError(f"--schedule {text!r}: it applies to the --opt before it; put it after an --opt")
+        if len(runs) - 1 in scheduled or runs[-1].schedule is not None:
+            raise ValueError(f"--schedule {text!r}: run {len(runs)} ({runs[-1].optimizer}) already has a schedule")
+        scheduled.add(len(runs) - 1)
+        runs[-1] = replace(runs[-1], schedule=_labelled("--schedule", text, schedules.parse, text))
+    return tuple(runs)
 
 
 def _labelled(option: str, text: str, parse: Any, *parse_args: Any) -> Any:

@@ -83,7 +83,7 @@ class Comparison(Declared):
         problem = self.build_problem()
         for i, r in enumerate(self.runs, start=1):
             try:
-                r.validate(problem.n_samples, problem)
+                r.validate(problem.n_samples, problem, self.steps)
             except ValueError as exc:
                 raise ValueError(f"Run {i} ({r.optimizer}): {exc}") from None
         return problem
@@ -130,7 +130,8 @@ class Comparison(Declared):
                     progress(i * self.steps + done, total)
 
             out.append(run(problem, r.build(problem), self.steps, batch_size=r.batch_size, accumulate=r.accumulate,
-                           shuffle=self.shuffle, seed=self.seed, record=record, label=r.label, progress=each))
+                           shuffle=self.shuffle, seed=self.seed, record=record, label=r.label, progress=each,
+                           schedule=r.schedule, grad_noise=r.grad_noise))
         return Results(out, self, problem)
 
     # -- codecs ----------------------------------------------------------------

@@ -24,12 +24,17 @@ with a full-batch gradient, an extra pass otherwise, so only at recorded
 steps), then the update. ``diverged_at`` is judged on the probe, never on
 whether a step is recorded, so it does not depend on ``record``.
 
-Later features plug into this loop rather than a second one:
+Features plug into this loop rather than a second one:
 
-- a learning-rate schedule hands step k's lr to the one ``opt.step`` call,
-  which stays pure and needs no new optimizer;
-- gradient noise is added to ``g`` right after the probe, drawn from its own
-  generator seeded from ``settings["seed"]`` so the data order is unchanged;
+- a learning-rate schedule (:mod:`optimizers.schedules`) hands step k's lr
+  (and momentum, where it cycles one) to the one ``opt.step`` call as an
+  override, so ``step`` stays pure and no optimizer is rebuilt; each run keeps
+  its own schedule state, advanced with the step's probe loss (which is what
+  ``plateau`` watches, so it never depends on ``record``);
+- gradient noise (``settings["grad_noise"]`` = sigma > 0) is added to ``g``
+  right after the probe, drawn from its own generator seeded from
+  ``settings["seed"]`` so the data order is unchanged; every run of a batch
+  gets the same draw, as its own run() would;
 - an optimizer whose reported point differs from where its gradient is taken
   (schedule-free) has the recorded losses and snapshots taken at
   ``opt.eval_params(p, state)``, while divergence is still checked at ``p``.
@@ -42,11 +47,11 @@ from typing import Any, Callable, Iterator, Mapping
 
 import numpy as np
 
-from optimizers import Optimizer
+from optimizers import Optimizer, Schedule
 from optimizers.tree import Tree, all_finite, leaves, names, tree_map
 
 from ..problems import Problem
-from .run_spec import ACCUMULATE, RECORD, SEED, SHUFFLE, STEPS, check_batch_size
+from .run_spec import ACCUMULATE, RECORD, SEED, SHUFFLE, STEPS, check_batch_size, check_grad_noise
 
 #: A run is stopped as diverged once its loss exceeds this multiple of max(1, |initial loss|).
 BLOWUP_FACTOR = 1e8
@@ -55,13 +60,18 @@ BLOWUP_FACTOR = 1e8
 Progress = Callable[[int, int], None]
 
 
+#: Mixed into the seed of the gradient-noise generator, so its draws are not the mini-batch generator's.
+NOISE_STREAM = 0x6E6F697365
+
+
 def check_settings(problem: Problem, steps: Any, batch_size: Any, accumulate: Any, shuffle: Any, seed: Any,
-                   record: Any) -> dict[str, Any]:
+                   record: Any, grad_noise: Any = 0.0) -> dict[str, Any]:
     """The settings of a run (or of every run of a sweep), each read through its one declaration
     (:mod:`playground.training.run_spec`): ValueError names a bad value and its range."""
     return dict(steps=STEPS.validate(steps, runs=False), batch_size=check_batch_size(batch_size, problem.n_samples),
                 accumulate=ACCUMULATE.validate(accumulate, runs=False), shuffle=SHUFFLE.validate(shuffle),
-                seed=SEED.validate(seed, runs=False), record=RECORD.validate(record, runs=False))
+                seed=SEED.validate(seed, runs=False), record=RECORD.validate(record, runs=False),
+                grad_noise=check_grad_noise(grad_noise, problem))
 
 
 def batch_schedule(n_samples: int, batch_size: int | None, shuffle: bool,
@@ -133,6 +143,12 @@ class Outcome:
     run's parameters and full-data loss at its last step: ``settings["steps"]``,
     or the step it diverged at. ``diverged_at`` is that step, -1 for none, and
     ``reasons`` says why in words (None for none).
+
+    With a schedule, ``lrs`` (R, len(steps) - 1) holds the lr of the step
+    that produced each recorded snapshot after the start (NaN for steps not
+    taken) and ``final_lrs`` (R,) the lr of each run's last step taken;
+    ``momenta`` and ``final_momenta`` the same for a cycled momentum (or
+    beta1). Each is None where it does not apply.
     """
 
     steps: np.ndarray
@@ -142,10 +158,15 @@ class Outcome:
     final_losses: np.ndarray
     diverged_at: np.ndarray
     reasons: list[str | None]
+    lrs: np.ndarray | None = None
+    final_lrs: np.ndarray | None = None
+    momenta: np.ndarray | None = None
+    final_momenta: np.ndarray | None = None
 
 
 def drive(problem: Problem, opt: Optimizer, params0: Tree, settings: Mapping[str, Any], *, runs: int | None = None,
-          snapshots: bool = False, progress: Callable[[int], None] | None = None, every: int = 1) -> Outcome:
+          snapshots: bool = False, progress: Callable[[int], None] | None = None, every: int = 1,
+          schedule: Schedule | None = None) -> Outcome:
     """Run ``opt`` on ``problem`` from ``params0`` (one set of parameters, no batch axis) and record it.
 
     ``settings`` are :func:`check_settings`'s, already checked; ``params0``
@@ -153,7 +174,9 @@ def drive(problem: Problem, opt: Optimizer, params0: Tree, settings: Mapping[str
     per-run hyperparameter: the callers check both before calling.
     ``snapshots`` keeps the parameters at the recorded steps.
     ``progress(done)`` is called after every ``every``-th step but the last
-    (the caller reports the end). See the module docstring for the loop.
+    (the caller reports the end). ``schedule`` sets each step's lr (the same
+    description for every run, one state per run). See the module docstring
+    for the loop.
     """
     steps, accumulate = settings["steps"], settings["accumulate"]
     full_batch = settings["batch_size"] is None
@@ -166,6 +189,10 @@ def drive(problem: Problem, opt: Optimizer, params0: Tree, settings: Mapping[str
         bound = blowup_bound(loss_at(params0, None))
     p = params0 if single else tree_map(lambda x: np.repeat(x[None], n_runs, axis=0), params0)
     state = opt.init(p)
+    # The schedule's state is made here, per run: init checks that it can drive this optimizer this long.
+    sched = None if schedule is None else schedule.init(opt, steps)
+    sigma = settings.get("grad_noise", 0.0)
+    noise = np.random.default_rng((NOISE_STREAM, settings["seed"])) if sigma else None
 
     rec_steps = record_schedule(steps, settings["record"])
     rec = {s: j for j, s in enumerate(rec_steps.tolist())}
@@ -177,6 +204,11 @@ def drive(problem: Problem, opt: Optimizer, params0: Tree, settings: Mapping[str
     final_loss = np.full(n_runs, np.nan)
     diverged_at = np.full(n_runs, -1)
     reasons: list[str | None] = [None] * n_runs
+    lrs = moms = final_lr = final_mom = None
+    if sched is not None:
+        lrs, final_lr = np.full((n_runs, len(rec_steps) - 1), np.nan), np.full(n_runs, np.nan)
+        if sched.momentum:
+            moms, final_mom = np.full_like(lrs, np.nan), np.full(n_runs, np.nan)
     # Where each row of the batch writes: run 0 for one run, else the runs still in the batch.
     rows: int | np.ndarray = 0 if single else np.arange(n_runs)
 
@@ -190,6 +222,9 @@ def drive(problem: Problem, opt: Optimizer, params0: Tree, settings: Mapping[str
             if k < steps:
                 probe, g = (value_and_grad(p, None) if full_batch
                             else _accumulated(value_and_grad, p, batches, accumulate))
+                if noise is not None:
+                    # One draw shaped like one run's parameters, shared by every run of the batch.
+                    g = tree_map(lambda x: x + sigma * noise.standard_normal(x.shape[0 if single else 1:]), g)
             j = rec.get(k)
             # The full-data loss comes free with a full-batch gradient; with
             # mini-batches it costs a pass over the data, so only when recorded.
@@ -211,6 +246,9 @@ def drive(problem: Problem, opt: Optimizer, params0: Tree, settings: Mapping[str
                 if not ok.any():
                     break
                 rows, p, g, opt = rows[ok], _rows(p, ok), _rows(g, ok), opt.select_runs(ok)
+                probe = probe[ok]
+                if sched is not None:
+                    sched = schedule.select_runs(sched, ok)
                 state = state._replace(buffers={b: _rows(t, ok) for b, t in state.buffers.items()})
                 loss = None if loss is None else loss[ok]
             if j is not None:
@@ -221,7 +259,20 @@ def drive(problem: Problem, opt: Optimizer, params0: Tree, settings: Mapping[str
             if k == steps:
                 finish(rows, p, loss)
                 break
-            p, state = opt.step(p, g, state)
+            if sched is None:
+                p, state = opt.step(p, g, state)
+            else:
+                lr, mom = schedule.values(sched)
+                p, state = opt.step(p, g, state, **opt.scheduled(lr, mom))
+                sched = schedule.advance(sched, probe)
+                at = rec.get(k + 1)
+                final_lr[rows] = lr
+                if at is not None:
+                    lrs[rows, at - 1] = lr
+                if moms is not None:
+                    final_mom[rows] = mom
+                    if at is not None:
+                        moms[rows, at - 1] = mom
             if progress is not None and (k + 1) % every == 0 and k + 1 < steps:
                 progress(k + 1)
 
@@ -229,7 +280,8 @@ def drive(problem: Problem, opt: Optimizer, params0: Tree, settings: Mapping[str
         return blocks if isinstance(params0, dict) else blocks[""]
 
     return Outcome(steps=rec_steps, losses=losses, snapshots=None if snaps is None else tree(snaps),
-                   final_params=tree(final_p), final_losses=final_loss, diverged_at=diverged_at, reasons=reasons)
+                   final_params=tree(final_p), final_losses=final_loss, diverged_at=diverged_at, reasons=reasons,
+                   lrs=lrs, final_lrs=final_lr, momenta=moms, final_momenta=final_mom)
 
 
 def _rows(tree: Tree, which: np.ndarray) -> Tree:

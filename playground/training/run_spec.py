@@ -1,10 +1,13 @@
 """What one run is, and the declarations of every setting a run takes.
 
-A run is an optimizer with its hyperparameter values and how it batches the
-data (:class:`RunSpec`). Written as a spec string, the same in the CLI and
-the URL: ``adam:lr=0.01,betas=0.9/0.999,batch_size=16,accumulate=2``; as a
+A run is an optimizer with its hyperparameter values, how it batches the
+data, its learning-rate schedule and its gradient noise (:class:`RunSpec`).
+Written as a spec string, the same in the CLI and the URL:
+``adam:lr=0.01,betas=0.9/0.999,batch_size=16,accumulate=2``, with a schedule
+in its nested form ``momentum:lr=0.1,schedule=one_cycle(max_lr=0.3)``; as a
 dict (JSON), the same keys flat: ``{"optimizer": "adam", "lr": 0.01,
-"batch_size": 16}``.
+"batch_size": 16, "schedule": "one_cycle:max_lr=0.3"}`` (the schedule as its
+spec string, :data:`optimizers.schedules.GRAMMAR`).
 
 A run can instead be one of the bug gallery's buggy updaters
 (:mod:`playground.gallery.updaters`), named with the prefix ``updater:``:
@@ -24,8 +27,10 @@ from types import ModuleType
 from typing import TYPE_CHECKING, Any, Mapping
 
 import optimizers
-from optimizers import HyperParam, Optimizer
-from optimizers.hyperparams import excerpt, format_spec, parse_spec, validate_given
+from optimizers import HyperParam, Optimizer, Schedule, schedules
+from optimizers.hyperparams import excerpt, format_spec, parse_spec, split_top, validate_given
+
+from ..problems import Function2D, Problem
 
 if TYPE_CHECKING:
     from ..gallery.updaters import Updater
@@ -41,8 +46,13 @@ BATCH_SIZE = HyperParam("batch_size", None, "samples per mini-batch; absent: the
                         optional=True, label="batch size B")
 ACCUMULATE = HyperParam("accumulate", 1, "mini-batch gradients averaged into one step", low=1, high=10_000,
                         kind="int")
+GRAD_NOISE = HyperParam("grad_noise", 0.0, "standard deviation of Gaussian noise added to each gradient, drawn "
+                        "from the seed (2-D functions only: they have no data to sample)", low=0.0,
+                        widget_high=10.0, label="gradient noise sigma")
+#: The key of a run's learning-rate schedule in its spec string and dict; its value is a schedule spec.
+SCHEDULE_KEY = "schedule"
 #: Settings of a run that are not optimizer hyperparameters.
-RUN_OPTIONS = (BATCH_SIZE, ACCUMULATE)
+RUN_OPTIONS = (BATCH_SIZE, ACCUMULATE, GRAD_NOISE)
 #: What a run's name starts with when it names a buggy updater of the gallery rather than an optimizer.
 UPDATER = "updater:"
 
@@ -72,20 +82,32 @@ def check_batch_size(batch_size: Any, n_samples: int) -> int | None:
     return batch_size
 
 
+def check_grad_noise(grad_noise: Any, problem: Problem) -> float:
+    """``grad_noise`` read through its declaration; refused on a problem with data, whose mini-batches are its noise."""
+    sigma = GRAD_NOISE.validate(grad_noise, runs=False)
+    if sigma and not isinstance(problem, Function2D):
+        raise ValueError(f"Invalid grad_noise: {sigma:g}. It applies to the 2-D functions only; problem "
+                         f"{problem.name!r} has data, so use batch_size for noisy gradients (grad_noise=0)")
+    return sigma
+
+
 @dataclass(frozen=True)
 class RunSpec:
     """One run: optimizer ``optimizer`` with hyperparameter values ``hp`` (only those that differ from
     the defaults, or were spelled out), and how it batches the data.
 
-    Its keys are the optimizer's declared ``hyperparams`` plus :data:`RUN_OPTIONS`.
-    ``optimizer`` may instead be ``updater:<name>``, a buggy updater of the
-    gallery, with its own declared settings (see the module docstring).
+    Its keys are the optimizer's declared ``hyperparams`` plus :data:`RUN_OPTIONS`
+    and ``schedule`` (:data:`SCHEDULE_KEY`). ``optimizer`` may instead be
+    ``updater:<name>``, a buggy updater of the gallery, with its own declared
+    settings (see the module docstring).
     """
 
     optimizer: str
     hp: Mapping[str, Any] = field(default_factory=dict)
     batch_size: int | None = None
     accumulate: int = 1
+    grad_noise: float = 0.0
+    schedule: Schedule | None = None
 
     @property
     def updater(self) -> Updater | None:
@@ -107,11 +129,12 @@ class RunSpec:
             return None
         return updater.build(problem, self.hp)
 
-    def validate(self, n_samples: int, problem: Problem | None = None) -> Optimizer | None:
-        """Check every value for a problem with ``n_samples`` samples (and for ``problem`` itself, when given:
-        whether an updater runs on it); return :meth:`build`'s result.
+    def validate(self, n_samples: int, problem: Problem | None = None, steps: int | None = None) -> Optimizer | None:
+        """Check every value for a problem with ``n_samples`` samples; return :meth:`build`'s result.
 
-        ValueError names the bad value and its range.
+        With ``problem``, also whether an updater runs on it and the gradient
+        noise; with ``steps``, the schedule against a run that long (and this
+        optimizer). ValueError names the bad value and its range.
         """
         opt = self.build(problem)
         updater = self.updater
@@ -120,6 +143,10 @@ class RunSpec:
                              "full data itself, so it takes no batch_size or accumulate")
         check_batch_size(self.batch_size, n_samples)
         ACCUMULATE.validate(self.accumulate, runs=False)
+        if problem is not None:
+            check_grad_noise(self.grad_noise, problem)
+        if self.schedule is not None and opt is not None:
+            self.schedule.init(opt, steps)
         return opt
 
     @property
@@ -136,6 +163,10 @@ class RunSpec:
             parts.append(f"bs={self.batch_size}")
         if self.accumulate != 1:
             parts.append(f"acc={self.accumulate}")
+        if self.grad_noise:
+            parts.append(f"noise={self.grad_noise:g}")
+        if self.schedule is not None:
+            parts.append(self.schedule.describe())
         label = f"{self.optimizer} " + ", ".join(parts) if parts else self.optimizer
         updater = self.updater
         return label if updater is None else f"{label} (buggy; {updater.seed_lr})"
@@ -148,32 +179,45 @@ class RunSpec:
         return out
 
     @classmethod
-    def _from_values(cls, name: str, values: Mapping[str, Any]) -> "RunSpec":
+    def _from_values(cls, name: str, values: Mapping[str, Any], schedule: Schedule | None = None) -> "RunSpec":
         values = dict(values)
         options = {o.name: values.pop(o.name) for o in RUN_OPTIONS if o.name in values}
-        spec = cls(name, values, **options)
+        spec = cls(name, values, **options, schedule=schedule)
         spec.build()  # cross-field checks, e.g. nesterov with dampening
         return spec
 
     @classmethod
     def parse(cls, text: str) -> "RunSpec":
-        """Read ``name:key=value,...`` (``updater:name:key=value,...`` for an updater); ValueError names a bad
-        key or value."""
+        """Read ``name:key=value,...,schedule=NAME(key=value,...)`` (``updater:name:...`` for an updater);
+        ValueError names a bad key or value."""
         text = text.strip()
         prefix = UPDATER if text.startswith(UPDATER) else ""
         name, _, body = text[len(prefix):].partition(":")
         name = prefix + name.strip()
         specs, owner = _declared(name)
-        return cls._from_values(name, parse_spec(body, specs, owner))
+        items = split_top(body)
+        sched = [t for t in items if t.partition("=")[0].strip() == SCHEDULE_KEY]
+        if len(sched) > 1:
+            raise ValueError(f"Invalid settings for {owner}: 'schedule' is given twice")
+        rest = ",".join(t for t in items if t not in sched)
+        return cls._from_values(name, parse_spec(rest, specs, owner),
+                                schedules.parse(sched[0].partition("=")[2]) if sched else None)
 
     def format(self) -> str:
         """The spec string :meth:`parse` reads back."""
-        return format_spec(self.optimizer, self.values(), _declared(self.optimizer)[0])
+        text = format_spec(self.optimizer, self.values(), _declared(self.optimizer)[0])
+        if self.schedule is None:
+            return text
+        return f"{text}{',' if ':' in text[len(UPDATER) if self.updater else 0:] else ':'}{SCHEDULE_KEY}=" \
+               f"{self.schedule.format_nested()}"
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON types, flat: ``{"optimizer": "adam", "lr": 0.01, "batch_size": 16}``."""
-        return {"optimizer": self.optimizer,
-                **{k: list(v) if isinstance(v, tuple) else v for k, v in self.values().items()}}
+        out = {"optimizer": self.optimizer,
+               **{k: list(v) if isinstance(v, tuple) else v for k, v in self.values().items()}}
+        if self.schedule is not None:
+            out[SCHEDULE_KEY] = self.schedule.format()
+        return out
 
     @classmethod
     def from_dict(cls, data: Any) -> "RunSpec":
@@ -186,5 +230,6 @@ class RunSpec:
                              f"Add \"optimizer\": one of {', '.join(optimizers.available())}")
         name = data["optimizer"]
         specs, owner = _declared(name)
-        given = {k: v for k, v in data.items() if k != "optimizer"}
-        return cls._from_values(name, validate_given(specs, given, owner))
+        given = {k: v for k, v in data.items() if k not in ("optimizer", SCHEDULE_KEY)}
+        return cls._from_values(name, validate_given(specs, given, owner),
+                                schedules.from_value(data.get(SCHEDULE_KEY)))

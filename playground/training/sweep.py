@@ -35,7 +35,7 @@ from typing import Any, Callable, Mapping, Sequence
 import numpy as np
 
 import optimizers
-from optimizers import HyperParam, Optimizer
+from optimizers import HyperParam, Optimizer, Schedule, schedules
 
 from .run_spec import RunSpec
 from ..problems import Problem
@@ -177,15 +177,15 @@ class SweepResult:
 
 def momentum_hyperparam(optimizer: str) -> str | None:
     """The hyperparameter a momentum axis sets on ``optimizer``: ``"momentum"``, ``"betas"`` (beta1), or None."""
-    declared = {h.name for h in optimizers.get(optimizer).hyperparams}
-    return next((name for name in ("momentum", "betas") if name in declared), None)
+    return optimizers.get(optimizer).momentum_name()
 
 
 def sweep(problem: Problem, optimizer: str | Sequence[str], lrs: Sequence[float] | np.ndarray,
           momenta: Sequence[float] | np.ndarray | None = None, steps: int = 500, batch_size: int | None = None,
           accumulate: int = 1, shuffle: bool = True, seed: int = 0,
           fixed_hyperparams: Mapping[str, Any] | None = None, record: int = 100,
-          progress: Progress | None = None) -> SweepResult:
+          progress: Progress | None = None, schedule: Schedule | str | None = None,
+          grad_noise: float = 0.0) -> SweepResult:
     """Run every configuration of the grid ``optimizer`` x ``lrs`` x ``momenta`` on ``problem``.
 
     - ``optimizer``: a registered name, or several (one batched run each).
@@ -199,6 +199,10 @@ def sweep(problem: Problem, optimizer: str | Sequence[str], lrs: Sequence[float]
       :func:`~playground.training.runner.run`, shared by every run.
     - ``record`` bounds the loss curves to that many evenly spaced steps.
     - ``progress(done, total)`` counts steps over all families.
+    - ``schedule``, ``grad_noise``: as in :func:`~playground.training.runner.run`,
+      the same for every configuration. Where the schedule derives its lr
+      from the optimizer's, each configuration's lr scales with it; each run
+      keeps its own schedule state (``plateau`` watches each run's loss).
 
     Bad arguments raise ValueError, naming the value and its range, before any work starts.
     """
@@ -206,7 +210,8 @@ def sweep(problem: Problem, optimizer: str | Sequence[str], lrs: Sequence[float]
     lrs = _axis("lrs", lrs)
     momenta = None if momenta is None else _axis("momenta", momenta)
     fixed = _fixed(fixed_hyperparams, momenta is not None)
-    settings = check_settings(problem, steps, batch_size, accumulate, shuffle, seed, record)
+    settings = check_settings(problem, steps, batch_size, accumulate, shuffle, seed, record, grad_noise)
+    sched = schedules.from_value(schedule)
     in_effect = {name: _check_family(name, lrs, momenta, fixed) for name in names}
 
     mom_values = [None] if momenta is None else momenta.tolist()
@@ -222,7 +227,7 @@ def sweep(problem: Problem, optimizer: str | Sequence[str], lrs: Sequence[float]
     t0 = time.perf_counter()
     # Each family is one batch of the loop; about a hundred progress reports over the whole sweep.
     outs = [drive(problem, opt, p0, settings, runs=len(lr_runs), every=max(1, total // 100),
-                  progress=_counted_from(progress, g * steps, total))
+                  progress=_counted_from(progress, g * steps, total), schedule=sched)
             for g, opt in enumerate(batched)]
     wall = time.perf_counter() - t0
     if progress is not None:

@@ -101,7 +101,7 @@ def to_png(fig: Figure) -> bytes:
 
 
 def loss_curves(trajectories: Sequence[Any], *, optimum_loss: float | None = None, title: str | None = None,
-                figsize: tuple[float, float] = LOSS_SIZE, dpi: float = DPI) -> Figure:
+                figsize: tuple[float, float] = LOSS_SIZE, dpi: float = DPI, lrs: bool | None = None) -> Figure:
     """Loss against step, one line per run, an X where a run diverged.
 
     With ``optimum_loss`` (loss*, see :meth:`playground.problems.Problem.optimal_loss`) the curves are the
@@ -110,10 +110,19 @@ def loss_curves(trajectories: Sequence[Any], *, optimum_loss: float | None = Non
     which is drawn. The y axis is logarithmic when every value is positive;
     otherwise (an unbounded-below function such as the saddle) it is
     ``symlog``, which stays logarithmic for large magnitudes of either sign
-    and linear near zero.
+    and linear near zero. ``lrs=True`` adds a panel underneath with each run's
+    learning rate against the step (:func:`draw_lrs`); by default it is there
+    when any run has a schedule, and the figure grows by a third to hold it.
     """
-    fig = new_figure(figsize, dpi)
-    ax = fig.add_subplot()
+    if lrs is None:
+        lrs = any(getattr(t, "schedule", None) is not None for t in trajectories)
+    if not lrs:
+        fig = new_figure(figsize, dpi)
+        ax = fig.add_subplot()
+    else:
+        fig = new_figure((figsize[0], figsize[1] * 4 / 3), dpi)
+        ax, lr_ax = fig.subplots(2, 1, sharex=True, gridspec_kw={"height_ratios": (3, 1)})
+        draw_lrs(lr_ax, trajectories)
     finite_values = []
     last_step = max((int(np.asarray(t.steps)[-1]) for t in trajectories if len(t.steps)), default=0)
     for i, t in enumerate(trajectories):
@@ -140,7 +149,7 @@ def loss_curves(trajectories: Sequence[Any], *, optimum_loss: float | None = Non
         ax.set_yscale("symlog", linthresh=float(np.percentile(np.abs(values[values != 0]), 10)))
     ylabel = "full-data loss" if optimum_loss is None else f"loss − loss*   (loss* = {optimum_loss:.4g})"
     default_title = "Full-data loss" if optimum_loss is None else "Distance above the minimum's loss"
-    style_axes(ax, xlabel="step", ylabel=ylabel, title=default_title if title is None else title)
+    style_axes(ax, xlabel="" if lrs else "step", ylabel=ylabel, title=default_title if title is None else title)
     ax.grid(True, which="major", alpha=0.3)
     legend_below(fig, ax)
     return fig
@@ -202,6 +211,27 @@ def parameter_curves(trajectories: Sequence[Any], names: Sequence[str] | None = 
         ax.set_xlabel("step")
     axes[0].legend(fontsize=7)
     return fig
+
+
+def draw_lrs(ax: Axes, trajectories: Sequence[Any]) -> None:
+    """Each run's learning rate against the step on ``ax``, in its run's colour.
+
+    The lr of the step that produced each snapshot (``traj.lrs``, aligned
+    with ``traj.steps[1:]``), drawn as steps; log scale when the lrs span more
+    than a factor of 10.
+    """
+    values = []
+    for i, t in enumerate(trajectories):
+        lrs = np.asarray(getattr(t, "lrs", ()), dtype=np.float64)
+        if lrs.size:
+            ax.step(np.asarray(t.steps)[1:len(lrs) + 1], lrs, where="post", color=run_color(i), lw=1.3)
+            values.append(lrs[np.isfinite(lrs)])
+    pos = np.concatenate(values) if values else np.empty(0)
+    pos = pos[pos > 0]
+    if pos.size and pos.max() > 10 * pos.min():
+        ax.set_yscale("log")
+    ax.set(xlabel="step", ylabel="learning rate")
+    ax.grid(True, which="major", alpha=0.3)
 
 
 def contour(problem: Any, trajectories: Sequence[Any] = (), bounds: Bounds | None = None, *,
