@@ -12,12 +12,14 @@ setups, the app's inputs and the CLI all hold one range for each.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Mapping
 
 import optimizers
 from optimizers import HyperParam, Optimizer
 from optimizers.hyperparams import excerpt, format_spec, parse_spec, validate_given
+
+from ..problems import Problem
 
 STEPS = HyperParam("steps", 200, "optimizer updates per run", low=1, high=1_000_000, kind="int")
 SEED = HyperParam("seed", 0, "draws a random problem's start and the order of mini-batches", low=0, kind="int")
@@ -29,8 +31,24 @@ BATCH_SIZE = HyperParam("batch_size", None, "samples per mini-batch; absent: the
                         optional=True, label="batch size B")
 ACCUMULATE = HyperParam("accumulate", 1, "mini-batch gradients averaged into one step", low=1, high=10_000,
                         kind="int")
+LR_SCALE = HyperParam("lr_scale", "absolute", "'lipschitz': learning rates are multiples of 2/L, the largest "
+                      "stable GD step (problems with a constant curvature L only)", kind="choice",
+                      choices=("absolute", "lipschitz"), label="learning-rate scale")
 #: Settings of a run that are not optimizer hyperparameters.
-RUN_OPTIONS = (BATCH_SIZE, ACCUMULATE)
+RUN_OPTIONS = (BATCH_SIZE, ACCUMULATE, LR_SCALE)
+
+
+def lr_multiplier(lr_scale: str, lipschitz: float | None) -> float:
+    """What a learning rate given in ``lr_scale`` (:data:`LR_SCALE`) is multiplied by to be absolute: 1, or 2/L.
+
+    ValueError for ``"lipschitz"`` on a problem with no known curvature L (``lipschitz`` None).
+    """
+    if LR_SCALE.validate(lr_scale, runs=False) == "absolute":
+        return 1.0
+    if lipschitz is None:
+        raise ValueError("Invalid lr_scale: 'lipschitz' makes lr a multiple of 2/L, and this problem has no "
+                         "constant curvature L (its Hessian varies). Use lr_scale 'absolute'")
+    return 2.0 / lipschitz
 
 
 @dataclass(frozen=True)
@@ -39,28 +57,51 @@ class RunSpec:
     the defaults, or were spelled out), and how it batches the data.
 
     Its keys are the optimizer's declared ``hyperparams`` plus :data:`RUN_OPTIONS`.
+    With ``lr_scale="lipschitz"``, ``hp["lr"]`` (its default if not given) is
+    a multiple of 2/L of the problem the run is built for.
     """
 
     optimizer: str
     hp: Mapping[str, Any] = field(default_factory=dict)
     batch_size: int | None = None
     accumulate: int = 1
+    lr_scale: str = LR_SCALE.default
 
-    def build(self) -> Optimizer:
-        """The optimizer, validated by its own declarations (cross-field checks included)."""
-        return optimizers.create(self.optimizer, **self.hp)
+    def build(self, lipschitz: float | None = None) -> Optimizer:
+        """The optimizer, validated by its own declarations (cross-field checks included).
 
-    def validate(self, n_samples: int) -> Optimizer:
-        """Check every value for a problem with ``n_samples`` samples; return the optimizer.
-
-        ValueError names the bad value and its range.
+        ``lipschitz`` is the problem's curvature L, which turns an lr given
+        as a multiple of 2/L into an absolute one; ValueError when that scale
+        is asked for and L is None, or the optimizer has no lr.
         """
-        opt = self.build()
+        hp = dict(self.hp)
+        if self.lr_scale != "absolute":
+            lr = self._lr()
+            hp["lr"] = lr.validate(hp.get("lr", lr.default), runs=False) * lr_multiplier(self.lr_scale, lipschitz)
+        return optimizers.create(self.optimizer, **hp)
+
+    def _lr(self) -> HyperParam:
+        """The optimizer's declared lr, which ``lr_scale`` scales; ValueError if it has none."""
+        lr = next((h for h in optimizers.get(self.optimizer).hyperparams if h.name == "lr"), None)
+        if lr is None:
+            raise ValueError(f"Invalid lr_scale: {self.lr_scale!r}. Optimizer {self.optimizer!r} has no lr to "
+                             "scale; use lr_scale 'absolute'")
+        return lr
+
+    def validate(self, problem: Problem) -> Optimizer:
+        """Check every value for ``problem``; return the optimizer.
+
+        The optimizer must accept the problem's parameters (Muon refuses
+        params with no matrix block). ValueError names the bad value and its range.
+        """
+        opt = self.build(problem.lipschitz)
         batch_size = BATCH_SIZE.validate(self.batch_size, runs=False)
         ACCUMULATE.validate(self.accumulate, runs=False)
+        n_samples = problem.n_samples
         if batch_size is not None and batch_size > n_samples:
             raise ValueError(f"Invalid batch_size: {batch_size}. Allowed range: [1, {n_samples}] "
                              f"(the problem has {n_samples} samples)")
+        opt.init(problem.template)
         return opt
 
     @property
@@ -68,6 +109,9 @@ class RunSpec:
         """Display name, e.g. ``adam lr=0.01, bs=16``: what distinguishes the run."""
         declared = {h.name: h for h in optimizers.get(self.optimizer).hyperparams}
         parts = [f"{k}={declared[k].format(v)}" for k, v in self.hp.items()]
+        if self.lr_scale == "lipschitz":  # "lr=0.5×2/L", also when lr is its default
+            lr = f"lr={declared['lr'].format(self.hp.get('lr', declared['lr'].default))}×2/L"
+            parts = [lr] + [p for k, p in zip(self.hp, parts) if k != "lr"]
         if self.batch_size is not None:
             parts.append(f"bs={self.batch_size}")
         if self.accumulate != 1:
@@ -86,7 +130,11 @@ class RunSpec:
         values = dict(values)
         options = {o.name: values.pop(o.name) for o in RUN_OPTIONS if o.name in values}
         spec = cls(name, values, **options)
-        spec.build()  # cross-field checks, e.g. nesterov with dampening
+        # Cross-field checks, e.g. nesterov with dampening. The problem's L is not known here, so a multiple
+        # of 2/L is checked as an lr (its range is (0, inf) either way), and only its having an lr to scale.
+        replace(spec, lr_scale="absolute").build()
+        if spec.lr_scale != "absolute":
+            spec._lr()
         return spec
 
     @classmethod
