@@ -1,4 +1,6 @@
 """The Compare page in AppTest: what it shows equals what the library computes for the same config."""
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
@@ -7,6 +9,10 @@ from app_support import exceptions, library_rows, open_app, players, shown_rows,
 from optimizers import HyperParam, Optimizer
 from playground.setups.comparison import Comparison
 from playground.training.run_spec import RunSpec
+from playground.training.suggest import suggest, suggested_run
+
+#: The default runs: GD, momentum and Adam with linear regression's suggested learning rates.
+DEFAULT_RUNS = Comparison().runs
 
 
 def comparison_in_url(at):
@@ -19,7 +25,8 @@ def test_default_page_shows_gd_momentum_and_adam_already_run():
     cmp = Comparison()
     assert comparison_in_url(at) == cmp
     assert untimed(shown_rows(at)) == untimed(library_rows(cmp))
-    assert [r["run"] for r in shown_rows(at)] == ["gd lr=0.1", "momentum lr=0.05", "adam lr=0.1"]
+    assert [r.optimizer for r in cmp.runs] == ["gd", "momentum", "adam"]
+    assert [r["run"] for r in shown_rows(at)] == [r.label for r in DEFAULT_RUNS]
     assert len(players(at)) == 1 and len(at.get("image")) == 1  # the player, the loss curves
     assert [d.proto.label for d in at.get("download_button")] == [
         "Trajectories (PNG)", "Loss curves (PNG)", "Trajectories and losses (CSV)", "Download config (JSON)"]
@@ -31,7 +38,7 @@ def test_player_plays_the_runs_over_the_contours():
     at = open_app()
     (data,) = players(at)
     assert data["frames"][-1] == 200 and data["autoplay"]
-    assert [r["label"] for r in data["runs"]] == ["gd lr=0.1", "momentum lr=0.05", "adam lr=0.1"]
+    assert [r["label"] for r in data["runs"]] == [r.label for r in DEFAULT_RUNS]
 
 
 def test_changing_an_optimizer_setting_reruns_and_updates_the_url():
@@ -39,7 +46,8 @@ def test_changing_an_optimizer_setting_reruns_and_updates_the_url():
     at.number_input(key="cmp.run2.adam.lr").set_value(0.02)
     at.selectbox(key="cmp.run1.optimizer").select("nesterov")
     at.run()
-    cmp = Comparison(runs=(RunSpec("gd", {"lr": 0.1}), RunSpec("nesterov"), RunSpec("adam", {"lr": 0.02})))
+    # The optimizer picked for run 2 starts from its suggestion for the problem.
+    cmp = Comparison(runs=(DEFAULT_RUNS[0], suggested_run("linreg", {}, "nesterov"), RunSpec("adam", {"lr": 0.02})))
     assert exceptions(at) == []
     assert comparison_in_url(at) == cmp
     assert untimed(shown_rows(at)) == untimed(library_rows(cmp))
@@ -85,8 +93,8 @@ def test_mini_batches_and_accumulation():
     at.number_input(key="cmp.run1.accumulate").set_value(2)
     at.radio(key="cmp.run2.batches").set_value("per-sample")
     at.run()
-    runs = (RunSpec("gd", {"lr": 0.1}), RunSpec("momentum", {"lr": 0.05}, batch_size=16, accumulate=2),
-            RunSpec("adam", {"lr": 0.1}, batch_size=1))
+    gd, momentum, adam = DEFAULT_RUNS
+    runs = (gd, replace(momentum, batch_size=16, accumulate=2), replace(adam, batch_size=1))
     assert comparison_in_url(at) == Comparison(runs=runs)
     assert untimed(shown_rows(at)) == untimed(library_rows(Comparison(runs=runs)))
 
@@ -98,7 +106,7 @@ def test_a_batch_larger_than_the_data_is_an_error_that_names_it_and_the_other_ru
     assert [e.value for e in at.sidebar.error] == [
         "Invalid batch_size: 500. Allowed range: [1, 100] (the problem has 100 samples)"]
     assert exceptions(at) == []
-    assert [row["run"] for row in shown_rows(at)] == ["momentum lr=0.05", "adam lr=0.1"]
+    assert [row["run"] for row in shown_rows(at)] == [r.label for r in DEFAULT_RUNS[1:]]
 
 
 def test_an_mlp_is_played_on_its_principal_plane():
@@ -184,7 +192,7 @@ def test_a_registered_plugin_appears_with_its_own_controls(plugin):
     assert "Signum (signum_test)" in at.selectbox(key="cmp.run0.optimizer").options
     at.selectbox(key="cmp.run0.optimizer").select("signum_test").run()
     key = "cmp.run0.signum_test."
-    assert at.number_input(key=key + "lr").value == 0.01
+    assert at.number_input(key=key + "lr").value == suggest("linreg", {}, "signum_test").hp["lr"]
     assert at.number_input(key=key + "warmup").value == 0
     assert at.checkbox(key=key + "flip").value is False
     assert at.selectbox(key=key + "rule").options == ["sign", "raw"]

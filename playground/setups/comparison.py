@@ -120,8 +120,9 @@ class Comparison(Declared):
                 if progress is not None:
                     progress(i * self.steps + done, total)
 
-            out.append(run(problem, r.build(problem.lipschitz), self.steps, batch_size=r.batch_size, accumulate=r.accumulate,
-                           shuffle=self.shuffle, seed=self.seed, record=record, label=r.label, progress=each))
+            out.append(run(problem, r.build(problem.lipschitz), self.steps, batch_size=r.batch_size,
+                           accumulate=r.accumulate, shuffle=self.shuffle, seed=self.seed, record=record,
+                           label=r.label, progress=each))
         return out
 
     # -- codecs ----------------------------------------------------------------
@@ -140,8 +141,7 @@ class Comparison(Declared):
         if runs is not None and not (isinstance(runs, list) and runs):
             raise ValueError(f"Invalid runs: {excerpt(runs)}. Expected a list of 1 to {MAX_RUNS} runs such as "
                              '[{"optimizer": "adam", "lr": 0.01}]')
-        parsed = None if runs is None else tuple(_numbered(i, RunSpec.from_dict, r)
-                                                            for i, r in enumerate(runs, 1))
+        parsed = None if runs is None else tuple(_numbered(i, RunSpec.from_dict, r) for i, r in enumerate(runs, 1))
         cmp = cls(name, settings, parsed, **cls.fields_from_dict(data))
         cmp.validate()
         return cmp

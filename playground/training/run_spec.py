@@ -88,6 +88,24 @@ class RunSpec:
                              "scale; use lr_scale 'absolute'")
         return lr
 
+    def check(self) -> None:
+        """Check what can be checked without a problem: each value's range and the optimizer's cross-field
+        rules (nesterov with dampening); ValueError names the bad value.
+
+        A multiple of 2/L is checked as an lr (both lie in (0, inf)), and only for there being an lr to scale.
+        """
+        replace(self, lr_scale="absolute").build()
+        if LR_SCALE.validate(self.lr_scale, runs=False) != "absolute":
+            self._lr()
+
+    def rescaled(self, lr_scale: str, lipschitz: float | None) -> "RunSpec":
+        """The same run with its lr given in ``lr_scale`` instead: the same absolute lr on a problem with curvature L."""
+        if lr_scale == self.lr_scale:
+            return self
+        lr = self._lr()
+        absolute = self.hp.get("lr", lr.default) * lr_multiplier(self.lr_scale, lipschitz)
+        return replace(self, hp={**self.hp, "lr": absolute / lr_multiplier(lr_scale, lipschitz)}, lr_scale=lr_scale)
+
     def validate(self, problem: Problem) -> Optimizer:
         """Check every value for ``problem``; return the optimizer.
 
@@ -130,11 +148,7 @@ class RunSpec:
         values = dict(values)
         options = {o.name: values.pop(o.name) for o in RUN_OPTIONS if o.name in values}
         spec = cls(name, values, **options)
-        # Cross-field checks, e.g. nesterov with dampening. The problem's L is not known here, so a multiple
-        # of 2/L is checked as an lr (its range is (0, inf) either way), and only its having an lr to scale.
-        replace(spec, lr_scale="absolute").build()
-        if spec.lr_scale != "absolute":
-            spec._lr()
+        spec.check()
         return spec
 
     @classmethod
