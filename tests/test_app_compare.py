@@ -7,6 +7,7 @@ import pytest
 import optimizers
 from app_support import exceptions, library_rows, open_app, players, shown_rows, untimed
 from optimizers import HyperParam, Optimizer
+from playground import problems
 from playground.setups.comparison import Comparison
 from playground.training.run_spec import RunSpec
 from playground.training.suggest import suggest, suggested_run
@@ -206,3 +207,49 @@ def test_a_registered_plugin_appears_with_its_own_controls(plugin):
     assert cmp.runs[0] == RunSpec("signum_test", {"lr": 0.05, "warmup": 5, "rule": "raw", "clip": (-1.0, 0.5)})
     assert untimed(shown_rows(at)) == untimed(library_rows(cmp)) and exceptions(at) == []
     assert any("declares no equations" in c.value for c in at.caption)
+
+
+def test_switching_problem_starts_every_run_from_its_suggestions():
+    at = open_app()
+    for name in ("rosenbrock", "beale", "himmelblau"):
+        at.selectbox(key="cmp.problem").select(name).run()
+        cmp = comparison_in_url(at)
+        assert cmp == Comparison(name), name  # the default trio, with this problem's suggestions
+        rows = shown_rows(at)
+        assert [row["diverged at"] for row in rows] == [None] * 3 and not at.warning, name
+        assert untimed(rows) == untimed(library_rows(cmp)) and exceptions(at) == []
+
+
+def test_reset_gives_every_run_its_suggestion_again():
+    at = open_app()
+    at.number_input(key="cmp.run0.gd.lr").set_value(0.5)
+    at.number_input(key="cmp.n_runs").set_value(4).run()
+    assert at.warning  # gd diverges at lr = 0.5
+    at.button(key="runs.reset").click().run()
+    assert comparison_in_url(at).runs == DEFAULT_RUNS + (suggested_run("linreg", {}, "nesterov"),)
+    assert at.number_input(key="cmp.run0.gd.lr").value == DEFAULT_RUNS[0].hp["lr"]
+    assert not at.warning and exceptions(at) == []
+
+
+def test_lr_as_a_multiple_of_2_over_L_keeps_the_step_and_is_offered_only_where_L_is_known():
+    at = open_app()
+    L = problems.create("linreg").lipschitz
+    at.checkbox(key="cmp.run0.lr_scale").check().run()
+    relative = DEFAULT_RUNS[0].rescaled("lipschitz", L)
+    assert at.number_input(key="cmp.run0.gd.lr").value == pytest.approx(relative.hp["lr"])
+    cmp = comparison_in_url(at)
+    assert cmp.runs[0].lr_scale == "lipschitz" and cmp.runs[0].label.endswith("×2/L")
+    assert untimed(shown_rows(at)) == untimed(library_rows(cmp))
+    at.number_input(key="cmp.run0.gd.lr").set_value(0.5).run()
+    assert shown_rows(at)[0]["run"] == "gd lr=0.5×2/L"
+    at.selectbox(key="cmp.problem").select("rosenbrock").run()
+    assert not [c for c in at.checkbox if c.key.endswith("lr_scale")]  # Rosenbrock has no constant curvature
+
+
+def test_muon_on_a_problem_without_weight_matrices_says_why_under_its_run():
+    at = open_app()
+    at.selectbox(key="cmp.problem").select("rosenbrock").run()
+    at.selectbox(key="cmp.run2.optimizer").select("muon").run()
+    assert any("muon: params have no matrix (2-D) block" in e.value for e in at.sidebar.error)
+    assert exceptions(at) == [] and [row["run"] for row in shown_rows(at)] == [
+        r.label for r in Comparison("rosenbrock").runs[:2]]
