@@ -3,5 +3,6 @@
 - :mod:`.run_spec`: :class:`RunSpec`, one run's optimizer, hyperparameter values and batching;
 - :mod:`.runner`: :func:`run`, one run, recorded as a :class:`Trajectory`;
 - :mod:`.sweep`: :func:`sweep`, a grid of runs in one vectorised pass;
-- :mod:`.stability`: step-size bounds on quadratics, and divergence in words.
+- :mod:`.stability`: step-size bounds on quadratics, and divergence in words;
+- :mod:`.suggest`: a learning rate per problem and optimizer that converges, from L or a short pilot sweep.
 """
