@@ -109,7 +109,9 @@ def _checked(compute: Callable[[], Any]) -> Any:
 def _switch_problem() -> None:
     """On a new problem, every run restarts from that problem's suggestions: an lr that suits one problem
     may diverge on another."""
-    name = st.session_state[PREFIX + "problem"]
+    name = st.session_state.get(PREFIX + "problem")
+    if name is None:  # an earlier callback of this rerun loaded a config, which holds its own problem
+        return
     cmp = STATE.current()
     STATE.load(replace(cmp, problem=name, settings={}, runs=suggested_runs(name, {}, cmp.runs)))
 
@@ -180,8 +182,10 @@ def _run_form(i: int, given: RunSpec, has_data: bool, problem: Problem | None,
 def _rescale_lr(key: str, name: str, lipschitz: float | None) -> None:
     """The lr input of run ``key`` after its scale checkbox changed: the same step, in the new scale."""
     lr_key = f"{key}{name}.lr"
-    ticked = st.session_state[key + "lr_scale"]
-    if lipschitz is None:  # a loaded run on a problem with no L: nothing to convert with, the value stays
+    ticked = st.session_state.get(key + "lr_scale")
+    # No L: a loaded run on a problem without one, nothing to convert with, so the value stays. No inputs:
+    # an earlier callback of this rerun (a problem switch) loaded a config, whose lr is already in its scale.
+    if lipschitz is None or ticked is None or lr_key not in st.session_state:
         return
     before = RunSpec(name, {"lr": st.session_state[lr_key]}, lr_scale="absolute" if ticked else "lipschitz")
     st.session_state[lr_key] = before.rescaled("lipschitz" if ticked else "absolute", lipschitz).hp["lr"]
