@@ -3,9 +3,15 @@
 The comparison shown is :data:`STATE`'s, the last valid one: read from the
 link on a session's first visit, replaced by a loaded JSON config or a
 gallery button, and by every valid edit of the form.
+
+Learning rates start from the problem's suggestions
+(:mod:`playground.training.suggest`): a new run, an optimizer picked for a
+run, and every run when the user switches problem; the "Reset runs to
+suggested" button applies them to every run again.
 """
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any, Callable, Mapping
 
 import streamlit as st
@@ -17,6 +23,7 @@ from optimizers.hyperparams import non_defaults
 from playground.gallery import updaters
 from playground.setups.comparison import RUN_COUNT, VIEW, Comparison
 from playground.training.run_spec import ACCUMULATE, BATCH_SIZE, GRAD_NOISE, SHUFFLE, UPDATER, RunSpec
+from playground.training.suggest import suggested_run, suggested_runs
 from playground.problems import Problem
 
 from . import widgets
@@ -59,7 +66,7 @@ def edit(cmp: Comparison) -> tuple[Comparison | None, Problem | None, str | None
     """
     st.header("Problem")
     name = widgets.select("problem", problems.available(), PREFIX + "problem", cmp.problem,
-                          format_func=lambda n: problems.spec(n).title)
+                          format_func=lambda n: problems.spec(n).title, on_change=_switch_problem)
     spec = problems.spec(name)
     given = cmp.settings if name == cmp.problem else {}
     settings: dict[str, Any] = {}
@@ -74,10 +81,18 @@ def edit(cmp: Comparison) -> tuple[Comparison | None, Problem | None, str | None
     st.header("Runs")
     n_runs = widgets.declared(RUN_COUNT, PREFIX + "n_runs", len(cmp.runs))
     count = _checked(lambda: RUN_COUNT.validate(n_runs))
+    st.button("Reset runs to suggested", on_click=_reset_runs, key="runs.reset", icon=":material/restart_alt:",
+              help="Give every run the learning rate this problem suggests for its optimizer (the other "
+                   "hyperparameters at their defaults), then run again.")
     has_data = spec.kind != "function"
+
+    def suggested(optimizer: str) -> RunSpec:
+        """A new run of ``optimizer``: its suggestion for this problem, its defaults while the problem is refused."""
+        return RunSpec(optimizer) if problem is None else suggested_run(name, settings, optimizer)
+
     # Runs past the count keep their inputs in the session, so 3 -> 1 -> 3 gives back runs 2 and 3.
-    runs = [_run_form(i, cmp.runs[i] if i < len(cmp.runs) else RunSpec(NEW_RUNS[i % len(NEW_RUNS)]),
-                      has_data, problem) for i in range(count or len(cmp.runs))]
+    runs = [_run_form(i, cmp.runs[i] if i < len(cmp.runs) else suggested(NEW_RUNS[i % len(NEW_RUNS)]),
+                      has_data, problem, suggested) for i in range(count or len(cmp.runs))]
 
     st.header("Training")
     values, refused = {}, False
@@ -108,15 +123,33 @@ def _checked(compute: Callable[[], Any]) -> Any:
         return None
 
 
-def _run_form(i: int, given: RunSpec, has_data: bool, problem: Problem | None) -> RunSpec | None:
-    """Run ``i``'s inputs: optimizer (or buggy updater), its declared hyperparameters, and how it batches the data.
+def _switch_problem() -> None:
+    """On a new problem, every run restarts from that problem's suggestions: an lr that suits one problem
+    may diverge on another."""
+    name = st.session_state.get(PREFIX + "problem")
+    if name is None:  # an earlier callback of this rerun loaded a config, which holds its own problem
+        return
+    cmp = STATE.current()
+    STATE.load(replace(cmp, problem=name, settings={}, runs=suggested_runs(name, {}, cmp.runs)))
+
+
+def _reset_runs() -> None:
+    cmp = STATE.current()
+    STATE.load(replace(cmp, runs=suggested_runs(cmp.problem, cmp.settings, cmp.runs)))
+
+
+def _run_form(i: int, given: RunSpec, has_data: bool, problem: Problem | None,
+              suggested: Callable[[str], RunSpec]) -> RunSpec | None:
+    """Run ``i``'s inputs: optimizer (or buggy updater), its declared hyperparameters, how it batches the data,
+    its schedule, and for a problem with a known curvature L whether its lr is a multiple of 2/L.
 
     The gallery's buggy updaters are offered after the optimizers, on the
-    problems where their seed code runs. None, with the message under the
-    run, when a value is refused.
+    problems where their seed code runs. An optimizer picked for the run
+    starts from ``suggested(name)``. None, with the message under the run,
+    when a value is refused, or when the optimizer refuses the problem (Muon
+    on a problem with no weight matrix).
     """
     key = f"{PREFIX}run{i}."
-    n_samples = problem.n_samples if problem is not None else None
     choices = _by_family(optimizers.available()) + ([UPDATER + u for u in updaters.offered(problem)] if problem else [])
     widgets.start(key + "optimizer", given.optimizer)
     # Titled by the optimizer the select below holds; the key keeps the box open when that changes.
@@ -130,7 +163,22 @@ def _run_form(i: int, given: RunSpec, has_data: bool, problem: Problem | None) -
                                    "runs on this problem: their lr means what GD's lr means here.")
         updater = RunSpec(name).updater
         declared = optimizers.get(name).hyperparams if updater is None else updater.hyperparams
-        start = given.hp if name == given.optimizer else {}
+        lipschitz = None if problem is None else problem.lipschitz
+        has_lr = updater is None and any(hp.name == "lr" for hp in declared)
+        lr_scale = given.lr_scale if has_lr else "absolute"
+        # Shown where L is known, and where a loaded run asks for it, so that it can be unticked.
+        if has_lr and (lipschitz is not None or lr_scale != "absolute"):
+            widgets.start(key + "lr_scale", lr_scale != "absolute")
+            relative = st.checkbox("lr as a multiple of 2/L", key=key + "lr_scale",
+                                   on_change=_rescale_lr, args=(key, name, lipschitz),
+                                   help="2/L is plain GD's largest stable step on this problem, L its largest "
+                                        "curvature. Ticking it keeps the same step and shows it as a multiple.")
+            lr_scale = "lipschitz" if relative else "absolute"
+        if name != given.optimizer:
+            given = RunSpec(name) if updater is not None else suggested(name)
+            if lr_scale != "absolute" and lipschitz is not None:  # the suggested step, as a multiple of 2/L
+                given = given.rescaled(lr_scale, lipschitz)
+        start = given.hp
         values = {hp.name: widgets.declared(hp, f"{key}{name}.{hp.name}", start.get(hp.name, hp.default))
                   for hp in declared}
         batch_size, accumulate = None, 1
@@ -144,7 +192,7 @@ def _run_form(i: int, given: RunSpec, has_data: bool, problem: Problem | None) -
                                  "reshuffled each epoch. Per-sample: B = 1 (classic SGD).")
             if mode == BATCH_MODES[1]:
                 batch_size = widgets.declared(BATCH_SIZE, key + "batch_size",
-                                              given.batch_size or min(10, n_samples or 10))
+                                              given.batch_size or min(10, problem.n_samples if problem else 10))
             elif mode == BATCH_MODES[2]:
                 batch_size = 1
             if mode != BATCH_MODES[0]:
@@ -154,8 +202,14 @@ def _run_form(i: int, given: RunSpec, has_data: bool, problem: Problem | None) -
         sched = _schedule_form(key + "schedule.", given.schedule) if updater is None else None
         if sched is False:
             return None
-        run = RunSpec(name, non_defaults(declared, values, keep=start), batch_size, accumulate, grad_noise, sched)
-        return run if _checked(lambda: run.validate(n_samples or 1, problem)) is not None else None
+        run = RunSpec(name, non_defaults(declared, values, keep=start), batch_size, accumulate, grad_noise, sched,
+                      lr_scale)
+        try:
+            run.check() if problem is None else run.validate(problem)
+        except ValueError as exc:
+            st.error(str(exc), icon=":material/error:")
+            return None
+        return run
 
 
 def _schedule_form(key: str, given: Schedule | None) -> Schedule | None | bool:
@@ -212,6 +266,18 @@ def _grouped_title(name: str) -> str:
     except ValueError:
         return name
     return f"{family.capitalize()} · {_optimizer_title(name)}"
+
+
+def _rescale_lr(key: str, name: str, lipschitz: float | None) -> None:
+    """The lr input of run ``key`` after its scale checkbox changed: the same step, in the new scale."""
+    lr_key = f"{key}{name}.lr"
+    ticked = st.session_state.get(key + "lr_scale")
+    # No L: a loaded run on a problem without one, nothing to convert with, so the value stays. No inputs:
+    # an earlier callback of this rerun (a problem switch) loaded a config, whose lr is already in its scale.
+    if lipschitz is None or ticked is None or lr_key not in st.session_state:
+        return
+    before = RunSpec(name, {"lr": st.session_state[lr_key]}, lr_scale="absolute" if ticked else "lipschitz")
+    st.session_state[lr_key] = before.rescaled("lipschitz" if ticked else "absolute", lipschitz).hp["lr"]
 
 
 def _optimizer_title(name: str) -> str:

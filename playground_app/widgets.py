@@ -30,12 +30,16 @@ def clear(prefix: str) -> None:
 
 
 def select(label: str, options: Sequence[Any], key: str, value: Any, *,
-           format_func: Callable[[Any], str] = str, help: str | None = None) -> Any:
-    """A selectbox over ``options`` starting at ``value`` (the first option if ``value`` is not one)."""
+           format_func: Callable[[Any], str] = str, help: str | None = None,
+           on_change: Callable[[], None] | None = None) -> Any:
+    """A selectbox over ``options`` starting at ``value`` (the first option if ``value`` is not one).
+
+    ``on_change`` is called, before the rerun, when the user picks another option.
+    """
     start(key, value if value in options else options[0])
     if st.session_state[key] not in options:  # e.g. an optimizer plugin that is gone
         st.session_state[key] = options[0]
-    return st.selectbox(label, options, key=key, format_func=format_func, help=help)
+    return st.selectbox(label, options, key=key, format_func=format_func, help=help, on_change=on_change)
 
 
 def number(label: str, key: str, value: int | float, *, step: int | float | None = None, help: str | None = None,

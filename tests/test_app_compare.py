@@ -1,14 +1,20 @@
 """The Compare page in AppTest: what it shows equals what the library computes for the same config."""
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
 import optimizers
 from app_support import exceptions, library_rows, open_app, players, shown_rows, untimed
 from optimizers import HyperParam, Optimizer
-from playground import gallery
+from playground import gallery, problems
 from playground.gallery import updaters
 from playground.setups.comparison import Comparison
 from playground.training.run_spec import RunSpec
+from playground.training.suggest import suggest, suggested_run
+
+#: The default runs: GD, momentum and Adam with linear regression's suggested learning rates.
+DEFAULT_RUNS = Comparison().runs
 
 
 def comparison_in_url(at):
@@ -21,7 +27,8 @@ def test_default_page_shows_gd_momentum_and_adam_already_run():
     cmp = Comparison()
     assert comparison_in_url(at) == cmp
     assert untimed(shown_rows(at)) == untimed(library_rows(cmp))
-    assert [r["run"] for r in shown_rows(at)] == ["gd lr=0.1", "momentum lr=0.05", "adam lr=0.1"]
+    assert [r.optimizer for r in cmp.runs] == ["gd", "momentum", "adam"]
+    assert [r["run"] for r in shown_rows(at)] == [r.label for r in DEFAULT_RUNS]
     # The player; the loss curves, the errors per eigendirection (linreg is a quadratic), the parameter curves.
     assert len(players(at)) == 1 and len(at.get("image")) == 3
     assert [d.proto.label for d in at.get("download_button")] == [
@@ -34,7 +41,7 @@ def test_player_plays_the_runs_over_the_contours():
     at = open_app()
     (data,) = players(at)
     assert data["frames"][-1] == 200 and data["autoplay"]
-    assert [r["label"] for r in data["runs"]] == ["gd lr=0.1", "momentum lr=0.05", "adam lr=0.1"]
+    assert [r["label"] for r in data["runs"]] == [r.label for r in DEFAULT_RUNS]
 
 
 def test_changing_an_optimizer_setting_reruns_and_updates_the_url():
@@ -42,7 +49,8 @@ def test_changing_an_optimizer_setting_reruns_and_updates_the_url():
     at.number_input(key="cmp.run2.adam.lr").set_value(0.02)
     at.selectbox(key="cmp.run1.optimizer").select("nesterov")
     at.run()
-    cmp = Comparison(runs=(RunSpec("gd", {"lr": 0.1}), RunSpec("nesterov"), RunSpec("adam", {"lr": 0.02})))
+    # The optimizer picked for run 2 starts from its suggestion for the problem.
+    cmp = Comparison(runs=(DEFAULT_RUNS[0], suggested_run("linreg", {}, "nesterov"), RunSpec("adam", {"lr": 0.02})))
     assert exceptions(at) == []
     assert comparison_in_url(at) == cmp
     assert untimed(shown_rows(at)) == untimed(library_rows(cmp))
@@ -88,8 +96,8 @@ def test_mini_batches_and_accumulation():
     at.number_input(key="cmp.run1.accumulate").set_value(2)
     at.radio(key="cmp.run2.batches").set_value("per-sample")
     at.run()
-    runs = (RunSpec("gd", {"lr": 0.1}), RunSpec("momentum", {"lr": 0.05}, batch_size=16, accumulate=2),
-            RunSpec("adam", {"lr": 0.1}, batch_size=1))
+    gd, momentum, adam = DEFAULT_RUNS
+    runs = (gd, replace(momentum, batch_size=16, accumulate=2), replace(adam, batch_size=1))
     assert comparison_in_url(at) == Comparison(runs=runs)
     assert untimed(shown_rows(at)) == untimed(library_rows(Comparison(runs=runs)))
 
@@ -101,7 +109,7 @@ def test_a_batch_larger_than_the_data_is_an_error_that_names_it_and_the_other_ru
     assert [e.value for e in at.sidebar.error] == [
         "Invalid batch_size: 500. Allowed range: [1, 100] (the problem has 100 samples)"]
     assert exceptions(at) == []
-    assert [row["run"] for row in shown_rows(at)] == ["momentum lr=0.05", "adam lr=0.1"]
+    assert [row["run"] for row in shown_rows(at)] == [r.label for r in DEFAULT_RUNS[1:]]
 
 
 def test_an_mlp_is_played_on_its_principal_plane():
@@ -187,7 +195,7 @@ def test_a_registered_plugin_appears_with_its_own_controls(plugin):
     assert "Classic · Signum (signum_test)" in at.selectbox(key="cmp.run0.optimizer").options
     at.selectbox(key="cmp.run0.optimizer").select("signum_test").run()
     key = "cmp.run0.signum_test."
-    assert at.number_input(key=key + "lr").value == 0.01
+    assert at.number_input(key=key + "lr").value == suggest("linreg", {}, "signum_test").hp["lr"]
     assert at.number_input(key=key + "warmup").value == 0
     assert at.checkbox(key=key + "flip").value is False
     assert at.selectbox(key=key + "rule").options == ["sign", "raw"]
@@ -236,3 +244,49 @@ def test_a_schedule_is_chosen_from_its_declarations_and_shown_with_its_formula()
     # one_cycle's default total_steps (100) is shorter than the run: refused, naming its range.
     shown = [e.value for e in list(at.error) + list(at.warning) + list(at.info)]
     assert any("Invalid total_steps of schedule 'one_cycle': 100. Allowed range: [150, inf)" in m for m in shown)
+
+
+def test_switching_problem_starts_every_run_from_its_suggestions():
+    at = open_app()
+    for name in ("rosenbrock", "beale", "himmelblau"):
+        at.selectbox(key="cmp.problem").select(name).run()
+        cmp = comparison_in_url(at)
+        assert cmp == Comparison(name), name  # the default trio, with this problem's suggestions
+        rows = shown_rows(at)
+        assert [row["diverged at"] for row in rows] == [None] * 3 and not at.warning, name
+        assert untimed(rows) == untimed(library_rows(cmp)) and exceptions(at) == []
+
+
+def test_reset_gives_every_run_its_suggestion_again():
+    at = open_app()
+    at.number_input(key="cmp.run0.gd.lr").set_value(0.5)
+    at.number_input(key="cmp.n_runs").set_value(4).run()
+    assert at.warning  # gd diverges at lr = 0.5
+    at.button(key="runs.reset").click().run()
+    assert comparison_in_url(at).runs == DEFAULT_RUNS + (suggested_run("linreg", {}, "nesterov"),)
+    assert at.number_input(key="cmp.run0.gd.lr").value == DEFAULT_RUNS[0].hp["lr"]
+    assert not at.warning and exceptions(at) == []
+
+
+def test_lr_as_a_multiple_of_2_over_L_keeps_the_step_and_is_offered_only_where_L_is_known():
+    at = open_app()
+    L = problems.create("linreg").lipschitz
+    at.checkbox(key="cmp.run0.lr_scale").check().run()
+    relative = DEFAULT_RUNS[0].rescaled("lipschitz", L)
+    assert at.number_input(key="cmp.run0.gd.lr").value == pytest.approx(relative.hp["lr"])
+    cmp = comparison_in_url(at)
+    assert cmp.runs[0].lr_scale == "lipschitz" and cmp.runs[0].label.endswith("×2/L")
+    assert untimed(shown_rows(at)) == untimed(library_rows(cmp))
+    at.number_input(key="cmp.run0.gd.lr").set_value(0.5).run()
+    assert shown_rows(at)[0]["run"] == "gd lr=0.5×2/L"
+    at.selectbox(key="cmp.problem").select("rosenbrock").run()
+    assert not [c for c in at.checkbox if c.key.endswith("lr_scale")]  # Rosenbrock has no constant curvature
+
+
+def test_muon_on_a_problem_without_weight_matrices_says_why_under_its_run():
+    at = open_app()
+    at.selectbox(key="cmp.problem").select("rosenbrock").run()
+    at.selectbox(key="cmp.run2.optimizer").select("muon").run()
+    assert any("muon: params have no matrix (2-D) block" in e.value for e in at.sidebar.error)
+    assert exceptions(at) == [] and [row["run"] for row in shown_rows(at)] == [
+        r.label for r in Comparison("rosenbrock").runs[:2]]

@@ -28,6 +28,7 @@ from ..problems import Problem
 from ..training.run_spec import SEED, SHUFFLE, STEPS, RunSpec
 from ..training.runner import Trajectory, run
 from ..training.stability import explain_divergence
+from ..training.suggest import default_runs
 from ..viz.projection import VIEWS
 from .fields import Declared, Query, load_json, parse_problem, problem_text, query_value, query_values, read_problem
 
@@ -47,13 +48,13 @@ TOL = HyperParam("tol", 1e-6, "suboptimality (loss minus the minimum's loss) tha
                  low=0.0, low_open=True, log=True, label="tolerance")
 
 
-def _default_runs() -> tuple[RunSpec, ...]:
-    return (RunSpec("gd", {"lr": 0.1}), RunSpec("momentum", {"lr": 0.05}), RunSpec("adam", {"lr": 0.1}))
-
-
 @dataclass(frozen=True)
 class Comparison(Declared):
     """A whole comparison. The default is GD, momentum and Adam on linear regression.
+
+    ``runs`` None (the default) gives the problem's suggested default runs:
+    GD, momentum and Adam, each with the learning rate the problem suggests
+    for it (:func:`~playground.training.suggest.default_runs`).
 
     ``tol`` is the suboptimality (loss minus the optimum's loss, or the loss
     itself when no optimum is known) that counts as "reached" in the results.
@@ -66,7 +67,7 @@ class Comparison(Declared):
 
     problem: str = "linreg"
     settings: Mapping[str, Any] = field(default_factory=dict)
-    runs: tuple[RunSpec, ...] = field(default_factory=_default_runs)
+    runs: tuple[RunSpec, ...] | None = None
     steps: int = STEPS.default
     seed: int = SEED.default
     shuffle: bool = SHUFFLE.default
@@ -74,7 +75,8 @@ class Comparison(Declared):
     view: str = VIEW.default
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "runs", tuple(self.runs))
+        runs = default_runs(self.problem, self.settings) if self.runs is None else self.runs
+        object.__setattr__(self, "runs", tuple(runs))
 
     def validate(self) -> Problem:
         """Check everything before any work; return the built problem. ValueError names what is wrong."""
@@ -83,7 +85,7 @@ class Comparison(Declared):
         problem = self.build_problem()
         for i, r in enumerate(self.runs, start=1):
             try:
-                r.validate(problem.n_samples, problem, self.steps)
+                r.validate(problem, self.steps)
             except ValueError as exc:
                 raise ValueError(f"Run {i} ({r.optimizer}): {exc}") from None
         return problem
@@ -150,8 +152,7 @@ class Comparison(Declared):
         if runs is not None and not (isinstance(runs, list) and runs):
             raise ValueError(f"Invalid runs: {excerpt(runs)}. Expected a list of 1 to {MAX_RUNS} runs such as "
                              '[{"optimizer": "adam", "lr": 0.01}]')
-        parsed = _default_runs() if runs is None else tuple(_numbered(i, RunSpec.from_dict, r)
-                                                            for i, r in enumerate(runs, 1))
+        parsed = None if runs is None else tuple(_numbered(i, RunSpec.from_dict, r) for i, r in enumerate(runs, 1))
         cmp = cls(name, settings, parsed, **cls.fields_from_dict(data))
         cmp.validate()
         return cmp
@@ -175,7 +176,7 @@ class Comparison(Declared):
         name, settings = parse_problem(query_value(query, "problem") or cls.problem)
         runs = query_values(query, "run")
         cmp = cls(name, settings, tuple(_numbered(i, RunSpec.parse, r) for i, r in enumerate(runs, 1))
-                  if runs else _default_runs(), **cls.fields_from_query(query))
+                  if runs else None, **cls.fields_from_query(query))
         cmp.validate()
         return cmp
 

@@ -31,7 +31,8 @@ from optimizers.hyperparams import format_spec, parse_spec
 
 from .. import problems
 from ..problems import Problem
-from ..training.run_spec import ACCUMULATE, BATCH_SIZE, SEED, SHUFFLE, STEPS, check_batch_size
+from ..training.run_spec import (ACCUMULATE, BATCH_SIZE, LR_SCALE, SEED, SHUFFLE, STEPS, check_batch_size,
+                                 lr_multiplier)
 from ..training.runner import Progress
 from ..training.sweep import SweepResult, momentum_hyperparam, sweep
 from .comparison import CALL_OVERHEAD
@@ -45,9 +46,6 @@ LR_POINTS = HyperParam("lr_points", 30, "learning rates in the grid", low=1, hig
                        label="learning-rate points")
 LR_VALUES = HyperParam("lr_values", None, "the learning rates themselves, instead of a range", low=0.0,
                        low_open=True, kind="list", optional=True, label="learning-rate values")
-LR_SCALE = HyperParam("lr_scale", "absolute", "'lipschitz': learning rates are multiples of 2/L, the largest "
-                      "stable GD step (problems with a constant curvature L only)", kind="choice",
-                      choices=("absolute", "lipschitz"), label="learning-rate scale")
 #: The momentum axis when none is given, and where it starts instead of 0 for an optimizer that refuses 0.
 DEFAULT_MOMENTA = (0.0, 0.95)
 SMALLEST_MOMENTUM = 0.05
@@ -126,10 +124,10 @@ class SweepSetup(Declared):
         """The learning rates; with ``lr_scale="lipschitz"``, scaled by 2/L of ``problem``."""
         values = np.asarray(self.lr_values if self.lr_values is not None else np.geomspace(*self.lr_range,
                                                                                          self.lr_points))
-        if self.lr_scale == "lipschitz":
-            if problem is None or problem.lipschitz is None:
+        if self.lr_scale != "absolute":
+            if problem is None:
                 raise ValueError("lr_scale 'lipschitz' needs the problem and its curvature L")
-            values = values * 2.0 / problem.lipschitz
+            values = values * lr_multiplier(self.lr_scale, problem.lipschitz)
         return values
 
     def momenta(self) -> np.ndarray | None:

@@ -22,7 +22,7 @@ setups, the app's inputs and the CLI all hold one range for each.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from types import ModuleType
 from typing import TYPE_CHECKING, Any, Mapping
 
@@ -34,7 +34,6 @@ from ..problems import Function2D, Problem
 
 if TYPE_CHECKING:
     from ..gallery.updaters import Updater
-    from ..problems import Problem
 
 STEPS = HyperParam("steps", 200, "optimizer updates per run", low=1, high=1_000_000, kind="int")
 SEED = HyperParam("seed", 0, "draws a random problem's start and the order of mini-batches", low=0, kind="int")
@@ -49,10 +48,13 @@ ACCUMULATE = HyperParam("accumulate", 1, "mini-batch gradients averaged into one
 GRAD_NOISE = HyperParam("grad_noise", 0.0, "standard deviation of Gaussian noise added to each gradient, drawn "
                         "from the seed (2-D functions only: they have no data to sample)", low=0.0,
                         widget_high=10.0, label="gradient noise sigma")
+LR_SCALE = HyperParam("lr_scale", "absolute", "'lipschitz': learning rates are multiples of 2/L, the largest "
+                      "stable GD step (problems with a constant curvature L only)", kind="choice",
+                      choices=("absolute", "lipschitz"), label="learning-rate scale")
 #: The key of a run's learning-rate schedule in its spec string and dict; its value is a schedule spec.
 SCHEDULE_KEY = "schedule"
 #: Settings of a run that are not optimizer hyperparameters.
-RUN_OPTIONS = (BATCH_SIZE, ACCUMULATE, GRAD_NOISE)
+RUN_OPTIONS = (BATCH_SIZE, ACCUMULATE, GRAD_NOISE, LR_SCALE)
 #: What a run's name starts with when it names a buggy updater of the gallery rather than an optimizer.
 UPDATER = "updater:"
 
@@ -91,6 +93,19 @@ def check_grad_noise(grad_noise: Any, problem: Problem) -> float:
     return sigma
 
 
+def lr_multiplier(lr_scale: str, lipschitz: float | None) -> float:
+    """What a learning rate given in ``lr_scale`` (:data:`LR_SCALE`) is multiplied by to be absolute: 1, or 2/L.
+
+    ValueError for ``"lipschitz"`` on a problem with no known curvature L (``lipschitz`` None).
+    """
+    if LR_SCALE.validate(lr_scale, runs=False) == "absolute":
+        return 1.0
+    if lipschitz is None:
+        raise ValueError("Invalid lr_scale: 'lipschitz' makes lr a multiple of 2/L, and this problem has no "
+                         "constant curvature L (its Hessian varies). Use lr_scale 'absolute'")
+    return 2.0 / lipschitz
+
+
 @dataclass(frozen=True)
 class RunSpec:
     """One run: optimizer ``optimizer`` with hyperparameter values ``hp`` (only those that differ from
@@ -100,6 +115,8 @@ class RunSpec:
     and ``schedule`` (:data:`SCHEDULE_KEY`). ``optimizer`` may instead be
     ``updater:<name>``, a buggy updater of the gallery, with its own declared
     settings (see the module docstring).
+    With ``lr_scale="lipschitz"``, ``hp["lr"]`` (its default if not given) is
+    a multiple of 2/L of the problem the run is built for.
     """
 
     optimizer: str
@@ -108,6 +125,7 @@ class RunSpec:
     accumulate: int = 1
     grad_noise: float = 0.0
     schedule: Schedule | None = None
+    lr_scale: str = LR_SCALE.default
 
     @property
     def updater(self) -> Updater | None:
@@ -117,34 +135,70 @@ class RunSpec:
     def build(self, problem: Problem | None = None) -> Optimizer | None:
         """The optimizer, validated by its own declarations (cross-field checks included).
 
-        An updater runs on a problem's data: it is built for ``problem``, and
-        refused by name where its seed code does not run. Without a problem
-        its settings are only checked, and None is returned.
+        An lr given as a multiple of 2/L (``lr_scale="lipschitz"``) is made
+        absolute with the problem's curvature L: ValueError without a problem
+        that has one. An updater runs on a problem's data: it is built for
+        ``problem``, and refused by name where its seed code does not run;
+        without a problem its settings are only checked, and None is returned.
         """
+        hp = dict(self.hp)
+        if self.lr_scale != "absolute":
+            lr = self._lr()
+            hp["lr"] = lr.validate(hp.get("lr", lr.default), runs=False) * lr_multiplier(
+                self.lr_scale, None if problem is None else problem.lipschitz)
         updater = self.updater
         if updater is None:
-            return optimizers.create(self.optimizer, **self.hp)
+            return optimizers.create(self.optimizer, **hp)
         if problem is None:
-            updater.check(self.hp)
+            updater.check(hp)
             return None
-        return updater.build(problem, self.hp)
+        return updater.build(problem, hp)
 
-    def validate(self, n_samples: int, problem: Problem | None = None, steps: int | None = None) -> Optimizer | None:
-        """Check every value for a problem with ``n_samples`` samples; return :meth:`build`'s result.
+    def _lr(self) -> HyperParam:
+        """The run's declared lr, which ``lr_scale`` scales; ValueError if it has none."""
+        lr = next((h for h in _declared(self.optimizer)[0] if h.name == "lr"), None)
+        if lr is None:
+            raise ValueError(f"Invalid lr_scale: {self.lr_scale!r}. {self.optimizer!r} has no lr to scale; "
+                             "use lr_scale 'absolute'")
+        return lr
 
-        With ``problem``, also whether an updater runs on it and the gradient
-        noise; with ``steps``, the schedule against a run that long (and this
-        optimizer). ValueError names the bad value and its range.
+    def check(self) -> None:
+        """Check what can be checked without a problem: each value's range and the optimizer's cross-field
+        rules (nesterov with dampening); ValueError names the bad value.
+
+        A multiple of 2/L is checked as an lr (both lie in (0, inf)), and only for there being an lr to scale.
+        """
+        replace(self, lr_scale="absolute").build()
+        if LR_SCALE.validate(self.lr_scale, runs=False) != "absolute":
+            self._lr()
+
+    def rescaled(self, lr_scale: str, lipschitz: float | None) -> "RunSpec":
+        """The same run with its lr given in ``lr_scale`` instead: the same absolute lr on a problem with curvature L."""
+        if lr_scale == self.lr_scale:
+            return self
+        lr = self._lr()
+        absolute = self.hp.get("lr", lr.default) * lr_multiplier(self.lr_scale, lipschitz)
+        return replace(self, hp={**self.hp, "lr": absolute / lr_multiplier(lr_scale, lipschitz)}, lr_scale=lr_scale)
+
+    def validate(self, problem: Problem, steps: int | None = None) -> Optimizer | None:
+        """Check every value for ``problem``; return :meth:`build`'s result.
+
+        The optimizer must accept the problem's parameters (Muon refuses
+        params with no matrix block), an updater must run on it, and gradient
+        noise needs a problem with no data; with ``steps``, the schedule is
+        checked against a run that long (and this optimizer). ValueError
+        names the bad value and its range.
         """
         opt = self.build(problem)
         updater = self.updater
-        if updater is not None and not updater.batches and self.values().keys() & {o.name for o in RUN_OPTIONS}:
+        if updater is not None and not updater.batches and (self.batch_size is not None or self.accumulate != 1):
             raise ValueError(f"Invalid run options for updater {updater.name!r}: its seed code loops over the "
                              "full data itself, so it takes no batch_size or accumulate")
-        check_batch_size(self.batch_size, n_samples)
+        check_batch_size(self.batch_size, problem.n_samples)
         ACCUMULATE.validate(self.accumulate, runs=False)
-        if problem is not None:
-            check_grad_noise(self.grad_noise, problem)
+        check_grad_noise(self.grad_noise, problem)
+        if updater is None:
+            opt.init(problem.template)
         if self.schedule is not None and opt is not None:
             self.schedule.init(opt, steps)
         return opt
@@ -159,6 +213,9 @@ class RunSpec:
         specs, _ = _declared(self.optimizer)
         declared = {h.name: h for h in specs}
         parts = [f"{k}={declared[k].format(v)}" for k, v in self.hp.items()]
+        if self.lr_scale == "lipschitz":  # "lr=0.5×2/L", also when lr is its default
+            lr = f"lr={declared['lr'].format(self.hp.get('lr', declared['lr'].default))}×2/L"
+            parts = [lr] + [p for k, p in zip(self.hp, parts) if k != "lr"]
         if self.batch_size is not None:
             parts.append(f"bs={self.batch_size}")
         if self.accumulate != 1:
@@ -183,7 +240,7 @@ class RunSpec:
         values = dict(values)
         options = {o.name: values.pop(o.name) for o in RUN_OPTIONS if o.name in values}
         spec = cls(name, values, **options, schedule=schedule)
-        spec.build()  # cross-field checks, e.g. nesterov with dampening
+        spec.check()
         return spec
 
     @classmethod
