@@ -98,9 +98,9 @@ def test_bad_updater_specs_name_the_value(text, message):
 
 def test_seed_code_that_loops_over_the_data_takes_no_batch_options():
     with pytest.raises(ValueError, match="takes no batch_size or accumulate"):
-        RunSpec(DIVERGENT, {"lr": 0.1}, batch_size=5).validate(30, problems.create("linreg", n=30))
+        RunSpec(DIVERGENT, {"lr": 0.1}, batch_size=5).validate(problems.create("linreg", n=30))
     # The answer's Adam is an update rule: it batches like any optimizer.
-    RunSpec.parse("updater:adam-t0-bias-correction:lr=0.05,batch_size=5").validate(100, problems.create("linreg"))
+    RunSpec.parse("updater:adam-t0-bias-correction:lr=0.05,batch_size=5").validate(problems.create("linreg"))
 
 
 @pytest.mark.parametrize("entry_id", updaters.available())

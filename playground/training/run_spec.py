@@ -158,8 +158,8 @@ class RunSpec:
         """The run's declared lr, which ``lr_scale`` scales; ValueError if it has none."""
         lr = next((h for h in _declared(self.optimizer)[0] if h.name == "lr"), None)
         if lr is None:
-            raise ValueError(f"Invalid lr_scale: {self.lr_scale!r}. {self.optimizer!r} has no lr to scale; "
-                             "use lr_scale 'absolute'")
+            raise ValueError(f"Invalid lr_scale: {self.lr_scale!r}. Optimizer {self.optimizer!r} has no lr to "
+                             "scale; use lr_scale 'absolute'")
         return lr
 
     def check(self) -> None:
