@@ -5,6 +5,9 @@ from numpy.testing import assert_allclose
 
 import optimizers
 from optimizers import GD, Adam, Lion, Momentum, Optimizer
+from playground import problems, run
+from playground.training import replay
+from playground.training.run_spec import RunSpec
 
 
 def params_and_grads(name, rng):
@@ -80,3 +83,43 @@ def test_anatomy_is_pure_and_refuses_a_run_axis():
     with pytest.raises(ValueError, match="one run"):
         Adam(lr=np.array([0.1, 0.2])).anatomy(np.ones((2, 3)), np.ones((2, 3)), Adam(lr=np.array([0.1, 0.2])).init(
             np.ones((2, 3))))
+
+
+# --- replaying a run to a step ----------------------------------------------------------------
+
+def test_the_replayed_step_is_the_step_the_run_took_even_between_recorded_snapshots():
+    problem = problems.rosenbrock()
+    spec = RunSpec("momentum", {"lr": 1e-3})
+    traj = run(problem, spec.build(problem), 200, record=20)  # far fewer snapshots than steps: not step 57
+    a = replay.anatomy(problem, spec, 57, steps=200)
+    full = run(problem, spec.build(problem), 58, record=100)
+    assert 57 not in traj.steps
+    assert_allclose(full.params[-2] + a.taken, full.params[-1], rtol=1e-12)
+    assert a.t == 58 and set(a.terms) == {"gradient", "velocity"}
+    assert_allclose(sum(a.terms.values()), a.taken, rtol=1e-12)
+
+
+def test_a_scheduled_step_uses_that_steps_learning_rate():
+    problem = problems.quadratic()
+    spec = RunSpec("gd", {"lr": 0.1}, schedule=optimizers.schedule("step", step_size=10, gamma=0.5))
+    traj = run(problem, spec.build(problem), 30, schedule=spec.schedule)
+    a = replay.anatomy(problem, spec, 25, steps=30)
+    g = problem.grad(traj.params[25])
+    assert_allclose(a.gradient_step, -traj.lrs[25] * g) and traj.lrs[25] == 0.025
+
+
+def test_bad_steps_are_refused_by_name():
+    problem = problems.quadratic()
+    with pytest.raises(ValueError, match=r"Invalid step: 30\. Allowed range: \[0, 29\]"):
+        replay.anatomy(problem, RunSpec("gd"), 30, steps=30)
+    with pytest.raises(ValueError, match="diverged at step"):
+        replay.anatomy(problem, RunSpec("gd", {"lr": 5.0}), 150, steps=200)
+
+
+def test_schedule_free_reports_its_averaged_point_and_keeps_where_the_gradients_were_taken():
+    problem = problems.rosenbrock()
+    opt = optimizers.create("sgd_schedulefree", lr=1e-3)
+    traj = run(problem, opt, 100, record=101)
+    assert traj.gradient_params is not None and not np.allclose(traj.params[-1], traj.gradient_params[-1])
+    assert_allclose(traj.losses, [problem.loss(x) for x in traj.params])  # losses at the averaged point
+    assert run(problem, "gd", 10).gradient_params is None

@@ -149,6 +149,12 @@ class Outcome:
     taken) and ``final_lrs`` (R,) the lr of each run's last step taken;
     ``momenta`` and ``final_momenta`` the same for a cycled momentum (or
     beta1). Each is None where it does not apply.
+
+    For an optimizer that reports an averaged point (Schedule-Free, ASGD:
+    :meth:`~optimizers.Optimizer.eval_params`), ``losses``, ``snapshots``
+    and the final values are at that point, while divergence is judged where
+    the gradients are taken; ``gradient_snapshots`` holds those points.
+    ``inspected`` is what ``inspect=k`` kept.
     """
 
     steps: np.ndarray
@@ -158,6 +164,8 @@ class Outcome:
     final_losses: np.ndarray
     diverged_at: np.ndarray
     reasons: list[str | None]
+    gradient_snapshots: Tree | None = None
+    inspected: tuple[Tree, Tree, Any, dict[str, Any]] | None = None
     lrs: np.ndarray | None = None
     final_lrs: np.ndarray | None = None
     momenta: np.ndarray | None = None
@@ -166,7 +174,7 @@ class Outcome:
 
 def drive(problem: Problem, opt: Optimizer, params0: Tree, settings: Mapping[str, Any], *, runs: int | None = None,
           snapshots: bool = False, progress: Callable[[int], None] | None = None, every: int = 1,
-          schedule: Schedule | None = None) -> Outcome:
+          schedule: Schedule | None = None, inspect: int | None = None) -> Outcome:
     """Run ``opt`` on ``problem`` from ``params0`` (one set of parameters, no batch axis) and record it.
 
     ``settings`` are :func:`check_settings`'s, already checked; ``params0``
@@ -175,8 +183,10 @@ def drive(problem: Problem, opt: Optimizer, params0: Tree, settings: Mapping[str
     ``snapshots`` keeps the parameters at the recorded steps.
     ``progress(done)`` is called after every ``every``-th step but the last
     (the caller reports the end). ``schedule`` sets each step's lr (the same
-    description for every run, one state per run). See the module docstring
-    for the loop.
+    description for every run, one state per run). ``inspect=k`` (one run)
+    keeps what step k+1 is taken from, for :func:`~playground.training.replay.anatomy`:
+    the parameters, gradient, state and schedule override at step k. See the
+    module docstring for the loop.
     """
     steps, accumulate = settings["steps"], settings["accumulate"]
     full_batch = settings["batch_size"] is None
@@ -211,6 +221,12 @@ def drive(problem: Problem, opt: Optimizer, params0: Tree, settings: Mapping[str
             moms, final_mom = np.full_like(lrs, np.nan), np.full(n_runs, np.nan)
     # Where each row of the batch writes: run 0 for one run, else the runs still in the batch.
     rows: int | np.ndarray = 0 if single else np.arange(n_runs)
+    # Schedule-Free and ASGD report an averaged point: losses and snapshots are taken there, and the
+    # gradient point's snapshots are kept beside them; the base method is the identity, so others pay nothing.
+    averaged = type(opt).eval_params is not Optimizer.eval_params
+    gsnaps = ({name: np.full((n_runs, len(rec_steps)) + x.shape, np.nan, x.dtype) for name, x in blocks}
+              if snapshots and averaged else None)
+    inspected = None
 
     def finish(at: int | np.ndarray, p: Tree, loss: Any) -> None:
         for name, x in zip(names(p), leaves(p)):
@@ -252,18 +268,28 @@ def drive(problem: Problem, opt: Optimizer, params0: Tree, settings: Mapping[str
                 state = state._replace(buffers={b: _rows(t, ok) for b, t in state.buffers.items()})
                 loss = None if loss is None else loss[ok]
             if j is not None:
-                losses[rows, j] = loss
+                shown, shown_loss = p, loss
+                if averaged:
+                    shown = opt.eval_params(p, state)
+                    shown_loss = loss_at(shown, None)
+                    if gsnaps is not None:
+                        for name, x in zip(names(p), leaves(p)):
+                            gsnaps[name][rows, j] = x
+                losses[rows, j] = shown_loss
                 if snaps is not None:
-                    for name, x in zip(names(p), leaves(p)):
+                    for name, x in zip(names(shown), leaves(shown)):
                         snaps[name][rows, j] = x
-            if k == steps:
-                finish(rows, p, loss)
+            if k == steps:  # always recorded, so shown is this step's
+                finish(rows, shown, shown_loss)
                 break
-            if sched is None:
-                p, state = opt.step(p, g, state)
-            else:
+            override: dict[str, Any] = {}
+            if sched is not None:
                 lr, mom = schedule.values(sched)
-                p, state = opt.step(p, g, state, **opt.scheduled(lr, mom))
+                override = opt.scheduled(lr, mom)
+            if k == inspect:
+                inspected = (p, g, state, override)
+            p, state = opt.step(p, g, state, **override)
+            if sched is not None:
                 sched = schedule.advance(sched, probe)
                 at = rec.get(k + 1)
                 final_lr[rows] = lr
@@ -281,7 +307,8 @@ def drive(problem: Problem, opt: Optimizer, params0: Tree, settings: Mapping[str
 
     return Outcome(steps=rec_steps, losses=losses, snapshots=None if snaps is None else tree(snaps),
                    final_params=tree(final_p), final_losses=final_loss, diverged_at=diverged_at, reasons=reasons,
-                   lrs=lrs, final_lrs=final_lr, momenta=moms, final_momenta=final_mom)
+                   lrs=lrs, final_lrs=final_lr, momenta=moms, final_momenta=final_mom,
+                   gradient_snapshots=None if gsnaps is None else tree(gsnaps), inspected=inspected)
 
 
 def _rows(tree: Tree, which: np.ndarray) -> Tree:

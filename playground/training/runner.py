@@ -55,6 +55,9 @@ class Trajectory:
     recorded); without a schedule, the optimizer's lr throughout.
     ``momenta`` holds a schedule's cycled momentum (or beta1) the same way,
     and is None when nothing cycles it. ``schedule`` is the run's schedule.
+    For an optimizer that reports an averaged point (Schedule-Free, ASGD),
+    ``params``, ``losses`` and ``final_params`` are at that point and
+    ``gradient_params`` holds where the gradients were taken (None for others).
     """
 
     label: str
@@ -71,6 +74,7 @@ class Trajectory:
     schedule: Schedule | None = None
     lrs: np.ndarray = field(default_factory=lambda: np.empty(0))
     momenta: np.ndarray | None = None
+    gradient_params: Tree | None = None
 
     def __repr__(self) -> str:
         end = f"diverged at step {self.diverged_at}" if self.diverged else f"final loss {self.final_loss:.6g}"
@@ -143,6 +147,7 @@ def run(problem: Problem, optimizer: Optimizer | str, steps: int, batch_size: in
 
     # The outcome's row 0 is the one run.
     final, params = tree_map(lambda x: x[0], out.final_params), tree_map(lambda x: x[0], out.snapshots)
+    gradient_params = None if out.gradient_snapshots is None else tree_map(lambda x: x[0], out.gradient_snapshots)
     losses, rec = out.losses[0], out.steps
     lrs = np.full(len(rec) - 1, float(opt.hp["lr"])) if out.lrs is None else out.lrs[0]
     momenta = None if out.momenta is None else out.momenta[0]
@@ -153,6 +158,8 @@ def run(problem: Problem, optimizer: Optimizer | str, steps: int, batch_size: in
         n = int(np.searchsorted(rec, at))
         rec, losses = np.append(rec[:n], at), np.append(losses[:n], out.final_losses[0])
         params = tree_map(lambda s, x: np.concatenate([s[:n], x[None]]), params, final)
+        if gradient_params is not None:  # it diverged where the gradient is taken: that is its last point
+            gradient_params = tree_map(lambda s, x: np.concatenate([s[:n], x[None]]), gradient_params, final)
         last = slice(0, max(n - 1, 0))
         lrs = (lrs[:len(rec) - 1] if out.lrs is None
                else np.append(lrs[last], out.final_lrs[0]) if at > 0 else lrs[:0])
@@ -161,4 +168,4 @@ def run(problem: Problem, optimizer: Optimizer | str, steps: int, batch_size: in
     return Trajectory(label=label or opt.name, problem=problem.name, optimizer=opt, steps=rec, params=params,
                       losses=losses, final_params=final, diverged_at=None if at < 0 else at,
                       diverged_reason=out.reasons[0], wall_time=wall, config=config, schedule=sched, lrs=lrs,
-                      momenta=momenta)
+                      momenta=momenta, gradient_params=gradient_params)
