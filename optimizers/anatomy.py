@@ -3,6 +3,7 @@
 ::
 
     a = opt.anatomy(params, grad, state)
+    a.start            # params: where the step starts
     a.taken            # new params - params: the step actually taken
     a.gradient_step    # -lr * g: the plain gradient step, for comparison
     a.terms            # named parts that add up to ``taken``, e.g. {"gradient": ..., "velocity": ...}
@@ -27,6 +28,7 @@ class Anatomy:
     """One step, in parts. ``terms`` add up to ``taken`` up to round-off; see the module docstring."""
 
     t: int
+    start: Tree
     taken: Tree
     gradient_step: Tree | None
     terms: Mapping[str, Tree]

@@ -199,7 +199,7 @@ class Optimizer:
             keys = dict.fromkeys(name for parts in split.values() for name in parts[i])
             return {name: _tree(params, {k: split[k][i][name] for k in split}) for name in keys}
 
-        return Anatomy(t=new_state.t, taken=tree_map(lambda a, b: a - b, new_params, params),
+        return Anatomy(t=new_state.t, start=params, taken=tree_map(lambda a, b: a - b, new_params, params),
                        gradient_step=None if lr is None else tree_map(lambda g: -lr * g, grad),
                        terms=gather(0), scales=gather(1), values=gather(2))
 

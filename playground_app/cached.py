@@ -21,7 +21,8 @@ from typing import Any
 import streamlit as st
 
 from playground import gallery
-from playground.viz import export, player, plots, projection, stability_map, theory_plots, tune_plots
+from playground.training import replay
+from playground.viz import anatomy_plots, export, player, plots, projection, stability_map, theory_plots, tune_plots
 from playground.training import theory
 from playground.training.tune import TuneResult, tune_comparison
 from playground.setups.check import CheckSetup
@@ -204,3 +205,18 @@ def tune(config: str) -> TuneResult:
 def sensitivity_png(config: str) -> bytes:
     """The tuning's sensitivity curves (:func:`playground.viz.tune_plots.sensitivity_figure`) as PNG."""
     return plots.to_png(tune_plots.sensitivity_figure(tune(config)))
+
+
+@st.cache_data(show_spinner="Replaying the run to that step…", max_entries=ENTRIES)
+def step_anatomy(config: str, run: int, step: int) -> tuple[bytes, str, list[dict[str, Any]]] | str:
+    """Run ``run``'s step ``step`` in parts (:func:`playground.training.replay.anatomy`): the arrows as PNG,
+    the equation with the step's numbers (LaTeX) and the quantities per coordinate; or why not, in words."""
+    cmp = Comparison.from_json(config)
+    problem = cmp.build_problem()
+    try:
+        a = replay.anatomy(problem, cmp.runs[run], step, steps=cmp.steps, seed=cmp.seed, shuffle=cmp.shuffle,
+                           params0=cmp.start_params(problem))
+    except ValueError as exc:
+        return str(exc)
+    return (plots.to_png(anatomy_plots.anatomy_figure(problem, a)), anatomy_plots.anatomy_latex(a),
+            anatomy_plots.anatomy_rows(a, problem.axis_labels or ("x", "y")))

@@ -19,6 +19,27 @@ from playground.viz import plots, projection
 VIEW_KEY = compare_form.PREFIX + "view"
 LOSS_AXES = {True: "loss − loss*", False: "loss"}
 
+def _start_from_click(cmp, click) -> None:
+    """A click on the contours starts every run there (the library refuses a point with no finite loss)."""
+    if click is not None:
+        moved = replace(cmp, start=(round(click[0], 4), round(click[1], 4)))
+        try:
+            moved.validate()
+        except ValueError as exc:
+            st.error(str(exc), icon=":material/error:")
+        else:
+            compare_form.STATE.load(moved)
+            st.rerun()
+    if cmp.start is not None:
+        left, right = st.columns([3, 1])
+        left.caption(f"Every run starts at ({cmp.start[0]:g}, {cmp.start[1]:g}), where you clicked.")
+        if right.button("Back to the problem's start", key="cmp.start.reset"):
+            compare_form.STATE.load(replace(cmp, start=None))
+            st.rerun()
+    else:
+        st.caption("Click the contours to start every run from that point.")
+
+
 st.title("Compare optimizers")
 st.markdown("Same problem, same start, same data order: only the optimizer differs. "
             "Edit the runs in the sidebar; the link in your address bar reproduces what you see.")
@@ -66,6 +87,7 @@ try:
 except ValueError as exc:  # a check only the runner makes: its message names the value
     st.error(str(exc), icon=":material/error:")
     st.stop()
+chosen_step = None  # the step the user chose in the player, once there is a player
 left, right = st.columns(2, gap="medium")
 with left:
     st.subheader("Trajectories")
@@ -80,8 +102,10 @@ with left:
         st.radio(VIEW.title, VIEW.choices, key=VIEW_KEY, horizontal=True, format_func=projection.VIEWS.get,
                  help="The runs that settle: a run that diverges or drifts away is drawn to the edge, marked "
                       "with the step at which it left the view. Every run: the view widens to hold them all.")
-        # The click (a start point) and the chosen step are for features to come.
-        player_component.show(cached.player_data(config, cmp.view), key="cmp.player")
+        events = player_component.show(cached.player_data(config, cmp.view), key="cmp.player")
+        if problem.dim == 2:
+            _start_from_click(cmp, events.click)
+        chosen_step = events.step
         st.caption("Every run plays once when the results appear; press ▶ Play to watch again, or drag the "
                    "slider to go to any step. Stars mark the known minima; a diamond on the edge marks a run "
                    "that left the view.")
@@ -111,6 +135,33 @@ with right:
             st.image(eigen_png, width="stretch")
             st.caption("The error along each eigenvector of the (constant) Hessian, measured (solid), and the "
                        "closed form's |e(0)| ρᵗ (dashed) for GD, heavy-ball and Nesterov momentum.")
+
+if problem.dim == 2:
+    st.subheader("Anatomy of a step")
+    st.caption("One optimizer step in its parts, as the optimizer computed it: the plain gradient step −lr·g, the "
+               "velocity or momentum carried over, the rescaling of adaptive methods, and the step taken. "
+               "Pause or step the player to look at its step here; ± moves one optimizer step, however few "
+               "snapshots the run keeps.")
+    left, right = st.columns([1, 2])
+    which = left.selectbox("run", range(len(cmp.runs)), format_func=lambda i: cmp.runs[i].label,
+                           key=compare_form.PREFIX + "anatomy.run")
+    step_key = compare_form.PREFIX + "anatomy.step"
+    # A step newly chosen in the player moves the input; the input's own ± then move on from there.
+    if chosen_step is not None and st.session_state.get(step_key + ".player") != chosen_step:
+        st.session_state[step_key + ".player"] = chosen_step
+        st.session_state[step_key] = min(int(chosen_step), cmp.steps - 1)
+    widgets.start(step_key, 0)
+    step = right.number_input("step k (shows k → k + 1)", step=1, key=step_key,
+                              help=f"0 to {cmp.steps - 1}: the step from the parameters after k updates.")
+    shown = cached.step_anatomy(config, int(which), int(step))
+    if isinstance(shown, str):
+        st.error(shown, icon=":material/error:")
+    else:
+        png, equation, table = shown
+        left, right = st.columns([3, 2], gap="medium")
+        left.image(png, width="stretch")
+        right.latex(equation)
+        right.dataframe(table, hide_index=True, width="stretch")
 
 st.subheader("Parameters over steps")
 st.image(cached.parameters_png(config), width="stretch")

@@ -21,7 +21,7 @@ from optimizers import HyperParam, Schedule, schedules
 from playground import problems
 from optimizers.hyperparams import non_defaults
 from playground.gallery import updaters
-from playground.setups.comparison import RUN_COUNT, VIEW, Comparison
+from playground.setups.comparison import RUN_COUNT, START, VIEW, Comparison
 from playground.training.run_spec import ACCUMULATE, BATCH_SIZE, GRAD_NOISE, SHUFFLE, UPDATER, RunSpec
 from playground.training.suggest import suggested_run, suggested_runs
 from playground.problems import Problem
@@ -97,8 +97,8 @@ def edit(cmp: Comparison) -> tuple[Comparison | None, Problem | None, str | None
     st.header("Training")
     values, refused = {}, False
     for hp in Comparison.FIELDS:
-        # The view is the picture's, not the training's: the page draws its toggle over the player.
-        if hp is VIEW or (hp is SHUFFLE and not has_data):
+        # The view and the start point are set on the picture: a toggle over the player, a click on it.
+        if hp in (VIEW, START) or (hp is SHUFFLE and not has_data):
             continue
         value = widgets.declared(hp, PREFIX + hp.name, getattr(cmp, hp.name))
         values[hp.name] = _checked(lambda hp=hp, value=value: hp.validate(value, runs=False))
@@ -106,7 +106,8 @@ def edit(cmp: Comparison) -> tuple[Comparison | None, Problem | None, str | None
     kept = tuple(r for r in runs if r is not None)
     if problem is None or count is None or refused or not kept:
         return None, None, "Nothing to run until the setting marked in the sidebar is changed."
-    edited = Comparison(name, settings, kept, **values, view=cmp.view)
+    # A start point belongs to the problem it was clicked on.
+    edited = Comparison(name, settings, kept, **values, view=cmp.view, start=cmp.start if name == cmp.problem else None)
     try:
         edited.validate()
     except ValueError as exc:

@@ -20,6 +20,8 @@ import json
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping, Sequence
 
+import numpy as np
+
 from optimizers import HyperParam
 from optimizers.hyperparams import excerpt
 
@@ -44,6 +46,9 @@ CALL_OVERHEAD = 100_000
 VIEW = HyperParam("view", "settled", "what the contour view fits: 'settled', the runs that settle and the minimum "
                   "(a run that leaves it is drawn to its edge); 'all', every run", kind="choice",
                   choices=tuple(VIEWS), label="contour view")
+START = HyperParam("start", None, "where every run starts, (x, y) in the picture: a two-parameter problem's "
+                   "parameters; absent: the problem's own start", low=-1e6, high=1e6, kind="pair", optional=True,
+                   label="start point")
 TOL = HyperParam("tol", 1e-6, "suboptimality (loss minus the minimum's loss) that counts as reaching the minimum",
                  low=0.0, low_open=True, log=True, label="tolerance")
 
@@ -62,7 +67,7 @@ class Comparison(Declared):
     (:data:`playground.viz.projection.VIEWS`); it changes the picture, not the runs.
     """
 
-    FIELDS = (STEPS, SEED, SHUFFLE, TOL, VIEW)
+    FIELDS = (STEPS, SEED, SHUFFLE, TOL, VIEW, START)
     OWNER = "comparison"
 
     problem: str = "linreg"
@@ -73,6 +78,7 @@ class Comparison(Declared):
     shuffle: bool = SHUFFLE.default
     tol: float = TOL.default
     view: str = VIEW.default
+    start: tuple[float, float] | None = None
 
     def __post_init__(self) -> None:
         runs = default_runs(self.problem, self.settings) if self.runs is None else self.runs
@@ -83,12 +89,29 @@ class Comparison(Declared):
         RUN_COUNT.validate(len(self.runs))
         self.check_fields()
         problem = self.build_problem()
+        self.start_params(problem)
         for i, r in enumerate(self.runs, start=1):
             try:
                 r.validate(problem, self.steps)
             except ValueError as exc:
                 raise ValueError(f"Run {i} ({r.optimizer}): {exc}") from None
         return problem
+
+    def start_params(self, problem: Problem) -> np.ndarray | None:
+        """The runs' common start: ``start`` as the parameters of a two-parameter problem, None for the
+        problem's own. ValueError when there is no plane of parameters to click in, or the loss is not
+        finite there."""
+        if self.start is None:
+            return None
+        if problem.dim != 2 or np.shape(problem.template) != (2,):
+            raise ValueError(f"Invalid start: {excerpt(self.start)}. A start point is a two-parameter problem's "
+                             f"(x, y); {self.problem!r} has {problem.dim} parameters and starts from its seed")
+        params = np.array(self.start, dtype=float)
+        loss = float(problem.loss(params))
+        if not np.isfinite(loss):
+            raise ValueError(f"Invalid start: ({params[0]:g}, {params[1]:g}). The loss there is {loss}; pick a "
+                             "point where it is finite")
+        return params
 
     def build_problem(self) -> Problem:
         return problems.create(self.problem, **self.settings)
@@ -124,6 +147,7 @@ class Comparison(Declared):
         """
         problem = self.validate()
         record = self.record_for(problem) if record is None else record
+        start = self.start_params(problem)
         out = []
         total = self.steps * len(self.runs)
         for i, r in enumerate(self.runs):
@@ -132,8 +156,8 @@ class Comparison(Declared):
                     progress(i * self.steps + done, total)
 
             out.append(run(problem, r.build(problem), self.steps, batch_size=r.batch_size, accumulate=r.accumulate,
-                           shuffle=self.shuffle, seed=self.seed, record=record, label=r.label, progress=each,
-                           schedule=r.schedule, grad_noise=r.grad_noise))
+                           shuffle=self.shuffle, seed=self.seed, params0=start, record=record, label=r.label,
+                           progress=each, schedule=r.schedule, grad_noise=r.grad_noise))
         return Results(out, self, problem)
 
     # -- codecs ----------------------------------------------------------------
