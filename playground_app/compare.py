@@ -7,7 +7,7 @@ the results table and each optimizer's update equations.
 import streamlit as st
 
 import optimizers
-from playground_app import cached, compare_form, player_component
+from playground_app import cached, compare_form, player_component, widgets
 from playground.viz import projection
 
 st.title("Compare optimizers")
@@ -21,9 +21,9 @@ with st.sidebar:
 
 link_error = compare_form.STATE.link_error()
 if link_error:
-    st.error(f"The link's comparison could not be loaded, so this is the default one. {link_error}")
+    widgets.alert(st.error, link_error, "The link's comparison could not be loaded, so this is the default one. ")
 if error:
-    st.error(error, icon=":material/error:")
+    widgets.alert(st.error, error, icon=":material/error:")
     st.info("Change the setting named above in the sidebar; the results come back as soon as it is valid.")
     st.stop()
 
@@ -49,11 +49,12 @@ st.caption(" · ".join(facts) + (f" · ${formula}$" if formula else ""))
 try:
     rows = cached.results(config)
 except ValueError as exc:  # a check only the runner makes: its message names the value
-    st.error(str(exc), icon=":material/error:")
+    widgets.alert(st.error, str(exc), icon=":material/error:")
     st.stop()
 for row in rows:
     if row["status"] != "ok":
-        st.warning(f"**{row['run']}** {row['status']}. The other runs are unaffected.", icon=":material/warning:")
+        widgets.alert(st.warning, f"{row['status']}. The other runs are unaffected.",
+                      f"**{widgets.literal(row['run'])}** ", icon=":material/warning:")
 
 left, right = st.columns(2, gap="medium")
 with left:
@@ -64,7 +65,7 @@ with left:
         st.info(f"No picture of the trajectories: the loss over its grid would take about {grid_work:.1e} "
                 "multiply-adds. Use fewer samples or a smaller network to see it.")
     elif isinstance(plane, str):
-        st.info(f"No picture of the trajectories: {plane}")
+        widgets.alert(st.info, plane, "No picture of the trajectories: ")
     else:
         # The click (a start point) and the chosen step are for features to come.
         player_component.show(cached.player_data(config), key="cmp.player")

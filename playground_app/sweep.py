@@ -46,11 +46,11 @@ with st.sidebar:
 setup = replace(shown, problem=cmp.problem, settings=cmp.settings, optimizers=(name,), **values)
 link_error = STATE.link_error()
 if link_error:
-    st.error(f"The link's sweep could not be loaded, so this is the default one. {link_error}")
+    widgets.alert(st.error, link_error, "The link's sweep could not be loaded, so this is the default one. ")
 try:
     problem = setup.validate()
 except ValueError as exc:
-    st.error(str(exc), icon=":material/error:")
+    widgets.alert(st.error, str(exc), icon=":material/error:")
     st.info("Change the setting named above in the sidebar.")
     st.stop()
 STATE.publish(setup)
@@ -66,7 +66,7 @@ if work > cached.WORK_LIMIT:
 try:
     result = cached.sweep(setup)
 except ValueError as exc:  # a grid value the optimizer refuses, e.g. Nesterov at momentum 0
-    st.error(str(exc), icon=":material/error:")
+    widgets.alert(st.error, str(exc), icon=":material/error:")
     st.stop()
 
 diverged = int(result.diverged.sum())

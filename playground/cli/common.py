@@ -19,6 +19,15 @@ from optimizers.hyperparams import parse_spec
 from ..viz.plots import to_png
 
 
+class UserCodeError(ValueError):
+    """The user's own code (a ``gradcheck --loss`` module, say) failed; its exception is the ``__cause__``.
+
+    ``main`` prints the message in one line, and the cause's traceback before
+    it only when the command was given ``--traceback``: the traceback is about
+    the user's code, not about this program.
+    """
+
+
 # -- problems ------------------------------------------------------------------
 def add_problem_options(parser: argparse.ArgumentParser, default: str | None) -> None:
     """``--problem NAME[:key=value,...]`` and repeated ``--set key=value``."""

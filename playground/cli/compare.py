@@ -17,6 +17,8 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any, Sequence
 
+from optimizers.hyperparams import excerpt
+
 from ..viz import plots, projection
 from ..setups.comparison import MAX_RUNS, Comparison, results_table
 from ..setups.fields import add_option, read_option
@@ -91,7 +93,8 @@ def run(args: argparse.Namespace) -> int:
 
 def comparison(args: argparse.Namespace) -> Comparison:
     """The comparison the options describe: ``--config`` (or the default) with the given options on top."""
-    base = Comparison.from_json(Path(args.config).read_text(encoding="utf-8")) if args.config else Comparison()
+    # Bytes: from_json says by name when the file is not UTF-8 text.
+    base = Comparison.from_json(Path(args.config).read_bytes()) if args.config else Comparison()
     if args.problem:
         name, settings = _labelled("--problem", args.problem, parse_problem, args.problem, args.settings)
     else:
@@ -128,7 +131,7 @@ def _labelled(option: str, text: str, parse: Any, *parse_args: Any) -> Any:
     try:
         return parse(*parse_args)
     except ValueError as exc:
-        raise ValueError(f"{option} {text!r}: {exc}") from None
+        raise ValueError(f"{option} {excerpt(text)}: {exc}") from None
 
 
 def _settings_text(cmp: Comparison) -> str:
