@@ -43,7 +43,7 @@ from typing import Any, ClassVar, Mapping, NamedTuple
 
 import numpy as np
 
-from .hyperparams import HyperParam, validate_all
+from .hyperparams import HyperParam, excerpt, validate_all
 from .tree import Tree, as_float_tree, check_same_structure, is_dict, leaves, names, tree_map
 
 
@@ -164,13 +164,21 @@ class Optimizer:
         return None
 
     def step(self, params: Tree, grad: Tree, state: State) -> tuple[Tree, State]:
-        """One update. Returns new ``(params, state)``; the inputs are left untouched."""
+        """One update. Returns new ``(params, state)``; the inputs are left untouched.
+
+        ValueError, naming what is wrong, for a ``state`` that is not a :class:`State`, a ``grad`` that is not an
+        array (or a dict of arrays) shaped like ``params``.
+        """
+        if not isinstance(state, State):  # one isinstance: this runs every step
+            raise ValueError(f"Invalid state: {excerpt(state)}. Pass the State that {type(self).__name__}.init(params) "
+                             "or the previous step returned")
         t = state.t + 1
         lead = 1 if state.batched or self._per_run else 0
         self._check_state(params, state, lead)
         if not isinstance(params, dict):  # arrays first: the common case, run every step
             if type(grad) is not np.ndarray or type(params) is not np.ndarray or grad.shape != params.shape:
                 check_same_structure(params, grad)  # raises, saying what differs
+                _check_array("grad", grad)
             hp = self._hp_for(params) if self._per_run else self.hp
             p, bufs = self.update_block(params, grad, state.buffers, t, hp, lead)
             return p, State(t, bufs, state.batched)
@@ -178,6 +186,8 @@ class Optimizer:
         new_p: dict[str, np.ndarray] = {}
         new_b: dict[str, dict[str, np.ndarray]] = {b: {} for b in self.buffers}
         for k in params:
+            if type(grad[k]) is not np.ndarray:
+                _check_array(f"grad[{k!r}]", grad[k])
             hp = self._hp_for(params[k]) if self._per_run else self.hp
             p, bufs = self.update_block(params[k], grad[k], {b: state.buffers[b][k] for b in self.buffers}, t, hp,
                                         lead)
@@ -267,6 +277,13 @@ def lerp(start: np.ndarray, end: np.ndarray, weight: Any) -> np.ndarray:
     if np.ndim(weight) == 0:  # the usual scalar weight: compute one branch only
         return start + weight * diff if abs(weight) < 0.5 else end - diff * (1 - weight)
     return np.where(np.abs(weight) < 0.5, start + weight * diff, end - diff * (1 - weight))
+
+
+def _check_array(what: str, g: Any) -> None:
+    """ValueError unless ``g`` is a numpy array or scalar: a list would fail deep in an update rule."""
+    if not isinstance(g, (np.ndarray, np.generic)):
+        raise ValueError(f"Invalid {what}: a {type(g).__name__} ({excerpt(g)}). Expected a numpy array shaped like "
+                         "the params, e.g. np.asarray(...)")
 
 
 def _show(v: Any) -> str:

@@ -47,7 +47,7 @@ def test_links_round_trip(setup):
 
 
 @pytest.mark.parametrize("query, message", [
-    ({"lr_range": "0/1"}, r"Invalid lr_range\[0\]: 0\. Allowed range: \(0, inf\)"),
+    ({"lr_range": "0/1"}, r"Invalid lr_range\[0\]: 0\. Allowed range: \[1e-12, 1000000\]"),
     ({"lr_range": "1/0.1"}, "Invalid lr_range: 1/0.1. The first value must not exceed the second"),
     ({"momentum_range": "0/1"}, r"Invalid momentum_range\[1\]: 1\. Allowed range: \[0, 1\)"),
     ({"lr_points": "0"}, r"Invalid lr_points: 0\. Allowed range: \[1, 1000\]"),
@@ -63,3 +63,22 @@ def test_bad_links_name_the_value_and_its_range(query, message):
 def test_every_declared_field_is_a_field_with_its_default():
     assert {f.name: f.default for f in SweepSetup.FIELDS} == {f.name: getattr(SweepSetup(), f.name)
                                                               for f in SweepSetup.FIELDS}
+
+
+@pytest.mark.parametrize("query, message", [
+    ({"lr_range": "1e-300/1e300"}, r"Invalid lr_range\[0\]: 1e-300\. Allowed range: \[1e-12, 1000000\]"),
+    ({"lr_range": "1e-3/1e300"}, r"Invalid lr_range\[1\]: 1e\+300"),
+    ({"lr_values": "1e-20/0.1"}, r"Invalid lr_values\[0\]"),
+])
+def test_learning_rates_are_bounded_where_the_map_can_draw_them(query, message):
+    with pytest.raises(ValueError, match=message):
+        SweepSetup.from_query(query)
+
+
+@pytest.mark.parametrize("optimizer, momenta", [("momentum", 3), ("gd", 0), ("adam", 2)])
+def test_the_extreme_learning_rates_are_drawn_without_a_warning(optimizer, momenta, recwarn):
+    from playground.viz.stability_map import stability_map
+    setup = SweepSetup("linreg", optimizers=optimizer, lr_range=(1e-12, 1e6), lr_points=4, momentum_points=momenta,
+                       steps=5)
+    stability_map(setup.run())
+    assert [str(w.message) for w in recwarn] == []

@@ -37,12 +37,16 @@ from .fields import Declared, Query, parse_problem, problem_text, query_value, q
 
 #: Values per grid axis at most.
 MAX_AXIS = 1000
+#: Learning rates a sweep may try. Below 1e-12 no run moves in float64 within a million steps; above 1e6 every
+#: run diverges at its first step. Inside, the map's log axis and its cell edges stay finite (1e-300/1e300
+#: overflowed them).
+LR_LOW, LR_HIGH = 1e-12, 1e6
 LR_RANGE = HyperParam("lr_range", (1e-3, 3.0), "smallest and largest learning rate, spaced geometrically",
-                      low=0.0, low_open=True, kind="pair", log=True, label="learning rates")
+                      low=LR_LOW, high=LR_HIGH, kind="pair", log=True, label="learning rates")
 LR_POINTS = HyperParam("lr_points", 30, "learning rates in the grid", low=1, high=MAX_AXIS, kind="int",
                        label="learning-rate points")
-LR_VALUES = HyperParam("lr_values", None, "the learning rates themselves, instead of a range", low=0.0,
-                       low_open=True, kind="list", optional=True, label="learning-rate values")
+LR_VALUES = HyperParam("lr_values", None, "the learning rates themselves, instead of a range", low=LR_LOW,
+                       high=LR_HIGH, kind="list", optional=True, label="learning-rate values")
 LR_SCALE = HyperParam("lr_scale", "absolute", "'lipschitz': learning rates are multiples of 2/L, the largest "
                       "stable GD step (problems with a constant curvature L only)", kind="choice",
                       choices=("absolute", "lipschitz"), label="learning-rate scale")
