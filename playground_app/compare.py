@@ -8,7 +8,7 @@ import streamlit as st
 
 import optimizers
 from playground_app import cached, compare_form, player_component, widgets
-from playground.viz import projection
+from playground.setups import cost
 
 st.title("Compare optimizers")
 st.markdown("Same problem, same start, same data order: only the optimizer differs. "
@@ -29,12 +29,10 @@ if error:
 
 compare_form.STATE.publish(cmp)
 config = cmp.to_json()
-work = cmp.work(problem)
-if work > cached.WORK_LIMIT:
-    st.warning(f"This comparison would take too long here: about {work:.1e} multiply-adds for {len(cmp.runs)} "
-               f"runs of {cmp.steps} steps on {problem.dim} parameters, and the page runs up to "
-               f"{cached.WORK_LIMIT:.0e} (a few seconds). Reduce the steps or the runs, the number of samples, the "
-               "batch size or accumulate, or the network's width or depth.", icon=":material/hourglass_top:")
+try:
+    cmp.work(problem).refuse_over("This comparison")
+except ValueError as exc:
+    widgets.alert(st.warning, str(exc), icon=":material/hourglass_top:")
     st.stop()
 
 facts = [f"**{problem.title}**", f"{problem.dim} parameters"]
@@ -59,12 +57,12 @@ for row in rows:
 left, right = st.columns(2, gap="medium")
 with left:
     st.subheader("Trajectories")
-    grid_work = projection.plane_work(problem)
-    plane = cached.plane(config) if grid_work <= cached.WORK_LIMIT else None
-    if plane is None:
-        st.info(f"No picture of the trajectories: the loss over its grid would take about {grid_work:.1e} "
-                "multiply-adds. Use fewer samples or a smaller network to see it.")
-    elif isinstance(plane, str):
+    try:
+        cost.plane(problem).refuse_over("The loss over the picture's grid")
+        plane = cached.plane(config)
+    except ValueError as exc:  # too slow to draw here: a reason, like the ones plane() returns
+        plane = str(exc)
+    if isinstance(plane, str):
         widgets.alert(st.info, plane, "No picture of the trajectories: ")
     else:
         # The click (a start point) and the chosen step are for features to come.

@@ -55,12 +55,10 @@ except ValueError as exc:
     st.stop()
 STATE.publish(setup)
 
-work = setup.work(problem)
-if work > cached.WORK_LIMIT:
-    st.warning(f"This sweep would take too long here: about {work:.1e} multiply-adds for {setup.configs()} "
-               f"configurations of {setup.steps} steps on {problem.dim} parameters, and the page runs up to "
-               f"{cached.WORK_LIMIT:.0e} (a few seconds). Use fewer points or steps, or a smaller problem.",
-               icon=":material/hourglass_top:")
+try:
+    setup.work(problem).refuse_over("This sweep")
+except ValueError as exc:
+    widgets.alert(st.warning, str(exc), icon=":material/hourglass_top:")
     st.stop()
 
 try:

@@ -136,14 +136,6 @@ def test_records_shrink_for_big_networks_only():
     assert len(trajs[0].steps) == 4  # 3 steps fit whatever the budget
 
 
-def test_work_counts_samples_per_step():
-    cmp = Comparison(runs=(RunSpec("gd"), RunSpec("gd", batch_size=10, accumulate=3), RunSpec("gd", batch_size=1)),
-                     steps=50)
-    problem = cmp.validate()
-    overhead = 100_000
-    assert cmp.work(problem) == 50 * ((overhead + 100 * 2) + 3 * (overhead + 10 * 2) + (overhead + 1 * 2))
-
-
 def test_the_bound_in_words_carries_dampening_when_there_is_some():
     assert optimizers.Momentum(lr=1.0, momentum=0.5).lr_bound_text(2.0) == "(2 + 2μ)/L = 1.5 (μ = 0.5)"
     assert optimizers.Momentum(lr=1.0, momentum=0.5, dampening=0.5).lr_bound_text(2.0) == \

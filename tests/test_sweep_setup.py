@@ -3,7 +3,6 @@ import numpy as np
 import pytest
 
 from playground import problems
-from playground.setups.comparison import CALL_OVERHEAD
 from playground.training.sweep import sweep
 from playground.setups.sweep import SweepSetup
 
@@ -29,12 +28,6 @@ def test_run_is_the_sweep_of_that_grid():
                    seed=2)
     np.testing.assert_array_equal(result.final_losses, direct.final_losses)
     np.testing.assert_array_equal(result.diverged_at, direct.diverged_at)
-
-
-def test_work_pays_the_step_overhead_once_for_the_whole_grid():
-    setup = SweepSetup(lr_points=10, momentum_points=5, steps=100)
-    lin = setup.validate()
-    assert setup.work(lin) == 100 * (CALL_OVERHEAD + 50 * lin.n_samples * lin.dim)  # one family
 
 
 @pytest.mark.parametrize("setup", [

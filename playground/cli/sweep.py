@@ -26,7 +26,8 @@ from ..setups.fields import problem_text
 from ..setups.sweep import SweepSetup
 from ..training.sweep import SweepResult
 from ..viz.stability_map import stability_map
-from .common import ProgressLine, add_problem_options, format_table, parse_problem, write_png, write_text
+from .common import (ProgressLine, add_limit_option, add_problem_options, format_table, parse_problem, refuse_over,
+                     write_png, write_text)
 
 
 def register(subparsers: Any) -> None:
@@ -47,6 +48,7 @@ def register(subparsers: Any) -> None:
     SweepSetup.add_options(p)
     p.add_argument("--png", metavar="FILE", help="write the stability map here")
     p.add_argument("--csv", metavar="FILE", help="write one row per configuration here")
+    add_limit_option(p)
     p.set_defaults(run=run)
 
 
@@ -58,7 +60,7 @@ def setup(args: argparse.Namespace) -> SweepSetup:
         optimizers.get(n)  # an unknown name lists the available ones before any parsing below
     fixed = parse_spec(args.hp, optimizers.get(names[0]).hyperparams, f"optimizer {names[0]!r}")
     chosen = SweepSetup(name, settings, names, hp=fixed, **SweepSetup.fields_from_args(args))
-    chosen.validate()
+    refuse_over(args, chosen.work(chosen.validate()), "This sweep")
     return chosen
 
 

@@ -28,6 +28,8 @@ from ..problems import Problem
 from ..training.run_spec import SEED, SHUFFLE, STEPS, RunSpec
 from ..training.runner import Trajectory, run
 from ..training.stability import explain_divergence
+from . import cost
+from .cost import Estimate
 from .fields import Declared, Query, load_json, parse_problem, problem_text, query_value, query_values, read_problem
 
 MAX_RUNS = 6
@@ -36,9 +38,6 @@ RUN_COUNT = HyperParam("runs", 3, "optimizers compared, all from the same start 
 #: Snapshots kept per run, unless the runs' parameters would then fill more than RECORD_ENTRIES numbers.
 RECORD = 1000
 RECORD_ENTRIES = 20_000_000  # 160 MB of float64
-#: What one gradient call costs beyond its arithmetic (optimizer step, checks, records), counted in
-#: multiply-adds: the runner's ~50 µs per step on small problems.
-CALL_OVERHEAD = 100_000
 TOL = HyperParam("tol", 1e-6, "suboptimality (loss minus the minimum's loss) that counts as reaching the minimum",
                  low=0.0, low_open=True, log=True, label="tolerance")
 
@@ -88,20 +87,13 @@ class Comparison(Declared):
         """Snapshots per run: :data:`RECORD`, fewer for a big network, so every run's fit in :data:`RECORD_ENTRIES`."""
         return max(2, min(RECORD, RECORD_ENTRIES // (len(self.runs) * problem.dim)))
 
-    def work(self, problem: Problem) -> int:
-        """Roughly the multiply-adds the runs take, to decide before running whether they are worth the wait.
+    def work(self, problem: Problem) -> Estimate:
+        """The seconds the runs will take on this machine, term by term (:func:`playground.setups.cost.comparison`).
 
-        Per gradient call: samples x parameters, plus :data:`CALL_OVERHEAD`
-        for the bookkeeping around it; a step makes ``accumulate`` calls on
-        mini-batches, one on the full batch. Summed over steps and runs. Numpy
-        does about 2e9 multiply-adds a second on one core of a laptop.
+        ``work(problem).refuse_over("This comparison")`` refuses one that would
+        take longer than :data:`~playground.setups.cost.LIMIT`, naming what to reduce.
         """
-        def per_step(r: RunSpec) -> int:
-            if r.batch_size is None:
-                return CALL_OVERHEAD + problem.n_samples * problem.dim
-            return r.accumulate * (CALL_OVERHEAD + min(r.batch_size, problem.n_samples) * problem.dim)
-
-        return sum(self.steps * per_step(r) for r in self.runs)
+        return cost.comparison(self, problem)
 
     def run(self, progress: Callable[[int, int], None] | None = None,
             record: int | None = None) -> list[Trajectory]:

@@ -32,7 +32,8 @@ from ..problems import Problem
 from ..training.run_spec import ACCUMULATE, BATCH_SIZE, SEED, SHUFFLE, STEPS
 from ..training.runner import Progress
 from ..training.sweep import SweepResult, momentum_hyperparam, sweep
-from .comparison import CALL_OVERHEAD
+from . import cost
+from .cost import Estimate
 from .fields import Declared, Query, parse_problem, problem_text, query_value, query_values
 
 #: Values per grid axis at most.
@@ -94,7 +95,11 @@ class SweepSetup(Declared):
         object.__setattr__(self, "optimizers", names)
 
     def validate(self) -> Problem:
-        """Check every value before any work and return the problem; ValueError names what is wrong."""
+        """Check every value before any work and return the problem; ValueError names what is wrong.
+
+        A sweep whose runs would hold more than :data:`~playground.setups.cost.MEMORY_LIMIT` bytes is refused
+        too, naming what to reduce; the time it takes is :meth:`work`'s to judge.
+        """
         self.check_fields()
         for f in (LR_RANGE, MOMENTUM_RANGE):
             low, high = getattr(self, f.name)
@@ -111,6 +116,8 @@ class SweepSetup(Declared):
         if self.batch_size is not None and self.batch_size > problem.n_samples:
             raise ValueError(f"Invalid batch_size: {self.batch_size}. Allowed range: [1, {problem.n_samples}] "
                              f"(the problem has {problem.n_samples} samples)")
+        # Every run of a family is held at once (chunking the runs is future work of the sweep engine).
+        cost.refuse_memory(self, problem)
         return problem
 
     @property
@@ -144,14 +151,9 @@ class SweepSetup(Declared):
         momenta = self.momenta()
         return len(self.optimizers) * lrs * (1 if momenta is None else len(momenta))
 
-    def work(self, problem: Problem) -> int:
-        """Roughly the multiply-adds of the sweep, counted as :meth:`~playground.setups.comparison.Comparison.work` does.
-
-        The runs of each optimizer advance together, so the per-step overhead is paid once per step and family.
-        """
-        samples = problem.n_samples if self.batch_size is None else self.accumulate * self.batch_size
-        per_family = self.configs() // len(self.optimizers)
-        return self.steps * len(self.optimizers) * (CALL_OVERHEAD + per_family * samples * problem.dim)
+    def work(self, problem: Problem) -> Estimate:
+        """The seconds the sweep will take on this machine, term by term (:func:`playground.setups.cost.sweep`)."""
+        return cost.sweep(self, problem)
 
     def run(self, progress: Progress | None = None) -> SweepResult:
         """The sweep (:func:`playground.training.sweep.sweep`); ``progress(done, total)`` counts steps."""
