@@ -218,3 +218,14 @@ def test_a_non_utf8_upload_is_refused_by_name():
     at = open_app()
     at.file_uploader(key="io.upload").set_value(("cmp.json", b"\xff\xfe{}", "application/json")).run()
     assert "not UTF-8 text" in shown(at.error[0]) and exceptions(at) == []
+
+
+@pytest.mark.parametrize("text, message", [('{"steps": null}', "Invalid steps: None"),
+                                           ('{"runs": [{}]}', "it names no optimizer"),
+                                           ('{"settings": null}', "Invalid settings of problem 'linreg'"),
+                                           ("[" * 100_000 + "]" * 100_000, "nested too deeply")])
+def test_a_pasted_config_of_the_wrong_shape_is_an_error_not_a_crash(text, message):
+    at = open_app()
+    at.text_area(key="io.paste").input(text)
+    at.button(key="io.paste_button").click().run()
+    assert message in shown(at.error[0]) and exceptions(at) == []

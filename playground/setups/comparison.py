@@ -125,13 +125,13 @@ class Comparison(Declared):
     def from_dict(cls, data: Mapping[str, Any]) -> "Comparison":
         """Build from :meth:`to_dict` output; every value is read through its declaration, unknown keys refused."""
         data = cls.check_keys(data, ("problem", "settings", "runs"))
-        name, settings = read_problem(data.get("problem", cls.problem), data.get("settings"))
-        runs = data.get("runs")
-        if runs is not None and not (isinstance(runs, list) and runs):
-            raise ValueError(f"Invalid runs: {excerpt(runs)}. Expected a list of 1 to {MAX_RUNS} runs such as "
+        # A key that is absent takes the default; a null is a value, and refused like any other of the wrong type.
+        name, settings = read_problem(data.get("problem", cls.problem), data.get("settings", {}))
+        if "runs" in data and not (isinstance(data["runs"], list) and data["runs"]):
+            raise ValueError(f"Invalid runs: {excerpt(data['runs'])}. Expected a list of 1 to {MAX_RUNS} runs such as "
                              '[{"optimizer": "adam", "lr": 0.01}]')
-        parsed = _default_runs() if runs is None else tuple(_numbered(i, RunSpec.from_dict, r)
-                                                            for i, r in enumerate(runs, 1))
+        parsed = tuple(_numbered(i, RunSpec.from_dict, r) for i, r in enumerate(data["runs"], 1)) \
+            if "runs" in data else _default_runs()
         cmp = cls(name, settings, parsed, **cls.fields_from_dict(data))
         cmp.validate()
         return cmp

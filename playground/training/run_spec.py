@@ -116,6 +116,9 @@ class RunSpec:
             raise ValueError(f"Invalid run {excerpt(dict(data))}: it names no optimizer. "
                              f"Add \"optimizer\": one of {', '.join(optimizers.available())}")
         opt_cls = optimizers.get(data["optimizer"])
+        if "hyperparams" in data and "hyperparams" not in {h.name for h in opt_cls.hyperparams}:
+            raise ValueError(f"Invalid run: {excerpt(dict(data))}. A run has no 'hyperparams' key: write each "
+                             'hyperparameter flat beside the optimizer, e.g. {"optimizer": "adam", "lr": 0.01}')
         given = {k: v for k, v in data.items() if k != "optimizer"}
         return cls._from_values(opt_cls.name, validate_given(opt_cls.hyperparams + RUN_OPTIONS, given,
                                                              f"optimizer {opt_cls.name!r}"))
