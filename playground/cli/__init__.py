@@ -23,8 +23,6 @@ import sys
 import traceback
 from typing import NoReturn, Sequence
 
-from optimizers.hyperparams import excerpt
-
 from . import app, compare, gallery, gradcheck, sweep
 from .common import UserCodeError
 

@@ -3,5 +3,6 @@
 - :mod:`.comparison`: :class:`Comparison`, one problem and one to six runs;
 - :mod:`.check`: :class:`CheckSetup`, one gradient check;
 - :mod:`.sweep`: :class:`SweepSetup`, a grid of learning rates and momenta;
-- :mod:`.fields`: reading fields from a URL query.
+- :mod:`.fields`: reading fields from a URL query;
+- :mod:`.cost`: what a setup will cost (seconds, bytes), checked before any work.
 """
