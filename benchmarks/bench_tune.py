@@ -15,7 +15,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from playground import problems  # noqa: E402
-from playground.training.tune import POINTS, tune  # noqa: E402
+from playground.setups.tune import POINTS, tune  # noqa: E402
 
 GOAL_SECONDS = 2.0
 OPTIMIZERS = ("gd", "momentum", "nesterov", "adam", "rmsprop", "adadelta")

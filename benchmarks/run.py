@@ -9,7 +9,7 @@ the same load, so the figure means the same on a laptop and on a busy CI
 machine. Each ``bench_*`` module keeps working on its own and exposes the rows
 it contributes here: dicts with ``benchmark``, ``ratio`` (or, for the app's
 absolute time goals, ``measured``), ``goal``, ``met`` and ``detail``. The
-whole suite runs in about a minute.
+whole suite runs in about two minutes (the work guard's rows take about a minute).
 """
 from __future__ import annotations
 
@@ -27,6 +27,7 @@ import bench_gradcheck
 import bench_runner
 import bench_sweep
 import bench_tune
+import bench_work_guard
 
 SUITES: list[tuple[str, Callable[[], list[dict]]]] = [
     ("runner speed", bench_runner.rows),
@@ -36,6 +37,7 @@ SUITES: list[tuple[str, Callable[[], list[dict]]]] = [
     ("tune", bench_tune.rows),
     ("gradcheck", bench_gradcheck.rows),
     ("app", bench_app.rows),
+    ("work guard", bench_work_guard.rows),
 ]
 
 

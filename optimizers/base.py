@@ -44,7 +44,7 @@ from typing import Any, ClassVar, Mapping, NamedTuple
 import numpy as np
 
 from .anatomy import Anatomy
-from .hyperparams import HyperParam, validate_all
+from .hyperparams import HyperParam, excerpt, validate_all
 from .tree import Tree, as_float_tree, check_same_structure, is_dict, leaves, names, tree_map
 
 
@@ -218,7 +218,13 @@ class Optimizer:
         ``lr=0.05`` from a schedule (see :meth:`scheduled`): the optimizer is
         not rebuilt and stays as it was. The values are not validated (a
         schedule's are, by its own declarations); a float or one per run.
+
+        ValueError, naming what is wrong, for a ``state`` that is not a :class:`State`, a ``grad`` that is not an
+        array (or a dict of arrays) shaped like ``params``.
         """
+        if not isinstance(state, State):  # one isinstance: this runs every step
+            raise ValueError(f"Invalid state: {excerpt(state)}. Pass the State that {type(self).__name__}.init(params) "
+                             "or the previous step returned")
         t = state.t + 1
         hp_all = self.hp
         per_run = self._per_run
@@ -234,6 +240,7 @@ class Optimizer:
         if not isinstance(params, dict):  # arrays first: the common case, run every step
             if type(grad) is not np.ndarray or type(params) is not np.ndarray or grad.shape != params.shape:
                 check_same_structure(params, grad)  # raises, saying what differs
+                _check_array("grad", grad)
             hp = self._hp_for(params, hp_all) if per_run else hp_all
             p, bufs = self.update_block(params, grad, state.buffers, t, hp, lead)
             return p, State(t, bufs, state.batched)
@@ -241,6 +248,8 @@ class Optimizer:
         new_p: dict[str, np.ndarray] = {}
         new_b: dict[str, dict[str, np.ndarray]] = {b: {} for b in self.buffers}
         for k in params:
+            if type(grad[k]) is not np.ndarray:
+                _check_array(f"grad[{k!r}]", grad[k])
             hp = self._hp_for(params[k], hp_all) if per_run else hp_all
             p, bufs = self.update_block(params[k], grad[k], {b: state.buffers[b][k] for b in self.buffers}, t, hp,
                                         lead)
@@ -367,6 +376,13 @@ def lerp(start: np.ndarray, end: np.ndarray, weight: Any) -> np.ndarray:
 def _has_array(v: Any) -> bool:
     """Whether a hyperparameter value holds one value per run (an array, or a pair with one)."""
     return isinstance(v, np.ndarray) or (isinstance(v, tuple) and any(isinstance(x, np.ndarray) for x in v))
+
+
+def _check_array(what: str, g: Any) -> None:
+    """ValueError unless ``g`` is a numpy array or scalar: a list would fail deep in an update rule."""
+    if not isinstance(g, (np.ndarray, np.generic)):
+        raise ValueError(f"Invalid {what}: a {type(g).__name__} ({excerpt(g)}). Expected a numpy array shaped like "
+                         "the params, e.g. np.asarray(...)")
 
 
 def _show(v: Any) -> str:

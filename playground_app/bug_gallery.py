@@ -23,7 +23,7 @@ with st.sidebar:
                         format_func=lambda i: gallery.get(i).title)
 link_error = STATE.link_error()
 if link_error:
-    st.error(f"The link's bug could not be shown, so this is the first one. {link_error}")
+    widgets.alert(st.error, link_error, "The link's bug could not be shown, so this is the first one. ")
 STATE.publish(entry_id)
 entry = gallery.get(entry_id)
 
@@ -45,7 +45,7 @@ result = cached.gallery_result(entry_id)
 if entry.kind == "trajectory":
     pictures = cached.gallery_player(entry_id)
     if isinstance(pictures, str):
-        st.info(f"No picture of the trajectories: {pictures}")
+        widgets.alert(st.info, pictures, "No picture of the trajectories: ")
     else:
         data, landscape, losses = pictures
         left, right = st.columns(2, gap="medium")

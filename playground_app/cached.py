@@ -24,7 +24,8 @@ from playground import gallery
 from playground.training import replay
 from playground.viz import anatomy_plots, export, player, plots, projection, stability_map, theory_plots, tune_plots
 from playground.training import theory
-from playground.training.tune import TuneResult, tune_comparison
+from playground.setups.tune import TuneResult, tune_comparison
+from playground.setups import cost
 from playground.setups.check import CheckSetup
 from playground.setups.comparison import VIEW, Comparison, results_table
 from playground.gradcheck import GradcheckReport
@@ -33,11 +34,25 @@ from playground.training.runner import Trajectory
 from playground.training.sweep import SweepResult
 from playground.setups.sweep import SweepSetup
 
-#: Every cache keeps this many configs; an MLP comparison's entries are a few MB.
+#: Every cache keeps this many configs whose result is small (at most SMALL_RESULT bytes).
 ENTRIES = 32
+#: The largest result kept among ENTRIES. A big network's trajectories reach RECORD_ENTRIES float64 numbers
+#: (160 MB), their CSV more, a big sweep's loss curves tens of MB: kept ENTRIES times, a user clicking through
+#: links would hold gigabytes. Bigger results go to caches of their own with BIG_ENTRIES entries, so a result
+#: cache holds at most ENTRIES x SMALL_RESULT + BIG_ENTRIES x the largest result allowed (for trajectories,
+#: 32 x 8 MB + 2 x 160 MB, under 600 MB).
+SMALL_RESULT = 8 * 2**20
+BIG_ENTRIES = 2
 #: Multiply-adds a page computes without asking (Comparison.work, SweepSetup.work,
 #: projection.plane_work): about five seconds of numpy on this project's 2-core machine.
 WORK_LIMIT = 1e10
+
+
+@st.cache_data(show_spinner=False, max_entries=ENTRIES)
+def result_bytes(config: str) -> int:
+    """The size of the comparison's trajectories, known before they run: which cache they go to."""
+    cmp = Comparison.from_json(config)
+    return cost.trajectory_bytes(cmp, cmp.build_problem())
 
 
 def runs_config(cmp: Comparison) -> str:
@@ -45,9 +60,22 @@ def runs_config(cmp: Comparison) -> str:
     return replace(cmp, view=VIEW.default).to_json()
 
 
-@st.cache_resource(show_spinner=False, max_entries=ENTRIES)
 def trajectories(config: str) -> list[Trajectory]:
-    """Every run of the comparison ``config``, with a progress bar while they run."""
+    """Every run of the comparison ``config``, with a progress bar while they run; kept by size (:data:`SMALL_RESULT`)."""
+    return (_big_trajectories if result_bytes(config) > SMALL_RESULT else _trajectories)(config)
+
+
+@st.cache_resource(show_spinner=False, max_entries=ENTRIES)
+def _trajectories(config: str) -> list[Trajectory]:
+    return _run(config)
+
+
+@st.cache_resource(show_spinner=False, max_entries=BIG_ENTRIES)
+def _big_trajectories(config: str) -> list[Trajectory]:
+    return _run(config)
+
+
+def _run(config: str) -> list[Trajectory]:
     cmp = Comparison.from_json(config)
     bar = st.progress(0.0, text="Running the optimizers…")
     shown = -1
@@ -109,9 +137,18 @@ def landscape_png(config: str, view: str) -> bytes:
     return plots.to_png(plots.surface_figure(surface, trajectories(config), paths)[0])
 
 
-@st.cache_data(show_spinner=False, max_entries=ENTRIES)
 def trajectories_csv(config: str) -> str:
-    """:func:`~playground.viz.export.trajectories_csv` of the runs."""
+    """:func:`~playground.viz.export.trajectories_csv` of the runs, kept by size like :func:`trajectories`."""
+    return (_big_csv if result_bytes(config) > SMALL_RESULT else _csv)(config)
+
+
+@st.cache_data(show_spinner=False, max_entries=ENTRIES)
+def _csv(config: str) -> str:
+    return export.trajectories_csv(Comparison.from_json(config).build_problem(), trajectories(config))
+
+
+@st.cache_data(show_spinner=False, max_entries=BIG_ENTRIES)
+def _big_csv(config: str) -> str:
     return export.trajectories_csv(Comparison.from_json(config).build_problem(), trajectories(config))
 
 
@@ -153,9 +190,22 @@ def gallery_player(entry_id: str) -> tuple[dict[str, Any], bytes, bytes] | str:
     return data, landscape, plots.to_png(losses)
 
 
-@st.cache_data(show_spinner=False, max_entries=ENTRIES)
 def sweep(setup: SweepSetup) -> SweepResult:
-    """:meth:`~playground.setups.sweep.SweepSetup.run`, with a progress bar while it runs."""
+    """:meth:`~playground.setups.sweep.SweepSetup.run`, with a progress bar while it runs; kept by size."""
+    return (_big_sweep if cost.sweep_result_bytes(setup) > SMALL_RESULT else _sweep)(setup)
+
+
+@st.cache_data(show_spinner=False, max_entries=ENTRIES)
+def _sweep(setup: SweepSetup) -> SweepResult:
+    return _run_sweep(setup)
+
+
+@st.cache_data(show_spinner=False, max_entries=BIG_ENTRIES)
+def _big_sweep(setup: SweepSetup) -> SweepResult:
+    return _run_sweep(setup)
+
+
+def _run_sweep(setup: SweepSetup) -> SweepResult:
     bar = st.progress(0.0, text="Sweeping…")
 
     def progress(done: int, total: int) -> None:  # the sweep calls it about a hundred times
@@ -197,7 +247,7 @@ def theory_png(setup: SweepSetup) -> bytes | str:
 
 @st.cache_data(show_spinner="Tuning every optimizer…", max_entries=ENTRIES)
 def tune(config: str) -> TuneResult:
-    """:func:`playground.training.tune.tune_comparison` of the comparison ``config``."""
+    """:func:`playground.setups.tune.tune_comparison` of the comparison ``config``."""
     return tune_comparison(Comparison.from_json(config))
 
 

@@ -11,6 +11,7 @@ import streamlit as st
 
 import optimizers
 from playground_app import cached, compare_form, player_component, tune_panel, widgets
+from playground.setups import cost
 from playground.setups.comparison import VIEW, results_text
 from playground.training.run_spec import RunSpec
 from playground.viz import plots, projection
@@ -26,7 +27,7 @@ def _start_from_click(cmp, click) -> None:
         try:
             moved.validate()
         except ValueError as exc:
-            st.error(str(exc), icon=":material/error:")
+            widgets.alert(st.error, str(exc), icon=":material/error:")
         else:
             compare_form.STATE.load(moved)
             st.rerun()
@@ -54,9 +55,9 @@ if origin:
     st.info(f"From the bug gallery: {origin}", icon=":material/bug_report:")
 link_error = compare_form.STATE.link_error()
 if link_error:
-    st.error(f"The link's comparison could not be loaded, so this is the default one. {link_error}")
+    widgets.alert(st.error, link_error, "The link's comparison could not be loaded, so this is the default one. ")
 if error:
-    st.error(error, icon=":material/error:")
+    widgets.alert(st.error, error, icon=":material/error:")
     st.info("Change the setting named above in the sidebar; the results come back as soon as it is valid.")
     st.stop()
 
@@ -65,12 +66,10 @@ widgets.start(VIEW_KEY, shown.view)
 cmp = replace(cmp, view=st.session_state[VIEW_KEY])
 compare_form.STATE.publish(cmp)
 config = cached.runs_config(cmp)
-work = cmp.work(problem)
-if work > cached.WORK_LIMIT:
-    st.warning(f"This comparison would take too long here: about {work:.1e} multiply-adds for {len(cmp.runs)} "
-               f"runs of {cmp.steps} steps on {problem.dim} parameters, and the page runs up to "
-               f"{cached.WORK_LIMIT:.0e} (a few seconds). Reduce the steps or the runs, the number of samples, the "
-               "batch size or accumulate, or the network's width or depth.", icon=":material/hourglass_top:")
+try:
+    cmp.work(problem).refuse_over("This comparison")
+except ValueError as exc:
+    widgets.alert(st.warning, str(exc), icon=":material/hourglass_top:")
     st.stop()
 
 facts = [f"**{problem.title}**", f"{problem.dim} parameters"]
@@ -85,19 +84,19 @@ st.caption(" · ".join(facts) + (f" · ${formula}$" if formula else ""))
 try:
     rows = cached.results(config)
 except ValueError as exc:  # a check only the runner makes: its message names the value
-    st.error(str(exc), icon=":material/error:")
+    widgets.alert(st.error, str(exc), icon=":material/error:")
     st.stop()
 chosen_step = None  # the step the user chose in the player, once there is a player
 left, right = st.columns(2, gap="medium")
 with left:
     st.subheader("Trajectories")
-    grid_work = projection.plane_work(problem)
-    plane = cached.plane(config, cmp.view) if grid_work <= cached.WORK_LIMIT else None
-    if plane is None:
-        st.info(f"No picture of the trajectories: the loss over its grid would take about {grid_work:.1e} "
-                "multiply-adds. Use fewer samples or a smaller network to see it.")
-    elif isinstance(plane, str):
-        st.info(f"No picture of the trajectories: {plane}")
+    try:
+        cost.plane(problem).refuse_over("The loss over the picture's grid")
+        plane = cached.plane(config, cmp.view)
+    except ValueError as exc:  # too slow to draw here: a reason, like the ones plane() returns
+        plane = str(exc)
+    if isinstance(plane, str):
+        widgets.alert(st.info, plane, "No picture of the trajectories: ")
     else:
         st.radio(VIEW.title, VIEW.choices, key=VIEW_KEY, horizontal=True, format_func=projection.VIEWS.get,
                  help="The runs that settle: a run that diverges or drifts away is drawn to the edge, marked "
@@ -177,7 +176,8 @@ st.caption(f"steps to tol: the first recorded step within {cmp.tol:g} of the min
            "stable for lr below: the largest stable learning rate theory gives on a quadratic.")
 for row in rows:
     if row["status"] != "ok":
-        st.warning(f"**{row['run']}** {row['status']}. The other runs are unaffected.", icon=":material/warning:")
+        widgets.alert(st.warning, f"{row['status']}. The other runs are unaffected.",
+                      f"**{widgets.literal(row['run'])}** ", icon=":material/warning:")
 st.download_button("Trajectories and losses (CSV)", lambda: cached.trajectories_csv(config), "trajectories.csv",
                    "text/csv", on_click="ignore", icon=":material/download:", key="dl.csv")
 tune_panel.show(cmp)

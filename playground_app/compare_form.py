@@ -120,7 +120,7 @@ def _checked(compute: Callable[[], Any]) -> Any:
     try:
         return compute()
     except ValueError as exc:
-        st.error(str(exc), icon=":material/error:")
+        widgets.alert(st.error, str(exc), icon=":material/error:")
         return None
 
 
@@ -304,20 +304,20 @@ def share(cmp: Comparison | None) -> None:
         st.button("Load pasted config", on_click=_load_paste, key="io.paste_button")
         message = st.session_state.pop("io.error", None)
         if message:
-            st.error(f"Could not load that config: {message}")
+            widgets.alert(st.error, message, "Could not load that config: ")
 
 
-def _load_text(text: str) -> None:
+def _load_text(text: str | bytes) -> None:
     try:
         STATE.load(Comparison.from_json(text))
-    except ValueError as exc:  # UnicodeDecodeError included: both say what is wrong with the text
+    except ValueError as exc:  # the library's message names what is wrong (not UTF-8, a bad field, ...)
         st.session_state["io.error"] = str(exc)
 
 
 def _load_upload() -> None:
     upload = st.session_state.get("io.upload")
     if upload is not None:
-        _load_text(upload.getvalue().decode("utf-8"))
+        _load_text(upload.getvalue())  # bytes: from_json says by name when they are not UTF-8
 
 
 def _load_paste() -> None:

@@ -15,12 +15,12 @@ with st.sidebar:
 
 link_error = gradcheck_form.STATE.link_error()
 if link_error:
-    st.error(f"The link's check could not be loaded, so this is the default one. {link_error}")
+    widgets.alert(st.error, link_error, "The link's check could not be loaded, so this is the default one. ")
 try:
     model = setup.validate()
     report = cached.gradcheck_report(setup)
 except ValueError as exc:
-    st.error(str(exc), icon=":material/error:")
+    widgets.alert(st.error, str(exc), icon=":material/error:")
     st.info("Change the setting named above in the sidebar.")
     st.stop()
 gradcheck_form.STATE.publish(setup)
@@ -66,7 +66,7 @@ with left:
     try:
         png = cached.eps_sweep_png(setup)
     except ValueError as exc:
-        st.info(f"No eps sweep here: {exc}")
+        widgets.alert(st.info, str(exc), "No eps sweep here: ")
     else:
         st.image(png, width="stretch")
         st.download_button("eps sweep (PNG)", png, "eps_sweep.png", "image/png", on_click="ignore",

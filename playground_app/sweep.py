@@ -57,27 +57,25 @@ with st.sidebar:
 setup = replace(shown, problem=cmp.problem, settings=cmp.settings, optimizers=(name,), **values)
 link_error = STATE.link_error()
 if link_error:
-    st.error(f"The link's sweep could not be loaded, so this is the default one. {link_error}")
+    widgets.alert(st.error, link_error, "The link's sweep could not be loaded, so this is the default one. ")
 try:
     problem = setup.validate()
 except ValueError as exc:
-    st.error(str(exc), icon=":material/error:")
+    widgets.alert(st.error, str(exc), icon=":material/error:")
     st.info("Change the setting named above in the sidebar.")
     st.stop()
 STATE.publish(setup)
 
-work = setup.work(problem)
-if work > cached.WORK_LIMIT:
-    st.warning(f"This sweep would take too long here: about {work:.1e} multiply-adds for {setup.configs()} "
-               f"configurations of {setup.steps} steps on {problem.dim} parameters, and the page runs up to "
-               f"{cached.WORK_LIMIT:.0e} (a few seconds). Use fewer points or steps, or a smaller problem.",
-               icon=":material/hourglass_top:")
+try:
+    setup.work(problem).refuse_over("This sweep")
+except ValueError as exc:
+    widgets.alert(st.warning, str(exc), icon=":material/hourglass_top:")
     st.stop()
 
 try:
     result = cached.sweep(setup)
 except ValueError as exc:  # a grid value the optimizer refuses, e.g. a Nesterov momentum of 0 typed in
-    st.error(str(exc), icon=":material/error:")
+    widgets.alert(st.error, str(exc), icon=":material/error:")
     st.stop()
 
 diverged = int(result.diverged.sum())

@@ -1,6 +1,6 @@
 """The Compare page's "tune these runs": tune each run's optimizer under one budget, then load the tuned race.
 
-The tuning is :func:`playground.training.tune.tune_comparison`'s (through
+The tuning is :func:`playground.setups.tune.tune_comparison`'s (through
 :func:`playground_app.cached.tune`); this module only lays it out: the
 button, and, while the tuned comparison is the one shown, how it was tuned.
 """
@@ -9,9 +9,9 @@ from __future__ import annotations
 import streamlit as st
 
 from playground.setups.comparison import Comparison
-from playground.training import tune
+from playground.setups import tune
 
-from . import cached, compare_form
+from . import cached, compare_form, widgets
 
 #: The comparison a tuning loaded, and the config it was tuned from, while that comparison is shown.
 TUNED_KEY = "tune.loaded"
@@ -20,15 +20,15 @@ TUNED_KEY = "tune.loaded"
 def show(cmp: Comparison) -> None:
     """The button, or why it is off; below it the tuning's table and sensitivity curves when they apply."""
     config = cmp.to_json()
-    work = tune.work(cmp)
     st.subheader("Tune, then race")
     st.caption(f"Search each run's learning rate (and momentum or beta1) with the same budget for all: "
                f"{cmp.steps} steps, seed {cmp.seed}, full batch, {tune.POINTS} configurations per optimizer on a "
                f"log grid of ±{tune.DECADES:g} decades around its own default. Best: fewest steps to reach "
                f"tol = {cmp.tol:g} and stay there, else the lowest final loss.")
-    if work > cached.WORK_LIMIT:
-        st.info(f"Tuning would take about {work:.1e} multiply-adds here (the page runs up to "
-                f"{cached.WORK_LIMIT:.0e}): reduce the steps or the problem's size to tune.")
+    try:
+        tune.work(cmp).refuse_over("Tuning these runs")
+    except ValueError as exc:
+        widgets.alert(st.info, str(exc))
     else:
         st.button("Tune these runs", icon=":material/tune:", key="tune.button", on_click=_load_tuned, args=(config,))
     loaded = st.session_state.get(TUNED_KEY)

@@ -9,12 +9,39 @@ for one value.
 from __future__ import annotations
 
 import math
+import re
 from typing import Any, Callable, Sequence
 
 import streamlit as st
 
 from optimizers import HyperParam
 from playground.gradcheck.report import VERDICTS
+
+
+#: Characters that start Markdown in st.error, st.warning and st.info: emphasis, code, links and images
+#: (``[``; a colour directive ``:red[...]`` needs one too), headings, HTML, LaTeX (``$``), strikethrough.
+#: Escaped with a backslash, each shows as itself; the others (``(``, ``.``, ``:``) are only markup after these.
+_MARKUP = re.compile(r"([\\`*_\[\]#<>$~])")
+
+
+def literal(text: str) -> str:
+    """``text`` with every Markdown character escaped, so an alert shows it exactly as written.
+
+    A message can quote a value from a link or a config, e.g. ``[x](http://evil)``
+    or ``![i](http://host/i.png)``: unescaped, the alert would render a link
+    or make the browser fetch an outside image.
+    """
+    return _MARKUP.sub(r"\\\1", text)
+
+
+def alert(box: Callable[..., Any], message: str, lead: str = "", **kwargs: Any) -> Any:
+    """``box`` (st.error, st.warning, st.info) showing a library ``message`` as literal text after ``lead``.
+
+    ``lead`` is the page's own wording and may use Markdown; ``message``
+    (which may quote user input) never does. Every alert that carries a
+    message from the library goes through here.
+    """
+    return box(lead + literal(message), **kwargs)
 
 
 def start(key: str, value: Any) -> None:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +13,11 @@ from playground.setups.comparison import Comparison, results_table, results_text
 APP = str(Path(__file__).resolve().parents[1] / "streamlit_app.py")
 #: Columns of the results table that are timings, so differ between two runs of one config.
 TIMED = ("wall time (s)",)
+
+
+def shown(element: Any) -> str:
+    """The text an alert shows a reader: its Markdown with the escapes (``\\[``, ``\\_``) undone."""
+    return re.sub(r"\\(.)", r"\1", element.value)
 
 
 def open_app(query: dict[str, Any] | None = None, timeout: float = 120) -> AppTest:

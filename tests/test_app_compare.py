@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 import optimizers
-from app_support import exceptions, library_rows, open_app, players, shown_rows, untimed
+from app_support import exceptions, library_rows, open_app, players, shown, shown_rows, untimed
 from optimizers import HyperParam, Optimizer
 from playground import gallery, problems
 from playground.gallery import updaters
@@ -65,7 +65,7 @@ def test_a_diverged_run_is_explained_and_the_others_still_show():
     assert rows[1]["final loss"] != "—" and rows[2]["final loss"] != "—"
     (warning,) = at.warning
     k = int(rows[0]["diverged at"])
-    assert f"diverged at step {k}: lr = 0.5 is above the stability bound 2/L = 0.414" in warning.value
+    assert f"diverged at step {k}: lr = 0.5 is above the stability bound 2/L = 0.414" in shown(warning)
     assert exceptions(at) == [] and len(players(at)) == 1
 
 
@@ -85,7 +85,7 @@ def test_a_copied_link_reproduces_the_same_runs():
 
 def test_a_bad_link_says_why_and_shows_the_default():
     at = open_app({"run": "adam:lr=-1"})
-    assert any("Invalid lr: -1. Allowed range: (0, inf)" in e.value for e in at.error)
+    assert any("Invalid lr: -1. Allowed range: (0, inf)" in shown(e) for e in at.error)
     assert comparison_in_url(at) == Comparison() and exceptions(at) == []
 
 
@@ -106,7 +106,7 @@ def test_a_batch_larger_than_the_data_is_an_error_that_names_it_and_the_other_ru
     at = open_app()
     at.radio(key="cmp.run0.batches").set_value("mini-batch").run()
     at.number_input(key="cmp.run0.batch_size").set_value(500).run()
-    assert [e.value for e in at.sidebar.error] == [
+    assert [shown(e) for e in at.sidebar.error] == [
         "Invalid batch_size: 500. Allowed range: [1, 100] (the problem has 100 samples)"]
     assert exceptions(at) == []
     assert [row["run"] for row in shown_rows(at)] == [r.label for r in DEFAULT_RUNS[1:]]
@@ -158,7 +158,7 @@ def test_an_uploaded_config_replaces_the_comparison_and_a_bad_one_is_explained()
     assert comparison_in_url(at) == cmp and exceptions(at) == []
     at.text_area(key="io.paste").input('{"runs": [{"optimizer": "sgd"}]}')
     at.button(key="io.paste_button").click().run()
-    assert "Unknown optimizer 'sgd'. Available: gd" in at.error[0].value
+    assert "Unknown optimizer 'sgd'. Available: gd" in shown(at.error[0])
     assert comparison_in_url(at) == cmp  # the comparison shown is unchanged
 
 
@@ -290,3 +290,34 @@ def test_muon_on_a_problem_without_weight_matrices_says_why_under_its_run():
     assert any("muon: params have no matrix (2-D) block" in e.value for e in at.sidebar.error)
     assert exceptions(at) == [] and [row["run"] for row in shown_rows(at)] == [
         r.label for r in Comparison("rosenbrock").runs[:2]]
+
+
+@pytest.mark.parametrize("problem", ["[x](http://evil)", "![i](http://host/i.png)"])
+def test_a_link_or_an_image_in_the_query_is_shown_as_text(problem):
+    at = open_app({"problem": problem})
+    (error,) = at.error
+    assert "\\[" in error.value and "](" not in error.value.replace("\\]", "")  # no link or image is rendered
+    assert problem.partition(":")[0] in shown(error) and exceptions(at) == []
+
+
+def test_a_huge_problem_name_in_the_link_gives_a_short_alert():
+    at = open_app({"problem": "x" * 400_000})  # Streamlit drops queries past 512 KiB
+    (error,) = at.error
+    assert "Unknown problem" in error.value and len(error.value) < 500 and exceptions(at) == []
+
+
+def test_a_non_utf8_upload_is_refused_by_name():
+    at = open_app()
+    at.file_uploader(key="io.upload").set_value(("cmp.json", b"\xff\xfe{}", "application/json")).run()
+    assert "not UTF-8 text" in shown(at.error[0]) and exceptions(at) == []
+
+
+@pytest.mark.parametrize("text, message", [('{"steps": null}', "Invalid steps: None"),
+                                           ('{"runs": [{}]}', "it names no optimizer"),
+                                           ('{"settings": null}', "Invalid settings of problem 'linreg'"),
+                                           ("[" * 100_000 + "]" * 100_000, "nested too deeply")])
+def test_a_pasted_config_of_the_wrong_shape_is_an_error_not_a_crash(text, message):
+    at = open_app()
+    at.text_area(key="io.paste").input(text)
+    at.button(key="io.paste_button").click().run()
+    assert message in shown(at.error[0]) and exceptions(at) == []

@@ -2,7 +2,7 @@
 from app_support import exceptions, goto, open_app
 
 from playground.setups.comparison import Comparison
-from playground.training.tune import tune_comparison
+from playground.setups.tune import tune_comparison
 
 SWEEP = "playground_app/sweep.py"
 

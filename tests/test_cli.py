@@ -190,3 +190,17 @@ def test_the_command_line_never_imports_streamlit():
                            "print(sorted(m for m in sys.modules if m.split('.')[0] == 'streamlit'))"],
                           capture_output=True, text=True, env=_checkout_env(), timeout=120)
     assert done.returncode == 0 and done.stdout.strip() == "[]", done.stdout + done.stderr
+
+
+@pytest.mark.parametrize("args", [["compare", "--steps"], ["sweep", "--lr-points"], ["compare", "--frames", "x"],
+                                  ["nosuch"], ["gradcheck", "--n-samples", "many"]])
+def test_argparse_errors_are_one_line_without_the_usage_block(args, capsys):
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("playground: error: ") and err.count("\n") == 1, err
+
+
+def test_a_huge_value_is_quoted_as_a_short_excerpt(capsys):
+    assert main(["compare", "--problem", "x" * 50_000_000]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("playground: error: ") and "Unknown problem" in err and err.count("\n") == 1 and len(err) < 500

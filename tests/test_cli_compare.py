@@ -127,3 +127,24 @@ def test_a_config_that_is_not_json_is_a_one_line_error(tmp_path, capsys):
     bad.write_text("{ not json")
     assert main(["compare", "--config", str(bad)]) == 2
     assert "not valid JSON" in capsys.readouterr().err
+
+
+def test_work_past_the_limit_is_refused_naming_what_to_reduce_and_no_limit_lifts_it(capsys, monkeypatch):
+    assert main(["compare", "--problem", "relu-net:n=100000"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("playground: error: This comparison would take about") and err.count("\n") == 1
+    assert "reduce the steps (200), the samples per step (n=100000" in err and "--no-limit" in err
+    from playground.setups import cost
+    monkeypatch.setattr(cost, "LIMIT", 1e-9)  # the small default, refused, then lifted
+    assert main(["compare", "--steps", "3"]) == 2
+    assert main(["compare", "--steps", "3", "--no-limit"]) == 0
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--opt", "gd:lr=0.1,lr=0.2"], "'lr' is given twice"),
+    (["--steps", "10.7"], r"Invalid --steps: 10\.7\. Expected a whole number"),
+])
+def test_a_repeated_or_rounded_value_is_refused_not_changed(args, message, capsys):
+    assert main(["compare", *args]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("playground: error: ") and err.count("\n") == 1 and re.search(message, err), err

@@ -128,3 +128,45 @@ def test_bad_arguments_exit_2_with_one_line(args, message, capsys):
     err = capsys.readouterr().err
     assert err.startswith("playground: error: ") and err.count("\n") == 1
     assert re.search(message, err), err
+
+
+# Each module fails in its own way; the message says how, in one line, and --traceback adds the traceback.
+FAILING_MODULES = {
+    "syntax_bad": ("def loss(p:\n", r"syntax_bad has a syntax error at syntax_bad\.py line 1"),
+    "raises_at_import": ("raise RuntimeError('no data file')\n",
+                         r"importing raises_at_import raised RuntimeError: no data file"),
+    "needs_dependency": ("import no_such_dependency_xyz\n",
+                         r"needs the module 'no_such_dependency_xyz', which is not installed"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(FAILING_MODULES))
+def test_a_failing_user_module_is_one_line_and_its_traceback_is_on_request(name, tmp_path, capsys):
+    source, message = FAILING_MODULES[name]
+    (tmp_path / f"{name}.py").write_text(source)
+    args = ["gradcheck", "--path", str(tmp_path), "--loss", f"{name}:loss", "--grad", f"{name}:grad",
+            "--params-from", f"{name}:start"]
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("playground: error: ") and err.count("\n") == 1 and re.search(message, err), err
+    assert main([*args, "--traceback"]) == 2
+    err = capsys.readouterr().err
+    assert "Traceback (most recent call last)" in err and err.splitlines()[-1].startswith("playground: error: ")
+
+
+def test_a_raising_params_function_and_a_corrupt_npz_are_named(user_module, tmp_path, capsys):
+    name = user_module("2")
+    (tmp_path / "broken.py").write_text("def start():\n    raise KeyError('w')\n")
+    (tmp_path / "p.npz").write_bytes(b"PK\x03\x04 not really a zip file")
+    for extra, message in ((["--params-from", "broken:start"], r"--params-from 'broken:start' raised KeyError: 'w'"),
+                           (["--params", str(tmp_path / "p.npz")], r"p\.npz': not a readable \.npz file")):
+        assert main(["gradcheck", "--path", str(tmp_path), "--loss", f"{name}:loss", "--grad", f"{name}:grad",
+                     *extra]) == 2
+        err = capsys.readouterr().err
+        assert err.startswith("playground: error: ") and err.count("\n") == 1 and re.search(message, err), err
+
+
+def test_a_zero_size_parameter_is_refused_not_called_correct(tmp_path, capsys):
+    np.save(tmp_path / "empty.npy", np.zeros(0))
+    assert main(["gradcheck", "--loss", "math:fsum", "--grad", "math:fsum", "--params", str(tmp_path / "empty.npy")]) == 2
+    assert "params has shape (0,): no entries to check" in capsys.readouterr().err

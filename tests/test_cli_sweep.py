@@ -76,7 +76,7 @@ def test_hp_fixes_the_other_hyperparameters_of_every_run(tmp_path):
     (["--momentum-range", "0:0.9"], "Write two numbers as a/b"),
     (["--momentum-points", "many"], "Invalid --momentum-points: 'many' is not a number"),
     (["--momentum-values", "0.5/x"], "Invalid --momentum-values: 'x' is not a number"),
-    (["--lr-range", "0/1"], r"Invalid --lr-range\[0\]: 0\. Allowed range: \(0, inf\)"),
+    (["--lr-range", "0/1"], r"Invalid --lr-range\[0\]: 0\. Allowed range: \[1e-12, 1000000\]"),
     (["--lr-range", "0.1/0.01"], r"Invalid lr_range: 0\.1/0\.01\. The first value must not exceed the second"),
     (["--lr-points", "0"], r"Invalid --lr-points: 0\. Allowed range: \[1, 1000\]"),
     (["--opt", "gd", "--momentum-values", "0.5"], "'gd': it has no momentum"),
@@ -88,3 +88,13 @@ def test_bad_arguments_exit_2_with_one_line(args, message, capsys):
     err = capsys.readouterr().err
     assert err.startswith("playground: error: ") and err.count("\n") == 1
     assert re.search(message, err), err
+
+
+def test_a_sweep_past_the_limit_or_the_memory_ceiling_is_refused_by_name(capsys):
+    assert main(["sweep", "--problem", "rosenbrock", "--lr-points", "200", "--momentum-points", "200",
+                 "--steps", "20000"]) == 2
+    err = capsys.readouterr().err
+    assert "This sweep would take about" in err and "the configurations (40000" in err and "--no-limit" in err
+    assert main(["sweep", "--problem", "relu-net", "--lr-points", "1000", "--momentum-points", "1000",
+                 "--no-limit"]) == 2
+    assert "over the ceiling of 2 GiB" in capsys.readouterr().err

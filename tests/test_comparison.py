@@ -137,14 +137,6 @@ def test_records_shrink_for_big_networks_only():
     assert len(trajs[0].steps) == 4  # 3 steps fit whatever the budget
 
 
-def test_work_counts_samples_per_step():
-    cmp = Comparison(runs=(RunSpec("gd"), RunSpec("gd", batch_size=10, accumulate=3), RunSpec("gd", batch_size=1)),
-                     steps=50)
-    problem = cmp.validate()
-    overhead = 100_000
-    assert cmp.work(problem) == 50 * ((overhead + 100 * 2) + 3 * (overhead + 10 * 2) + (overhead + 1 * 2))
-
-
 def test_the_bound_in_words_carries_dampening_when_there_is_some():
     assert optimizers.Momentum(lr=1.0, momentum=0.5).lr_bound_text(2.0) == "(2 + 2μ)/L = 1.5 (μ = 0.5)"
     assert optimizers.Momentum(lr=1.0, momentum=0.5, dampening=0.5).lr_bound_text(2.0) == \
@@ -173,3 +165,41 @@ def test_results_text_says_not_reached_or_a_dash_never_none():
     assert blown["diverged at"] == str(rows[0]["diverged at"])
     assert slow["steps to tol"] == NOT_REACHED and slow["diverged at"] == NO_VALUE
     assert slow["final loss"] == f"{rows[1]['final loss']:.4e}"
+
+
+@pytest.mark.parametrize("text, message", [
+    ('{"steps": null}', r"Invalid steps: None"),
+    ('{"runs": [1]}', r"Run 1: Invalid run: 1\. Expected an object"),
+    ('{"runs": [{}]}', r"Run 1: Invalid run \{\}: it names no optimizer"),
+    ('{"runs": null}', r"Invalid runs: None\. Expected a list of 1 to 6 runs"),
+    ('{"settings": null}', r"Invalid settings of problem 'linreg': None\. Expected an object"),
+    ('{"steps": 1e400}', r"Invalid steps: inf"),
+    ("[" * 100_000 + "]" * 100_000, r"nested too deeply"),
+    ('{"steps": 10.7}', r"Invalid steps: 10\.7\. Expected a whole number"),
+    ('{"steps": true}', r"Invalid steps: True"),
+    ('{"seed": 2.9}', r"Invalid seed: 2\.9\. Expected a whole number"),
+    ('{"shuffle": "false"}', r"Invalid shuffle: 'false'\. Allowed: True or False"),
+    ('{"runs": [{"optimizer": "gd", "lrr": 0.1}]}', r"Run 1: Unknown keyword 'lrr' for optimizer 'gd'"),
+    ('{"runs": [{"optimizer": "adam", "hyperparams": {"lr": 0.1}}]}', r"Run 1: .*no 'hyperparams' key: write each "
+                                                                        r"hyperparameter flat"),
+])
+def test_a_config_of_the_wrong_shape_is_refused_by_name(text, message):
+    with pytest.raises(ValueError, match=message):
+        Comparison.from_json(text)
+
+
+def test_a_config_that_is_not_utf8_is_refused_by_name():
+    with pytest.raises(ValueError, match=r"not UTF-8 text \(byte 0 is 0xff\)"):
+        Comparison.from_json(b"\xff\xfe{}")
+
+
+def test_flat_hyperparameters_in_a_run_are_read_through_the_optimizers_declarations():
+    cmp = Comparison.from_json('{"runs": [{"optimizer": "adam", "lr": 0.05, "betas": [0.8, 0.9], "batch_size": 10}]}')
+    assert cmp.runs == (RunSpec("adam", {"lr": 0.05, "betas": (0.8, 0.9)}, batch_size=10),)
+
+
+@pytest.mark.parametrize("query, message", [({"shuffle": "maybe"}, r"Invalid shuffle: 'maybe'"),
+                                            ({"run": "gd:lr=0.1,lr=0.2"}, r"Run 1: .*'lr' is given twice")])
+def test_a_link_that_repeats_or_misspells_a_value_is_refused(query, message):
+    with pytest.raises(ValueError, match=message):
+        Comparison.from_query(query)

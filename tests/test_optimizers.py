@@ -847,3 +847,15 @@ def test_asgd_evaluates_at_the_running_average_once_averaging_starts():
     # and then the mean of the iterates from step t0 + 2 on
     close(opt.eval_params(p, s), np.mean(iterates[int(t0) + 1:], axis=0))
     assert not np.allclose(opt.eval_params(p, s), p)
+
+
+@pytest.mark.parametrize("params, grad, state, message", [
+    (np.zeros(2), np.ones(2), None, r"Invalid state: None\. Pass the State that Adam\.init\(params\)"),
+    (np.zeros(2), np.ones(2), (0, {}), r"Invalid state: \(0, \{\}\)"),
+    (np.zeros(2), [1.0, 2.0], "init", r"Invalid grad: a list \(\[1\.0, 2\.0\]\)\. Expected a numpy array"),
+    ({"w": np.zeros(2)}, {"w": [1.0, 2.0]}, "init", r"Invalid grad\['w'\]: a list"),
+])
+def test_a_step_with_a_bad_state_or_a_list_gradient_is_a_named_value_error(params, grad, state, message):
+    opt = optimizers.create("adam")
+    with pytest.raises(ValueError, match=message):
+        opt.step(params, grad, opt.init(params) if state == "init" else state)

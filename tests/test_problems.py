@@ -203,3 +203,25 @@ def test_params_of_the_wrong_shape_are_refused_by_name():
         net.loss({k: v for k, v in p.items() if k != "b1"})
     with pytest.raises(ValueError, match="idx"):
         lin.loss(lin.init_params(), [100])
+
+
+@pytest.mark.parametrize("factory, settings, message", [
+    (problems.linear_regression, {"n": 0}, r"Invalid n: 0\. Allowed range: \[2, 100000\]"),
+    (problems.linear_regression, {"n": 1}, r"Invalid n: 1\."),
+    (problems.linear_regression, {"noise": float("nan")}, r"Invalid noise: nan"),
+    (problems.sin_mlp, {"width": True}, r"Invalid width: True"),
+    (problems.quadratic, {"cond": 0.5}, r"Invalid cond: 0\.5"),
+    (problems.relu_net, {"n": 10.5}, r"Invalid n: 10\.5\. Expected a whole number"),
+    (problems.rosenbrock, {"c": 1.0}, r"Unknown keyword 'c' for problem 'rosenbrock'"),
+])
+def test_the_exported_factories_read_their_settings_through_the_declarations(factory, settings, message):
+    with pytest.raises(ValueError, match=message):
+        factory(**settings)
+
+
+def test_an_exported_factory_takes_positional_settings_and_refuses_one_given_twice():
+    assert problems.linear_regression(50).n_samples == 50
+    with pytest.raises(ValueError, match="n is given twice"):
+        problems.linear_regression(50, n=60)
+    with pytest.raises(ValueError, match="at most 1 settings"):
+        problems.beale((0.0, 0.0), 3)

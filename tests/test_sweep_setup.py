@@ -3,7 +3,6 @@ import numpy as np
 import pytest
 
 from playground import problems
-from playground.setups.comparison import CALL_OVERHEAD
 from playground.training.sweep import sweep
 from playground.setups.sweep import (DEFAULT_MOMENTA, SMALLEST_MOMENTUM, SweepSetup, axis_fields,
                                      default_momentum_range)
@@ -32,12 +31,6 @@ def test_run_is_the_sweep_of_that_grid():
     np.testing.assert_array_equal(result.diverged_at, direct.diverged_at)
 
 
-def test_work_pays_the_step_overhead_once_for_the_whole_grid():
-    setup = SweepSetup(lr_points=10, momentum_points=5, steps=100)
-    lin = setup.validate()
-    assert setup.work(lin) == 100 * (CALL_OVERHEAD + 50 * lin.n_samples * lin.dim)  # one family
-
-
 @pytest.mark.parametrize("setup", [
     SweepSetup(),
     SweepSetup("rosenbrock", {"b": 50.0}, "adam", (1e-4, 0.5), 10, (0.5, 0.9), 5, 50, 1),
@@ -48,7 +41,7 @@ def test_links_round_trip(setup):
 
 
 @pytest.mark.parametrize("query, message", [
-    ({"lr_range": "0/1"}, r"Invalid lr_range\[0\]: 0\. Allowed range: \(0, inf\)"),
+    ({"lr_range": "0/1"}, r"Invalid lr_range\[0\]: 0\. Allowed range: \[1e-12, 1000000\]"),
     ({"lr_range": "1/0.1"}, "Invalid lr_range: 1/0.1. The first value must not exceed the second"),
     ({"momentum_range": "0/1"}, r"Invalid momentum_range\[1\]: 1\. Allowed range: \[0, 1\)"),
     ({"lr_points": "0"}, r"Invalid lr_points: 0\. Allowed range: \[1, 1000\]"),
@@ -78,3 +71,22 @@ def test_the_default_momentum_range_starts_above_zero_for_an_optimizer_that_refu
 def test_the_axis_inputs_name_what_they_set():
     assert [f.title for f in axis_fields("adam")[:2]] == ["beta1 range", "beta1 points"]
     assert [f.title for f in axis_fields("momentum")[:2]] == ["momentum range", "momentum points"]
+
+
+@pytest.mark.parametrize("query, message", [
+    ({"lr_range": "1e-300/1e300"}, r"Invalid lr_range\[0\]: 1e-300\. Allowed range: \[1e-12, 1000000\]"),
+    ({"lr_range": "1e-3/1e300"}, r"Invalid lr_range\[1\]: 1e\+300"),
+    ({"lr_values": "1e-20/0.1"}, r"Invalid lr_values\[0\]"),
+])
+def test_learning_rates_are_bounded_where_the_map_can_draw_them(query, message):
+    with pytest.raises(ValueError, match=message):
+        SweepSetup.from_query(query)
+
+
+@pytest.mark.parametrize("optimizer, momenta", [("momentum", 3), ("gd", 0), ("adam", 2)])
+def test_the_extreme_learning_rates_are_drawn_without_a_warning(optimizer, momenta, recwarn):
+    from playground.viz.stability_map import stability_map
+    setup = SweepSetup("linreg", optimizers=optimizer, lr_range=(1e-12, 1e6), lr_points=4, momentum_points=momenta,
+                       steps=5)
+    stability_map(setup.run())
+    assert [str(w.message) for w in recwarn] == []

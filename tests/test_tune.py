@@ -8,7 +8,7 @@ import optimizers
 from playground import problems, run
 from playground.cli import main
 from playground.setups.comparison import Comparison
-from playground.training.tune import DECADES, MOMENTA, lr_grid, tune
+from playground.setups.tune import DECADES, MOMENTA, lr_grid, tune
 from playground.viz.tune_plots import sensitivity_figure
 
 SIX = ["gd", "momentum", "nesterov", "adam", "rmsprop", "adadelta"]
@@ -105,7 +105,7 @@ def test_cli_tune_prints_the_table_and_the_race(tmp_path, capsys):
 
 def test_tune_comparison_tunes_each_optimizer_once():
     from playground.training.run_spec import RunSpec
-    from playground.training.tune import tune_comparison, work
+    from playground.setups.tune import tune_comparison, work
     cmp = Comparison("quadratic", runs=(RunSpec("adam", {"lr": 0.1}), RunSpec("adam"), RunSpec("gd")), steps=50)
     result = tune_comparison(cmp, points=8)
     assert [t.optimizer for t in result.tuned] == ["adam", "gd"] and result.steps == 50

@@ -21,15 +21,35 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from typing import Sequence
+import traceback
+from typing import NoReturn, Sequence
 
 from . import app, compare, gallery, gradcheck, sweep, tune
+from .common import UserCodeError
 
 PROG = "playground"
+#: The longest error line printed: a message quoting a huge value is cut (the library quotes excerpts already).
+MAX_MESSAGE = 400
+
+
+class UsageError(Exception):
+    """An argument argparse refused, with its message: printed as one line by :func:`main`."""
+
+
+class Parser(argparse.ArgumentParser):
+    """An ArgumentParser whose errors raise :class:`UsageError` instead of printing the usage block.
+
+    ``add_subparsers`` makes every subcommand's parser of this class too, so
+    ``playground compare --steps`` says ``playground: error: ...`` in one
+    line, as every other bad argument does (``--help`` still shows the usage).
+    """
+
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(f"{message} (see '{self.prog} --help')")
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog=PROG, description="Compare gradient-descent optimizers, check gradients, browse the bug gallery "
                                "and map where learning rates diverge, from the command line; or start the app.",
         epilog=f"'{PROG} COMMAND --help' describes each command.")
@@ -45,8 +65,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         args, extra = parser.parse_known_args(argv)
         if extra and not getattr(args, "pass_through", False):
-            parser.error(f"unrecognized arguments: {' '.join(extra)}")  # as parse_args says it
-    except SystemExit as exc:  # argparse has printed its usage message (or the help)
+            parser.error(f"unrecognized arguments: {' '.join(extra)}")  # as parse_args says it; _fail cuts it
+    except UsageError as exc:
+        return _fail(str(exc))
+    except SystemExit as exc:  # argparse has printed the help
         return int(exc.code or 0)
     args.extra = extra
     try:
@@ -57,10 +79,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         # The reader went away (`playground ... | head`): stop quietly, as other Unix tools do.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 1
+    except UserCodeError as exc:  # the user's own module failed: the traceback is theirs, shown on request
+        if getattr(args, "traceback", False) and exc.__cause__ is not None:
+            traceback.print_exception(exc.__cause__, file=sys.stderr)
+        return _fail(str(exc))
     except ValueError as exc:
         return _fail(str(exc))
     except OSError as exc:  # a file that cannot be read or written
-        return _fail(f"{exc.strerror or exc}: {exc.filename}" if exc.filename else str(exc))
+        return _fail(f"{exc.strerror or exc}: {exc.filename}" if exc.filename else str(exc))  # _fail cuts it
     except KeyboardInterrupt:
         print(f"\n{PROG}: interrupted", file=sys.stderr)
         return 130
@@ -68,5 +94,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _fail(message: str) -> int:
     # One line: a message spanning lines (a numpy error, say) would read as several errors.
-    print(f"{PROG}: error: {' '.join(message.split())}", file=sys.stderr)
+    line = " ".join(message.split())
+    if len(line) > MAX_MESSAGE:
+        line = f"{line[:MAX_MESSAGE]}… ({len(line):,} characters)"
+    print(f"{PROG}: error: {line}", file=sys.stderr)
     return 2

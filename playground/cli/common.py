@@ -14,9 +14,38 @@ from typing import Any, Callable, Mapping, Sequence, TextIO
 
 from matplotlib.figure import Figure
 
-from .. import problems
 from optimizers.hyperparams import parse_spec
+
+from .. import problems
+from ..setups import cost
 from ..viz.plots import to_png
+
+
+class UserCodeError(ValueError):
+    """The user's own code (a ``gradcheck --loss`` module, say) failed; its exception is the ``__cause__``.
+
+    ``main`` prints the message in one line, and the cause's traceback before
+    it only when the command was given ``--traceback``: the traceback is about
+    the user's code, not about this program.
+    """
+
+
+# -- the work guard --------------------------------------------------------------
+def add_limit_option(parser: argparse.ArgumentParser) -> None:
+    """``--no-limit``: run work estimated past :data:`playground.setups.cost.LIMIT` seconds anyway."""
+    parser.add_argument("--no-limit", action="store_true",
+                        help=f"run even when the estimate exceeds {cost.LIMIT:g} s on this machine (refused by "
+                             "default, as in the app, naming what to reduce)")
+
+
+def refuse_over(args: argparse.Namespace, estimate: cost.Estimate, what: str) -> None:
+    """The app's rule, unless ``--no-limit``: ValueError naming what to reduce, and the flag that lifts it."""
+    if args.no_limit:
+        return
+    try:
+        estimate.refuse_over(what)
+    except ValueError as exc:
+        raise ValueError(f"{exc}; or pass --no-limit") from None
 
 
 # -- problems ------------------------------------------------------------------

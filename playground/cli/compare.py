@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from optimizers import schedules
+from optimizers.hyperparams import excerpt
 
 from ..gallery import updaters
 from ..viz import plots, projection
@@ -32,8 +33,9 @@ from ..viz.export import trajectories_csv
 from ..viz.player import runs_from_trajectories, save_gif
 from ..problems import Problem
 from ..training.runner import Trajectory
-from .common import (ProgressLine, add_problem_options, format_table, parse_problem, write_file, write_png,
-                     write_text)
+from ..setups import cost
+from .common import (ProgressLine, add_limit_option, add_problem_options, format_table, parse_problem, refuse_over,
+                     write_file, write_png, write_text)
 
 COLUMNS = ("run", "final loss", "distance to optimum", "steps to tol", "wall time (s)", "status")
 
@@ -75,6 +77,7 @@ def register(subparsers: Any) -> None:
     p.add_argument("--config", metavar="FILE", help="read the comparison from this JSON file (the app's download); "
                                                     "the options above override its fields")
     p.add_argument("--save-config", metavar="FILE", help="write the comparison as JSON the app can import")
+    add_limit_option(p)
     out = p.add_argument_group("outputs")
     out.add_argument("--png", metavar="DIR", help="write DIR/loss.png and DIR/contour.png")
     out.add_argument("--loss-png", metavar="FILE", help="write the loss curves here")
@@ -96,6 +99,9 @@ def run(args: argparse.Namespace) -> int:
         raise ValueError(f"Invalid --frames: {args.frames}. Allowed range: [2, inf)")
     if args.gif and not 1 <= args.fps <= 50:
         raise ValueError(f"Invalid --fps: {args.fps}. Allowed range: [1, 50] (GIF delays are in 10 ms)")
+    refuse_over(args, cmp.work(problem), "This comparison")
+    if args.contour_png or args.png or args.gif:
+        refuse_over(args, cost.plane(problem), "The loss over the contour's grid")
     if args.save_config:
         write_text(args.save_config, cmp.to_json() + "\n")
     with ProgressLine("compare") as progress:
@@ -110,7 +116,8 @@ def run(args: argparse.Namespace) -> int:
 
 def comparison(args: argparse.Namespace) -> Comparison:
     """The comparison the options describe: ``--config`` (or the default) with the given options on top."""
-    base = Comparison.from_json(Path(args.config).read_text(encoding="utf-8")) if args.config else Comparison()
+    # Bytes: from_json says by name when the file is not UTF-8 text.
+    base = Comparison.from_json(Path(args.config).read_bytes()) if args.config else Comparison()
     if args.problem:
         name, settings = _labelled("--problem", args.problem, parse_problem, args.problem, args.settings)
     else:
@@ -176,7 +183,7 @@ def _labelled(option: str, text: str, parse: Any, *parse_args: Any) -> Any:
     try:
         return parse(*parse_args)
     except ValueError as exc:
-        raise ValueError(f"{option} {text!r}: {exc}") from None
+        raise ValueError(f"{option} {excerpt(text)}: {exc}") from None
 
 
 def _settings_text(cmp: Comparison) -> str:

@@ -18,6 +18,7 @@ import importlib
 import json
 import re
 import sys
+import zipfile
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Callable, Iterator, Sequence
@@ -32,7 +33,7 @@ from ..gradcheck import GradcheckReport, Target
 from ..setups import check
 from ..setups.check import EPS, METHOD, POINT, POINT_SEED
 from ..setups.fields import add_option, problem_text, read_option
-from .common import ProgressLine, parse_problem
+from .common import ProgressLine, UserCodeError, parse_problem
 
 #: ``module.sub:function`` or ``module:Class.method``: names only, so nothing typed is ever evaluated.
 _REF = re.compile(r"^(?P<module>[A-Za-z_]\w*(\.[A-Za-z_]\w*)*):(?P<attr>[A-Za-z_]\w*(\.[A-Za-z_]\w*)*)$")
@@ -75,6 +76,8 @@ def register(subparsers: Any) -> None:
     add_option(p, METHOD)
     add_option(p, EPS)
     p.add_argument("--json", action="store_true", help="print the report as JSON")
+    p.add_argument("--traceback", action="store_true",
+                   help="when your own code fails, print its traceback before the one-line error")
     p.set_defaults(run=run)
 
 
@@ -84,7 +87,8 @@ def run(args: argparse.Namespace) -> int:
         method, eps = read_option(args, METHOD), read_option(args, EPS)
         with ProgressLine("gradcheck") as progress:
             progress.status(f"checking {target.label}")
-            report = target.run(method, eps)
+            report = _calling("your --loss or --grad", target.run, method, eps) if args.loss else \
+                target.run(method, eps)
     print(json.dumps(report_dict(target.label, report), indent=2) if args.json else report_text(target.label, report))
     return 0 if report.passes() else 1
 
@@ -123,13 +127,14 @@ def preset_target(args: argparse.Namespace) -> Target:
 
 def own_target(args: argparse.Namespace) -> Target:
     if args.preset:
-        raise ValueError(f"give a preset ({args.preset!r}) or --loss and --grad, not both")
+        raise ValueError(f"give a preset ({excerpt(args.preset)}) or --loss and --grad, not both")
     if not (args.loss and args.grad):
         raise ValueError(f"--{'grad' if args.loss else 'loss'} is missing: your own check needs both --loss and --grad")
     if bool(args.params) == bool(args.params_from):
         raise ValueError("give the point to check at with --params FILE or --params-from MODULE:FUNCTION (one of them)")
     f, grad = load_callable("--loss", args.loss), load_callable("--grad", args.grad)
-    params = load_params(args.params) if args.params else load_callable("--params-from", args.params_from)()
+    params = load_params(args.params) if args.params else _calling(f"--params-from {excerpt(args.params_from)}",
+                                                                   load_callable("--params-from", args.params_from))
     return Target(f, grad, params, n_samples=args.n_samples, batched=args.batched,
                   label=f"{args.loss} against {args.grad}")
 
@@ -139,7 +144,7 @@ def search_path(dirs: Sequence[str]) -> Iterator[None]:
     """``dirs`` searched first for imports while the check runs (the user's module may import its siblings)."""
     for d in dirs:
         if not Path(d).is_dir():
-            raise ValueError(f"Invalid --path {d!r}: not a directory")
+            raise ValueError(f"Invalid --path {excerpt(d)}: not a directory")
     added = [str(Path(d).resolve()) for d in dirs]
     sys.path[:0] = added
     try:
@@ -153,15 +158,23 @@ def load_callable(option: str, ref: str) -> Callable[..., Any]:
     """The function ``module:name`` refers to, imported by name; a bad reference is a ValueError."""
     m = _REF.match(ref)
     if m is None:
-        raise ValueError(f"Invalid {option} {ref!r}: write MODULE:FUNCTION, e.g. mymod:loss")
+        raise ValueError(f"Invalid {option} {excerpt(ref)}: write MODULE:FUNCTION, e.g. mymod:loss")
     module_name = m["module"]
     try:
         obj = importlib.import_module(module_name)
     except ModuleNotFoundError as exc:
         if exc.name is None or not (module_name == exc.name or module_name.startswith(exc.name + ".")):
-            raise  # the module itself was found and failed to import one of its own dependencies
+            # The module was found, and it imports something that is not installed.
+            raise UserCodeError(f"{option} {ref!r}: importing {module_name} failed: it needs the module "
+                                f"{exc.name!r}, which is not installed (or not on --path)") from exc
         raise ValueError(f"Invalid {option} {ref!r}: no module named {exc.name!r} "
                          "(add its directory with --path, e.g. --path .)") from None
+    except SyntaxError as exc:
+        raise UserCodeError(f"{option} {ref!r}: {module_name} has a syntax error at {Path(exc.filename or '?').name}"
+                            f" line {exc.lineno}: {exc.msg} (--traceback shows it)") from exc
+    except Exception as exc:  # anything the module's own top-level code raises
+        raise UserCodeError(f"{option} {ref!r}: importing {module_name} raised {_what(exc)} "
+                            "(--traceback shows where)") from exc
     for part in m["attr"].split("."):
         if not hasattr(obj, part):
             raise ValueError(f"Invalid {option} {ref!r}: {module_name} has no {m['attr']!r}")
@@ -169,6 +182,26 @@ def load_callable(option: str, ref: str) -> Callable[..., Any]:
     if not callable(obj):
         raise ValueError(f"Invalid {option} {ref!r}: {m['attr']} is a {type(obj).__name__}, not a function")
     return obj
+
+
+def _calling(who: str, function: Callable[..., Any], *args: Any) -> Any:
+    """``function(*args)``; an exception from the user's code inside it becomes a :class:`UserCodeError`.
+
+    A ValueError is the library's own check (a wrong shape, a non-finite
+    loss): it already says what is wrong and passes through.
+    """
+    try:
+        return function(*args)
+    except ValueError:
+        raise
+    except Exception as exc:
+        raise UserCodeError(f"{who} raised {_what(exc)} (--traceback shows where)") from exc
+
+
+def _what(exc: BaseException) -> str:
+    """``TypeError: 'int' object is not callable``, the message cut to an excerpt."""
+    text = str(exc)
+    return f"{type(exc).__name__}: {text if len(text) <= 120 else text[:120] + '…'}" if text else type(exc).__name__
 
 
 def load_params(path: str) -> Tree:
@@ -182,8 +215,9 @@ def load_params(path: str) -> Tree:
             if suffix == ".npy":
                 return data
             params = {k: data[k] for k in data.files}
-        except ValueError as exc:
-            raise ValueError(f"Invalid --params {path!r}: {exc}") from None
+        except (ValueError, EOFError, OSError, zipfile.BadZipFile) as exc:  # truncated, corrupt, or not numpy's
+            raise ValueError(f"Invalid --params {path!r}: not a readable {suffix} file "
+                             f"({type(exc).__name__}: {excerpt(str(exc))})") from None
     return params["arr_0"] if list(params) == ["arr_0"] else params
 
 

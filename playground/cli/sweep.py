@@ -31,7 +31,8 @@ from ..training.sweep import SweepResult
 from ..training.theory import curvatures
 from ..viz.stability_map import stability_map
 from ..viz.theory_plots import theory_beside_measured
-from .common import ProgressLine, add_problem_options, format_table, parse_problem, write_png, write_text
+from .common import (ProgressLine, add_limit_option, add_problem_options, format_table, parse_problem, refuse_over,
+                     write_png, write_text)
 
 
 def register(subparsers: Any) -> None:
@@ -55,6 +56,7 @@ def register(subparsers: Any) -> None:
     p.add_argument("--theory-png", metavar="FILE",
                    help="write the closed-form rate map beside the measured one here (gd, momentum or nesterov "
                         "on linreg or quadratic)")
+    add_limit_option(p)
     p.set_defaults(run=run)
 
 
@@ -66,7 +68,7 @@ def setup(args: argparse.Namespace) -> SweepSetup:
         optimizers.get(n)  # an unknown name lists the available ones before any parsing below
     fixed = parse_spec(args.hp, optimizers.get(names[0]).hyperparams, f"optimizer {names[0]!r}")
     chosen = SweepSetup(name, settings, names, hp=fixed, **SweepSetup.fields_from_args(args))
-    chosen.validate()
+    refuse_over(args, chosen.work(chosen.validate()), "This sweep")
     return chosen
 
 

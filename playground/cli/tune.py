@@ -4,7 +4,7 @@
 
     playground tune --problem quadratic --opt gd momentum adam --steps 300 --tol 1e-6 --png sensitivity.png
 
-Tunes with :func:`playground.training.tune.tune` (one vectorised sweep per
+Tunes with :func:`playground.setups.tune.tune` (one vectorised sweep per
 optimizer, its lr grid centred on its own default), prints the budget and
 the tuned table, then races the tuned runs side by side and prints their
 results, as ``playground compare`` does. ``--png`` writes the sensitivity
@@ -23,7 +23,7 @@ from .. import problems
 from ..setups.comparison import TOL, results_table
 from ..setups.fields import add_option, read_option
 from ..training.run_spec import SEED, STEPS
-from ..training.tune import DECADES, POINTS, tune
+from ..setups.tune import DECADES, POINTS, tune
 from ..viz.tune_plots import sensitivity_figure
 from .common import ProgressLine, add_problem_options, format_table, parse_problem, write_png, write_text
 from .compare import COLUMNS

@@ -343,6 +343,9 @@ def _float_params(params: Any) -> tuple[Tree, list[str]]:
                                  "(method='complex' adds the imaginary step itself)")
         if dt.kind not in "biuf":
             raise GradcheckError(f"{what} must hold numbers, got dtype {dt}")
+        if np.size(x) == 0:  # no entry to compare: "correct" would be vacuous
+            raise GradcheckError(f"{what} has shape {np.shape(x)}: no entries to check. Give every block at "
+                                 "least one entry")
         if dt.kind in "biu":
             notes.append(f"{what} has dtype {dt}: checked at a float64 copy (integers cannot move by eps).")
     out = as_float_tree(params)

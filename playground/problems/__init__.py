@@ -1,13 +1,16 @@
 """The problems: least squares, MLPs with hand-written backprop, and 2-D test functions.
 
-Build one directly (``problems.linear_regression(n=50)``) or by name with
-validated settings (``problems.create("linreg", n=50)``); ``available()``
+Build one directly (``problems.linear_regression(n=50)``) or by name
+(``problems.create("linreg", n=50)``): both read every setting through its
+declaration, so ``n=0`` or ``noise=nan`` is refused by name. ``available()``
 lists the names and ``spec(name).settings`` declares each setting's default,
 range and meaning, which the app and the CLI turn into widgets and options.
 See :mod:`playground.problems.base` for the contract every problem keeps.
 """
 from __future__ import annotations
 
+import functools
+import inspect
 from dataclasses import dataclass
 from typing import Any, Callable
 
@@ -87,6 +90,32 @@ _SPECS = [
 _REGISTRY = {s.name: s for s in _SPECS}
 
 
+def _validating(s: ProblemSpec) -> Callable[..., Problem]:
+    """``s.factory`` with every argument, positional or keyword, read through ``s.settings`` first."""
+    order = list(inspect.signature(s.factory).parameters)
+    owner = f"problem {s.name!r}"
+
+    @functools.wraps(s.factory)
+    def factory(*args: Any, **settings: Any) -> Problem:
+        if len(args) > len(order):
+            raise ValueError(f"{owner} takes at most {len(order)} settings, got {len(args)}: {excerpt(args)}")
+        for name, value in zip(order, args):
+            if name in settings:
+                raise ValueError(f"{owner}: {name} is given twice")
+            settings[name] = value
+        return s.factory(**validate_all(s.settings, settings, owner=owner))
+
+    return factory
+
+
+# The factories the package exports are the validating ones: the README shows them called directly.
+_FACTORIES = {s.name: _validating(s) for s in _SPECS}
+linear_regression, sin_dataset, xor, relu_net, sin_mlp, generated_mlp = (
+    _FACTORIES[n] for n in ("linreg", "sin", "xor", "relu-net", "sin-mlp", "mlp"))
+quadratic, rosenbrock, beale, himmelblau, saddle = (
+    _FACTORIES[n] for n in ("quadratic", "rosenbrock", "beale", "himmelblau", "saddle"))
+
+
 def available() -> list[str]:
     """Problem names, in menu order."""
     return list(_REGISTRY)
@@ -102,5 +131,4 @@ def spec(name: str) -> ProblemSpec:
 
 def create(name: str, **settings: Any) -> Problem:
     """Build problem ``name``; every setting is validated against its declared range."""
-    s = spec(name)
-    return s.factory(**validate_all(s.settings, settings, owner=f"problem {name!r}"))
+    return _FACTORIES[spec(name).name](**settings)

@@ -32,6 +32,8 @@ from ..training.runner import Trajectory, run
 from ..training.stability import explain_divergence
 from ..training.suggest import default_runs
 from ..viz.projection import VIEWS
+from . import cost
+from .cost import Estimate
 from .fields import Declared, Query, load_json, parse_problem, problem_text, query_value, query_values, read_problem
 
 MAX_RUNS = 6
@@ -40,9 +42,6 @@ RUN_COUNT = HyperParam("runs", 3, "optimizers compared, all from the same start 
 #: Snapshots kept per run, unless the runs' parameters would then fill more than RECORD_ENTRIES numbers.
 RECORD = 1000
 RECORD_ENTRIES = 20_000_000  # 160 MB of float64
-#: What one gradient call costs beyond its arithmetic (optimizer step, checks, records), counted in
-#: multiply-adds: the runner's ~50 µs per step on small problems.
-CALL_OVERHEAD = 100_000
 VIEW = HyperParam("view", "settled", "what the contour view fits: 'settled', the runs that settle and the minimum "
                   "(a run that leaves it is drawn to its edge); 'all', every run", kind="choice",
                   choices=tuple(VIEWS), label="contour view")
@@ -120,22 +119,13 @@ class Comparison(Declared):
         """Snapshots per run: :data:`RECORD`, fewer for a big network, so every run's fit in :data:`RECORD_ENTRIES`."""
         return max(2, min(RECORD, RECORD_ENTRIES // (len(self.runs) * problem.dim)))
 
-    def work(self, problem: Problem) -> int:
-        """Roughly the multiply-adds the runs take, to decide before running whether they are worth the wait.
+    def work(self, problem: Problem) -> Estimate:
+        """The seconds the runs will take on this machine, term by term (:func:`playground.setups.cost.comparison`).
 
-        Per gradient call: samples x parameters, plus :data:`CALL_OVERHEAD`
-        for the bookkeeping around it; a step makes ``accumulate`` calls on
-        mini-batches, one on the full batch; a buggy updater adds its seed
-        code's own loops (its ``work``). Summed over steps and runs. Numpy
-        does about 2e9 multiply-adds a second on one core of a laptop.
+        ``work(problem).refuse_over("This comparison")`` refuses one that would
+        take longer than :data:`~playground.setups.cost.LIMIT`, naming what to reduce.
         """
-        def per_step(r: RunSpec) -> int:
-            seed_loops = 0 if r.updater is None else r.updater.work(problem)
-            if r.batch_size is None:
-                return CALL_OVERHEAD + problem.n_samples * problem.dim + seed_loops
-            return r.accumulate * (CALL_OVERHEAD + min(r.batch_size, problem.n_samples) * problem.dim) + seed_loops
-
-        return sum(self.steps * per_step(r) for r in self.runs)
+        return cost.comparison(self, problem)
 
     def run(self, progress: Callable[[int, int], None] | None = None,
             record: int | None = None) -> Results:
@@ -171,11 +161,13 @@ class Comparison(Declared):
     def from_dict(cls, data: Mapping[str, Any]) -> "Comparison":
         """Build from :meth:`to_dict` output; every value is read through its declaration, unknown keys refused."""
         data = cls.check_keys(data, ("problem", "settings", "runs"))
-        name, settings = read_problem(data.get("problem", cls.problem), data.get("settings"))
+        # A key that is absent takes the default; a null is a value, and refused like any other of the wrong type.
+        name, settings = read_problem(data.get("problem", cls.problem), data.get("settings", {}))
         runs = data.get("runs")
-        if runs is not None and not (isinstance(runs, list) and runs):
+        if "runs" in data and not (isinstance(runs, list) and runs):
             raise ValueError(f"Invalid runs: {excerpt(runs)}. Expected a list of 1 to {MAX_RUNS} runs such as "
                              '[{"optimizer": "adam", "lr": 0.01}]')
+        # No runs given: the problem's suggested default runs.
         parsed = None if runs is None else tuple(_numbered(i, RunSpec.from_dict, r) for i, r in enumerate(runs, 1))
         cmp = cls(name, settings, parsed, **cls.fields_from_dict(data))
         cmp.validate()

@@ -167,9 +167,9 @@ def parse_problem(text: str) -> tuple[str, dict[str, Any]]:
 
 
 def read_problem(name: Any, settings: Any) -> tuple[str, dict[str, Any]]:
-    """A problem name and its settings from a config: each setting read through its declaration."""
+    """A problem name and its settings (an object; null is refused) from a config, each read through its declaration."""
     spec = problems.spec(name)
-    return spec.name, validate_given(spec.settings, {} if settings is None else settings, f"problem {spec.name!r}")
+    return spec.name, validate_given(spec.settings, settings, f"problem {spec.name!r}")
 
 
 # -- URL queries ---------------------------------------------------------------

@@ -35,17 +35,22 @@ from ..training.run_spec import (ACCUMULATE, BATCH_SIZE, LR_SCALE, SEED, SHUFFLE
                                  lr_multiplier)
 from ..training.runner import Progress
 from ..training.sweep import SweepResult, momentum_hyperparam, sweep
-from .comparison import CALL_OVERHEAD
+from . import cost
+from .cost import Estimate
 from .fields import Declared, Query, parse_problem, problem_text, query_value, query_values
 
 #: Values per grid axis at most.
 MAX_AXIS = 1000
+#: Learning rates a sweep may try. Below 1e-12 no run moves in float64 within a million steps; above 1e6 every
+#: run diverges at its first step. Inside, the map's log axis and its cell edges stay finite (1e-300/1e300
+#: overflowed them).
+LR_LOW, LR_HIGH = 1e-12, 1e6
 LR_RANGE = HyperParam("lr_range", (1e-3, 3.0), "smallest and largest learning rate, spaced geometrically",
-                      low=0.0, low_open=True, kind="pair", log=True, label="learning rates")
+                      low=LR_LOW, high=LR_HIGH, kind="pair", log=True, label="learning rates")
 LR_POINTS = HyperParam("lr_points", 30, "learning rates in the grid", low=1, high=MAX_AXIS, kind="int",
                        label="learning-rate points")
-LR_VALUES = HyperParam("lr_values", None, "the learning rates themselves, instead of a range", low=0.0,
-                       low_open=True, kind="list", optional=True, label="learning-rate values")
+LR_VALUES = HyperParam("lr_values", None, "the learning rates themselves, instead of a range", low=LR_LOW,
+                       high=LR_HIGH, kind="list", optional=True, label="learning-rate values")
 #: The momentum axis when none is given, and where it starts instead of 0 for an optimizer that refuses 0.
 DEFAULT_MOMENTA = (0.0, 0.95)
 SMALLEST_MOMENTUM = 0.05
@@ -94,7 +99,11 @@ class SweepSetup(Declared):
         object.__setattr__(self, "optimizers", names)
 
     def validate(self) -> Problem:
-        """Check every value before any work and return the problem; ValueError names what is wrong."""
+        """Check every value before any work and return the problem; ValueError names what is wrong.
+
+        A sweep whose runs would hold more than :data:`~playground.setups.cost.MEMORY_LIMIT` bytes is refused
+        too, naming what to reduce; the time it takes is :meth:`work`'s to judge.
+        """
         self.check_fields()
         for f in (LR_RANGE, MOMENTUM_RANGE):
             if getattr(self, f.name) is None:
@@ -111,6 +120,8 @@ class SweepSetup(Declared):
             raise ValueError(f"lr_scale 'lipschitz' needs a constant curvature L, and {self.problem!r} has none "
                              "(its Hessian varies): give absolute learning rates")
         check_batch_size(self.batch_size, problem.n_samples)
+        # Every run of a family is held at once (chunking the runs is future work of the sweep engine).
+        cost.refuse_memory(self, problem)
         return problem
 
     @property
@@ -145,14 +156,9 @@ class SweepSetup(Declared):
         momenta = self.momenta()
         return len(self.optimizers) * lrs * (1 if momenta is None else len(momenta))
 
-    def work(self, problem: Problem) -> int:
-        """Roughly the multiply-adds of the sweep, counted as :meth:`~playground.setups.comparison.Comparison.work` does.
-
-        The runs of each optimizer advance together, so the per-step overhead is paid once per step and family.
-        """
-        samples = problem.n_samples if self.batch_size is None else self.accumulate * self.batch_size
-        per_family = self.configs() // len(self.optimizers)
-        return self.steps * len(self.optimizers) * (CALL_OVERHEAD + per_family * samples * problem.dim)
+    def work(self, problem: Problem) -> Estimate:
+        """The seconds the sweep will take on this machine, term by term (:func:`playground.setups.cost.sweep`)."""
+        return cost.sweep(self, problem)
 
     def run(self, progress: Progress | None = None) -> SweepResult:
         """The sweep (:func:`playground.training.sweep.sweep`); ``progress(done, total)`` counts steps."""

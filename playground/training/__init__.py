@@ -6,6 +6,5 @@
 - :mod:`.sweep`: :func:`sweep`, a grid of runs in one vectorised pass;
 - :mod:`.stability`: step-size bounds on quadratics, and divergence in words;
 - :mod:`.theory`: closed-form convergence rates of GD, heavy ball and Nesterov on quadratics;
-- :mod:`.tune`: :func:`tune`, each optimizer's best lr (and momentum) under one budget, then a race.
 - :mod:`.suggest`: a learning rate per problem and optimizer that converges, from L or a short pilot sweep.
 """

@@ -287,6 +287,9 @@ class RunSpec:
                              f"Add \"optimizer\": one of {', '.join(optimizers.available())}")
         name = data["optimizer"]
         specs, owner = _declared(name)
+        if "hyperparams" in data and "hyperparams" not in {h.name for h in specs}:
+            raise ValueError(f"Invalid run: {excerpt(dict(data))}. A run has no 'hyperparams' key: write each "
+                             'hyperparameter flat beside the optimizer, e.g. {"optimizer": "adam", "lr": 0.01}')
         given = {k: v for k, v in data.items() if k not in ("optimizer", SCHEDULE_KEY)}
         return cls._from_values(name, validate_given(specs, given, owner),
                                 schedules.from_value(data.get(SCHEDULE_KEY)))

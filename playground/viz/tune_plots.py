@@ -4,7 +4,7 @@
 
     fig = sensitivity_figure(tune(problem, ["gd", "adam"], steps=300, tol=1e-6))
 
-A pure function of a :class:`~playground.training.tune.TuneResult`.
+A pure function of a :class:`~playground.setups.tune.TuneResult`.
 """
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import textwrap
 import numpy as np
 from matplotlib.figure import Figure
 
-from ..training.tune import TuneResult
+from ..setups.tune import TuneResult
 from .plots import new_figure, run_color
 
 

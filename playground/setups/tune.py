@@ -41,10 +41,13 @@ import numpy as np
 from optimizers import create, get
 
 from ..problems import Problem
-from ..setups.comparison import CALL_OVERHEAD, Comparison, min_known_loss
-from .run_spec import RunSpec, SEED, STEPS
-from .runner import Trajectory
-from .sweep import SweepResult, _optimizer_names, momentum_hyperparam, sweep
+from ..training.run_spec import RunSpec, SEED, STEPS
+from ..training.runner import Trajectory
+from . import cost
+from .comparison import Comparison, min_known_loss
+from .cost import Estimate
+from .sweep import SweepSetup
+from ..training.sweep import SweepResult, _optimizer_names, momentum_hyperparam, sweep
 
 #: Momenta (or beta1) tried for optimizers that have one; all > 0, as Nesterov requires.
 MOMENTA = (0.5, 0.8, 0.9, 0.95)
@@ -193,13 +196,13 @@ def tune_comparison(cmp: Comparison, points: int = POINTS) -> TuneResult:
     return tune(problem, _distinct(cmp), cmp.steps, cmp.tol, points=points, seed=cmp.seed)
 
 
-def work(cmp: Comparison, points: int = POINTS) -> int:
-    """Roughly the multiply-adds of :func:`tune_comparison`, counted as :meth:`~playground.setups.sweep.SweepSetup.work` counts a sweep.
-
-    Full batch: per step and optimizer, one call's overhead and ``points`` runs over every sample.
-    """
+def work(cmp: Comparison, points: int = POINTS) -> Estimate:
+    """The estimated time of :func:`tune_comparison` (:mod:`playground.setups.cost`): a full-batch sweep of
+    ``points`` learning rates per distinct optimizer, for the comparison's steps."""
     problem = cmp.build_problem()
-    return cmp.steps * len(_distinct(cmp)) * (CALL_OVERHEAD + points * problem.n_samples * problem.dim)
+    grid = SweepSetup(cmp.problem, cmp.settings, _distinct(cmp), lr_points=points, momentum_points=0, steps=cmp.steps,
+                      seed=cmp.seed)
+    return cost.sweep(grid, problem)
 
 
 def _distinct(cmp: Comparison) -> tuple[str, ...]:
