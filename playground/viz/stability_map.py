@@ -54,10 +54,10 @@ def caption(result: SweepResult) -> str:
     bound = ("The dashed line is the largest stable learning rate that theory gives for a quadratic (2/L for "
              "gradient descent, (2 + 2μ)/L for heavy-ball momentum); adaptive methods such as Adam have none.")
     if result.momenta is None:
-        return (f"Each dot is one learning rate's {label} after {result.settings['steps']} steps: the lower, the "
+        return (f"Each dot is one learning rate's {label} after {result.run_settings['steps']} steps: the lower, the "
                 "closer the run got to the minimum. Each × is a learning rate that diverged, at the step read on "
                 f"the right-hand axis (the lower, the sooner). {bound}")
-    return (f"Colour is each run's {label} after {result.settings['steps']} steps: the darker, the closer it got "
+    return (f"Colour is each run's {label} after {result.run_settings['steps']} steps: the darker, the closer it got "
             "to the minimum. Red cells diverged, at the step read on the red bar: the darker, the sooner. "
             + bound)
 

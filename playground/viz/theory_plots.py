@@ -150,8 +150,11 @@ def eigen_error_figure(curves: Sequence[EigenErrors]) -> Figure:
                 ax.plot(c.steps, np.maximum(predicted[:, i], tiny), color=color, ls="--", lw=1)
         ax.set(yscale="log", xlabel="step", title=c.label if c.rates is not None else f"{c.label} (no closed form)")
         # Below round-off of the start's error the curves are noise (linreg's optimum is itself a solve).
-        ax.set_ylim(max(1e-16 * c.errors[0].max(), np.min(np.where(c.errors > 0, c.errors, np.inf))),
-                    2 * c.errors.max())
+        # A run that blew up has non-finite errors: the limits come from its finite ones.
+        shown = c.errors[np.isfinite(c.errors) & (c.errors > 0)]
+        if shown.size:
+            ax.set_ylim(max(1e-16 * np.nanmax(np.where(np.isfinite(c.errors[0]), c.errors[0], np.nan)), shown.min()),
+                        2 * shown.max())
         ax.legend(fontsize="small")
     axes[0].set_ylabel("|error along eigenvector|")
     fig.suptitle("Error per Hessian eigendirection: measured (solid), predicted ρᵗ (dashed)")
