@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
-from typing import Any, Callable, Collection, Hashable, Iterable, Sequence, TypeVar
+from typing import Any, Callable, Collection, Hashable, Iterable, Mapping, Sequence, TypeVar
 
 from optimizers import HyperParam
 
@@ -33,21 +33,31 @@ class Input:
     refused: tuple[Any, ...]
 
 
-def inputs(hp: HyperParam) -> list[Input]:
-    """The widgets the app draws for ``hp`` and their interesting values (one Input, two for a pair)."""
+def inputs(hp: HyperParam, default: Any = None) -> list[Input]:
+    """The widgets the app draws for ``hp`` and their interesting values (one Input, two for a pair).
+
+    ``default`` replaces ``hp.default`` where the form starts from another value: an optional pair whose
+    default None means a computed range (the Sweep page's momentum range).
+    """
+    default = hp.default if default is None else default
     if hp.kind == "bool":
         return [Input(hp.name, "", (False, True), ())]
     if hp.kind == "choice":
         return [Input(hp.name, "", tuple(hp.choices), ())]
     if hp.kind == "pair":
-        return [Input(f"{hp.name}[{i}]", f".{i}", *_numbers(hp, float(d))) for i, d in enumerate(hp.default)]
-    return [Input(hp.name, "", *_numbers(hp, hp.default))]
+        return [Input(f"{hp.name}[{i}]", f".{i}", *_numbers(hp, float(d))) for i, d in enumerate(default)]
+    return [Input(hp.name, "", *_numbers(hp, default))]
 
 
 def _numbers(hp: HyperParam, default: float) -> tuple[tuple[Any, ...], tuple[Any, ...]]:
-    """Valid and refused values of a number the widget accepts: bounds, a middle value, decades off a log default."""
+    """Valid and refused values of a number: bounds, a middle value, decades off a log default.
+
+    The app's number inputs have no bounds of their own (the library's message names a value out of range), so
+    the interesting values are the declaration's: its bounds, ``widget_high`` as the largest value worth typing
+    where the range is unbounded, and an open bound as a refused value.
+    """
     integer = hp.kind == "int"
-    top = hp.high if hp.high is not None else hp.widget_high  # the largest value the widget takes
+    top = hp.high if hp.high is not None else hp.widget_high
     valid: list[Any] = [default]
     refused: list[Any] = []
     if hp.low is not None:
@@ -107,6 +117,19 @@ def greedy(make: Callable[[random.Random, int, set[Hashable]], Row | None], targ
 def missing(wanted: Iterable[Hashable], covered: set[Hashable]) -> list[Hashable]:
     """The wanted targets not covered, sorted by their text (for a readable failure message)."""
     return sorted((t for t in wanted if t not in covered), key=repr)
+
+
+def walk(values: Mapping[Hashable, Sequence[Any]]) -> list[dict[Hashable, Any]]:
+    """Edits that give each key each of its ``values`` once, all keys stepping together: edit ``j`` sets every
+    key that has a ``j``-th value. As many edits as the longest list: the cheapest way to try every value of
+    many inputs when their combinations do not matter (each input is checked on its own)."""
+    out: list[dict[Hashable, Any]] = []
+    for key, vs in values.items():
+        for j, v in enumerate(vs):
+            if j == len(out):
+                out.append({})
+            out[j][key] = v
+    return out
 
 
 def choose(rng: random.Random, values: Sequence[Any]) -> Any:

@@ -2,32 +2,40 @@
 
 A seeded random walk over the widgets spent most of its reruns on values and
 pairs it had already seen, and each rerun with results costs the page's
-plots (most of a second). Here the combinations are a covering design
+plots (about half a second). Here the combinations are a covering design
 (``covering.py``): every input's interesting values are read from its
-declaration (default, each bound the widget takes, a middle value, decades
-off a log-scale default), and rows are chosen greedily, with a fixed seed,
-to cover on the Compare page
+declaration (default, each bound, a middle value, decades off a log-scale
+default), and rows are chosen greedily, with a fixed seed, one per problem,
+to cover on the Compare page, with results,
 
-* every problem, each with results; every problem kind (data, MLP, 2-D
-  function) with every optimizer, and most problem x optimizer pairs;
-* every optimizer with every batch mode, and every data problem with every
-  batch mode; batches of 1, of all the samples and between, accumulate > 1;
-* every interesting value of every optimizer's hyperparameters (lr at the
-  widget's 10, betas of 0, momentum 0.999, ...), most pairs of them;
-* one interesting value of each problem setting with results, and each of
-  its other values in a cheap rerun that builds the problem without running
-  it (a row with results for each would cost the plots of each);
-* 1 to 6 runs, 1 to 20000 steps (many steps only with few runs: the cost of a
-  row is its runs times its steps), tolerances, seeds, shuffling.
+* every problem (and, on switching to it, its suggested runs);
+* every optimizer on a problem with data and on a 2-D function (Muon, which
+  needs a weight matrix, only on the networks; on a function it is a fault),
+  every buggy updater the problems offer;
+* every optimizer family with every batch mode, every data problem with
+  every batch mode; batches of 1, of all the samples and between,
+  accumulate > 1;
+* every learning-rate schedule (at its defaults), gradient noise of 0, 5 and
+  10 on the 2-D functions, the "lr as a multiple of 2/L" box ticked;
+* 1 to 6 runs, 1 to 20000 steps (many steps only with few runs), the
+  tolerances, seeds, shuffling, both views and both loss axes;
+* as many interesting values of the optimizers' hyperparameters, and pairs of
+  them, as these rows hold.
 
-Values the widget takes but the library refuses (lr = 0, eps = 0,
-betas = 1, tol = 0, nesterov without momentum or with dampening, a batch
-larger than the data, a million accumulated batches) each get a rerun of
-their own, as one fault, so no other bad value hides it; the page must show
-a message naming it, and no results. Every row is reached by editing the
-widgets of one session, as a user would: one session's reruns cost a
-fraction of a new session's first run. The Gradient check and Sweep pages
-get the same treatment, smaller.
+The values the rows with results do not hold are tried in cheap reruns made
+with the tolerance at 0, which the page refuses before it computes anything:
+each must show that message only (the value accepted). A problem's settings
+are tried so, and so are the hyperparameter values left over.
+
+Values the library refuses (lr = 0, eps = 0, betas = 1, nesterov without
+momentum or with dampening, a batch larger than the data, one_cycle's 100
+steps on a longer run, Muon on a 2-D function, a million steps) each get a
+rerun of their own, as one fault; the page must show a message naming it, and
+no results. The first such fault leaves the other runs to show their results;
+the others are made with the tolerance at 0 too, so they cost no plots (each
+message is shown under its own input, so the tolerance's cannot hide it).
+Every row is reached by editing the widgets of one session, as a user would.
+The Gradient check and Sweep pages get the same treatment, smaller.
 """
 from __future__ import annotations
 
@@ -37,41 +45,75 @@ from typing import Any
 
 import optimizers
 from app_support import exceptions, goto, open_app
-from covering import LARGE_INT, choose, greedy, inputs, missing, pairs
+from covering import LARGE_INT, choose, greedy, inputs, missing, pairs, walk
+from optimizers import schedules
 from optimizers.hyperparams import non_defaults
 from playground import problems
+from playground.gallery import updaters
 from playground.setups.comparison import MAX_RUNS, Comparison
-from playground.setups.sweep import SweepSetup
-from playground.training.run_spec import RunSpec
+from playground.setups.sweep import LR_POINTS, LR_RANGE, SEED as SWEEP_SEED, STEPS as SWEEP_STEPS, SweepSetup
+from playground.setups.sweep import axis_fields, default_momentum_range
+from playground.training.run_spec import GRAD_NOISE, UPDATER, RunSpec
 from playground.training.sweep import momentum_hyperparam
 from playground.viz import projection
-from playground_app.compare_form import BATCH_MODES, MAX_STEPS
+from playground_app.compare_form import BATCH_MODES, NO_SCHEDULE
 
 SEED = 20240611
 #: Multiply-adds a row with results may take (the runs and the loss over the picture's grid), by the page's own
-#: estimate: about a second (its limit, 1e10, is about five), enough for one run of 20000 steps. The design
-#: prefers the cheaper of two rows that cover as much.
+#: estimate: about a second (its limit, 1e10, is about five). The design prefers the cheaper of two rows that
+#: cover as much.
 CHEAP = 2.5e9
 PROBLEMS = problems.available()
 OPTIMIZERS = optimizers.available()
-#: Runs per row: the form's default (3), its bounds (1 and 6) and 2. The short rows are 2-D functions, which
-#: have five problems to share the optimizers among.
+SCHEDULES = schedules.available()
+FAMILIES = sorted({optimizers.get(o).family for o in OPTIMIZERS})
+#: Runs per row: the form's default (3), its bounds (1 and 6) and 2. The short rows are 2-D functions.
 N_RUNS = {"beale": 1, "himmelblau": 2, "saddle": 3}
+MAX_STEPS = 20000
 STEPS = (1, 5, 200, MAX_STEPS)
 #: Steps per row. A row's cost grows with its runs times its steps (each step is a frame of the trajectory
 #: player, up to 1000), so the many steps go to the rows of one and two runs; the others take 1 or 5.
 LONG = {"beale": MAX_STEPS, "himmelblau": 200}
 TOLS = (1e-6, 1e-12, 1.0)
+REFUSED_TOL = "Invalid tol: 0"
 
 
 def has_data(problem: str) -> bool:
     return problems.spec(problem).kind != "function"
 
 
-def values_of(hp, rng: random.Random) -> Any:
-    """A random interesting value of ``hp`` (a tuple for a pair)."""
-    picked = tuple(choose(rng, i.valid) for i in inputs(hp))
-    return picked if hp.kind == "pair" else picked[0]
+def applicable(problem: str, opt: str) -> bool:
+    """Whether ``opt`` runs on ``problem`` (Muon needs a weight matrix); a buggy updater where it is offered."""
+    if opt.startswith(UPDATER):
+        return opt[len(UPDATER):] in offered(problem)
+    try:
+        RunSpec(opt).validate(build(problem, ()))
+    except ValueError:
+        return False
+    return True
+
+
+@functools.lru_cache(maxsize=None)
+def offered(problem: str) -> tuple[str, ...]:
+    return tuple(updaters.offered(problems.create(problem)))
+
+
+UPDATERS = sorted({UPDATER + u for p in PROBLEMS for u in offered(p)})
+
+
+def declared(opt: str):
+    """The inputs the form draws for ``opt``: an optimizer's hyperparameters, or a buggy updater's."""
+    spec = RunSpec(opt)
+    return spec.updater.hyperparams if spec.updater is not None else optimizers.get(opt).hyperparams
+
+
+def values_of(hp, rng: random.Random, fresh=lambda label, v: False) -> Any:
+    """An interesting value of ``hp`` (a tuple for a pair), one not covered yet (``fresh``) most of the time."""
+    picked = []
+    for inp in inputs(hp):
+        new = [v for v in inp.valid if fresh(inp.label, v)]
+        picked.append(choose(rng, new if new and rng.random() < 0.8 else inp.valid))
+    return tuple(picked) if hp.kind == "pair" else picked[0]
 
 
 def items(hp, value: Any) -> list[tuple[str, Any]]:
@@ -100,8 +142,13 @@ def for_results(hp, inp) -> tuple[Any, ...]:
     return tuple(v for v in inp.valid if not (hp.name == "n" and v > 1000))
 
 
+def kind(problem: str) -> str:
+    return "data" if has_data(problem) else "function"
+
+
 def make_row(rng: random.Random, i: int, covered: set) -> Row | None:
-    """A random comparison on problem ``i``, or None if the library refuses it or it is not cheap."""
+    """A random comparison on problem ``i``, its runs drawn among the optimizers, modes, schedules and values
+    not covered yet; None if the library refuses it or it is not cheap."""
     name = PROBLEMS[i]
     settings = {}
     for hp in problems.spec(name).settings:
@@ -111,32 +158,46 @@ def make_row(rng: random.Random, i: int, covered: set) -> Row | None:
         problem = build(name, tuple(sorted(settings.items())))
     except ValueError:
         return None
-    runs, modes = [], []
-    n_runs = N_RUNS.get(name, MAX_RUNS)
-    if n_runs == len(OPTIMIZERS) - 1:
-        # Each problem of six runs leaves out the next optimizer in turn, so that no kind of problem misses one:
-        # the greedy choice, one row at a time, would leave out the optimizer with the fewest new values.
-        chosen = [o for o in OPTIMIZERS if o != OPTIMIZERS[i % len(OPTIMIZERS)]]
-        order = rng.sample(chosen, len(chosen))
-    else:
-        order = rng.sample(OPTIMIZERS, n_runs)
-    for opt in order:
-        # Batch modes in turn, by optimizer and row: on the six problems with data (six runs each) every optimizer
-        # meets every mode and every problem every mode. The greedy choice would trade one for a hyperparameter
-        # value.
-        mode = BATCH_MODES[(OPTIMIZERS.index(opt) + i) % len(BATCH_MODES)] if has_data(name) else BATCH_MODES[0]
-        hps = optimizers.get(opt).hyperparams
-        values = non_defaults(hps, {hp.name: values_of(hp, rng) for hp in hps})
+    steps = LONG.get(name) or choose(rng, (1, 5))
+    data = has_data(name)
+    options = [o for o in OPTIMIZERS + UPDATERS if applicable(name, o)]
+    runs, modes, taken = [], [], set(covered)
+    for _ in range(N_RUNS.get(name, MAX_RUNS)):
+        new = [o for o in options if ("kind x optimizer", kind(name), o) not in taken]
+        # The buggy updaters first: most are offered on one problem only.
+        new = [o for o in new if o.startswith(UPDATER)] or new
+        opt = choose(rng, new or options)
+        taken.add(("kind x optimizer", kind(name), opt))
+        spec = RunSpec(opt)
+        family = "updater" if spec.updater is not None else optimizers.get(opt).family
+        mode = BATCH_MODES[0]
+        if data and (spec.updater is None or spec.updater.batches):
+            new = [m for m in BATCH_MODES if ("family x batches", family, m) not in taken]
+            mode = choose(rng, new or BATCH_MODES)
+            taken.add(("family x batches", family, mode))
+        hps = declared(opt)
+        values = non_defaults(hps, {hp.name: values_of(hp, rng, lambda label, v: ("hp", opt, label, v) not in taken)
+                                    for hp in hps})
         batch_size, accumulate = None, 1
-        if has_data(name):
-            if mode != BATCH_MODES[0]:
-                n = problem.n_samples
-                batch_size = 1 if mode == BATCH_MODES[2] else choose(rng, sorted({1, min(10, n), n}))
-                accumulate = choose(rng, (1, 3))
-        runs.append(RunSpec(opt, values, batch_size, accumulate))
+        if mode != BATCH_MODES[0]:
+            n = problem.n_samples
+            batch_size = 1 if mode == BATCH_MODES[2] else choose(rng, sorted({1, min(10, n), n}))
+            accumulate = choose(rng, (1, 3))
+        noise = 0.0 if data else values_of(GRAD_NOISE, rng, lambda label, v: ("grad_noise", v) not in taken)
+        sched = None
+        if spec.updater is None:
+            new = [s for s in SCHEDULES if ("schedule", s) not in taken]
+            if new and rng.random() < 0.6:
+                picked = choose(rng, new)  # at its defaults; sequential as the form starts it, from its example
+                sched = schedules.parse(schedules.SEQUENTIAL_EXAMPLE) if picked == "sequential" else schedules.get(picked)()
+                taken.add(("schedule", sched.name))
+        scale = "absolute"
+        if spec.updater is None and problem.lipschitz is not None and rng.random() < 0.5:
+            scale = "lipschitz"
+        runs.append(RunSpec(opt, values, batch_size, accumulate, noise, sched, scale))
         modes.append(mode)
-    cmp = Comparison(name, settings, tuple(runs), LONG.get(name) or choose(rng, (1, 5)), choose(rng, (0, LARGE_INT)),
-                     choose(rng, (True, False)) if has_data(name) else True, choose(rng, TOLS))
+    cmp = Comparison(name, settings, tuple(runs), steps, choose(rng, (0, LARGE_INT)),
+                     choose(rng, (True, False)) if data else True, choose(rng, TOLS), view=choose(rng, ("settled", "all")))
     try:
         cmp.validate()
     except ValueError:
@@ -152,73 +213,76 @@ def cost(row: Row) -> float:
     return row[0].work(problem) + projection.plane_work(problem)
 
 
+def run_items(run: RunSpec) -> list[tuple[str, Any]]:
+    return [kv for hp in declared(run.optimizer) for kv in items(hp, run.hp.get(hp.name, hp.default))]
+
+
 def targets(row: Row) -> set[tuple]:
     """What a row with results covers: the targets listed in the module docstring."""
     cmp, modes = row
-    kind, data, n = problems.spec(cmp.problem).kind, has_data(cmp.problem), n_samples(cmp)
+    data, n = has_data(cmp.problem), n_samples(cmp)
     out = {("problem", cmp.problem), ("n_runs", len(cmp.runs)), ("steps", cmp.steps), ("tol", cmp.tol),
-           ("seed", cmp.seed)}
+           ("seed", cmp.seed), ("view", cmp.view)}
     out |= {("setting", cmp.problem, label, v) for hp in problems.spec(cmp.problem).settings
             for label, v in items(hp, cmp.settings[hp.name])}
     if data:
         out.add(("shuffle", cmp.shuffle))
     for run, mode in zip(cmp.runs, modes):
         opt = run.optimizer
-        out |= {("problem x optimizer", cmp.problem, opt), ("kind x optimizer", kind, opt)}
-        if data:
-            out |= {("optimizer x batches", opt, mode), ("problem x batches", cmp.problem, mode),
-                    ("accumulate", run.accumulate > 1)}
+        family = "updater" if run.updater is not None else optimizers.get(opt).family
+        out |= {("problem x optimizer", cmp.problem, opt), ("kind x optimizer", kind(cmp.problem), opt)}
+        out |= {("schedule", run.schedule.name if run.schedule else NO_SCHEDULE), ("lr_scale", run.lr_scale)}
+        if not data:
+            out.add(("grad_noise", run.grad_noise))
+        if data and run.updater is None:
+            out |= {("family x batches", family, mode), ("problem x batches", cmp.problem, mode),
+                    ("optimizer x batches", opt, mode), ("accumulate", run.accumulate > 1)}
             if mode == BATCH_MODES[1]:
                 out.add(("batch size", "1" if run.batch_size == 1 else "all" if run.batch_size == n else "some"))
-        hp_items = [kv for hp in optimizers.get(opt).hyperparams
-                    for kv in items(hp, run.hyperparams.get(hp.name, hp.default))]
+        hp_items = run_items(run)
         out |= {("hp", opt, *kv) for kv in hp_items} | {("hp pair", opt, *p) for p in pairs(hp_items)}
     return out
 
 
 def wanted() -> set[tuple]:
-    """The targets rows with results must cover (pairs of hyperparameters are only counted: there are too many).
-
-    A problem's settings are in one row each, so only one of each setting's values is wanted here; the others
-    are covered by :func:`setting_reruns`.
-    """
+    """The targets rows with results must cover. Hyperparameter values and pairs are only counted: the rest
+    of the values are tried in cheap reruns (:func:`accept_reruns`); so are the settings'
+    (:func:`setting_reruns`)."""
     out = {("problem", p) for p in PROBLEMS} | {("n_runs", n) for n in (1, 2, 3, MAX_RUNS)}
     out |= {("steps", s) for s in STEPS} | {("tol", t) for t in TOLS} | {("seed", s) for s in (0, LARGE_INT)}
     out |= {("shuffle", s) for s in (True, False)} | {("accumulate", a) for a in (True, False)}
+    out |= {("view", v) for v in ("settled", "all")}
     out |= {("batch size", c) for c in ("1", "some", "all")}
-    kinds = {problems.spec(p).kind for p in PROBLEMS}
-    out |= {("kind x optimizer", k, o) for k in kinds for o in OPTIMIZERS}
-    out |= {("optimizer x batches", o, m) for o in OPTIMIZERS for m in BATCH_MODES}
+    out |= {("kind x optimizer", k, o) for k in ("data", "function") for o in OPTIMIZERS + UPDATERS
+            if any(kind(p) == k and applicable(p, o) for p in PROBLEMS)}
+    out |= {("family x batches", f, m) for f in FAMILIES for m in BATCH_MODES}
     out |= {("problem x batches", p, m) for p in PROBLEMS if has_data(p) for m in BATCH_MODES}
-    out |= {("hp", o, i.label, v) for o in OPTIMIZERS for hp in optimizers.get(o).hyperparams
-            for i in inputs(hp) for v in i.valid}
+    out |= {("schedule", s) for s in (NO_SCHEDULE, *SCHEDULES)} | {("lr_scale", s) for s in ("absolute", "lipschitz")}
+    out |= {("grad_noise", v) for v in inputs(GRAD_NOISE)[0].valid}
     return out
 
 
+@functools.lru_cache(maxsize=None)
 def compare_design() -> tuple[list[Row], set[tuple]]:
-    return greedy(make_row, targets, len(PROBLEMS), random.Random(SEED), tries=100, required=wanted(), cost=cost)
+    return greedy(make_row, targets, len(PROBLEMS), random.Random(SEED), tries=60, required=wanted(), cost=cost)
+
+
+def setting_key(problem: str, hp, inp) -> str:
+    return f"cmp.problem.{problem}.{hp.name}{inp.suffix}"
 
 
 def setting_reruns(cmp: Comparison) -> list[tuple[dict[str, Any], str]]:
-    """Edits that give every setting of the row's problem each of its other interesting values, and the message
-    each must show.
-
-    They are made with the tolerance at 0: the page builds the problem and refuses the tolerance, without
-    computing (a row with results for each would cost the plots), or names the setting the problem refuses,
-    such as an x_range whose low is not below its high. Each rerun keeps the values of the one before.
-    """
-    edits: list[dict[str, Any]] = []
-    for hp in problems.spec(cmp.problem).settings:
-        for inp, (_, value) in zip(inputs(hp), items(hp, cmp.settings[hp.name])):
-            for j, v in enumerate(v for v in inp.valid if v != value):
-                if j == len(edits):
-                    edits.append({})
-                edits[j][f"cmp.problem.{cmp.problem}.{hp.name}{inp.suffix}"] = v
+    """Reruns that give each setting of the row's problem each of its other interesting values, and the message
+    each must show: the tolerance's (at 0, the page builds the problem and stops), or the problem's own, which
+    names the setting it refuses (such as an x_range whose low is not below its high). Each rerun keeps the
+    values of the one before, from the problem's defaults (each problem is in one row)."""
+    spec = problems.spec(cmp.problem)
+    edits = walk({setting_key(cmp.problem, hp, inp): [v for v in inp.valid if v != value]
+                  for hp in spec.settings for inp, (_, value) in zip(inputs(hp), items(hp, cmp.settings[hp.name]))})
     out = []
-    # A problem's inputs start at its defaults (each problem is in one row), and each rerun keeps the last one's.
-    settings = {hp.name: hp.default for hp in problems.spec(cmp.problem).settings}
+    settings = {hp.name: hp.default for hp in spec.settings}
     for edit in edits:
-        for hp in problems.spec(cmp.problem).settings:
+        for hp in spec.settings:
             key = f"cmp.problem.{cmp.problem}.{hp.name}"
             if hp.kind == "pair":
                 settings[hp.name] = tuple(edit.get(f"{key}.{j}", x) for j, x in enumerate(settings[hp.name]))
@@ -229,15 +293,34 @@ def setting_reruns(cmp: Comparison) -> list[tuple[dict[str, Any], str]]:
         except ValueError as exc:
             out.append((edit, str(exc)))
         else:
-            out.append((edit, "Invalid tol: 0.0"))
+            out.append((edit, REFUSED_TOL))
     return out
+
+
+def run_key(i: int, run: RunSpec, name: str) -> str:
+    return f"cmp.run{i}.{run.optimizer}.{name}"
+
+
+def accept_reruns(cmp: Comparison, covered: set) -> list[dict[str, Any]]:
+    """Edits that give the row's runs the interesting hyperparameter values no row with results covers (each
+    optimizer's once, in the first row that has it), to be made with the tolerance at 0: each must be accepted."""
+    values: dict[str, list[Any]] = {}
+    for i, run in enumerate(cmp.runs):
+        for hp in declared(run.optimizer):
+            if hp.name == "nesterov":  # refused with dampening or without momentum: left to the rows and faults
+                continue
+            for inp in inputs(hp):
+                left = [v for v in inp.valid if ("hp", run.optimizer, inp.label, v) not in covered]
+                covered |= {("hp", run.optimizer, inp.label, v) for v in left}
+                values[run_key(i, run, hp.name) + inp.suffix] = left
+    return walk(values)
 
 
 # --- Compare page: entering a comparison through the widgets ------------------------------------------------
 
 def widgets(at) -> dict[str, Any]:
-    return {w.key: w for kind in ("number_input", "selectbox", "checkbox", "radio") for w in getattr(at, kind)
-            if str(w.key).startswith(("cmp.", "gc.", "sw."))}
+    return {w.key: w for kind in ("number_input", "selectbox", "checkbox", "radio", "text_input")
+            for w in getattr(at, kind) if str(w.key).startswith(("cmp.", "gc.", "sw."))}
 
 
 def put(at, values: dict[str, Any]) -> None:
@@ -248,64 +331,90 @@ def put(at, values: dict[str, Any]) -> None:
             shown[key].set_value(value)
 
 
-def run_key(i: int, run: RunSpec, name: str) -> str:
-    return f"cmp.run{i}.{run.optimizer}.{name}"
+def step(at, edits: dict[str, Any], history: list) -> None:
+    put(at, edits)
+    history.append(edits)
+    at.run()
 
 
 def enter(at, row: Row, history: list) -> None:
     """Edit the form to the row's comparison and rerun.
 
-    A new problem, more runs or another optimizer or batch mode bring new widgets, which exist only after a
-    rerun: those reruns are made with the tolerance at 0, which the page refuses before it computes anything,
-    so they cost only the form, and each checks that message. The problem's other setting values are tried
-    in such reruns too.
+    Switching problem shows its suggested runs (with results). The problem's other setting values come next,
+    while the runs are the suggested ones (a run's new optimizer is given its suggestion for the problem's
+    settings, so trying settings after would pilot it again); then the run count, the runs' optimizers, modes
+    and schedules, whose widgets exist only after a rerun, and the hyperparameter values no row with results
+    holds. Those reruns are made with the tolerance at 0, which the page refuses before it computes anything,
+    and each checks that message (or the problem's own).
     """
     cmp, modes = row
     data = has_data(cmp.problem)
-    # The runs' optimizers and batch modes do not depend on the problem's settings: they go with the first
-    # rerun of those, and the row's own setting values with the last edit.
-    runs = {**{f"cmp.run{i}.optimizer": r.optimizer for i, r in enumerate(cmp.runs)},
-            **({f"cmp.run{i}.batches": m for i, m in enumerate(modes)} if data else {}),
-            **({"cmp.shuffle": cmp.shuffle} if data else {})}
-    reruns = setting_reruns(cmp) or [({}, "Invalid tol: 0.0")]
-    reruns[0] = ({**runs, **reruns[0][0]}, reruns[0][1])
-    for stage, message in [({"cmp.problem": cmp.problem, "cmp.n_runs": len(cmp.runs)}, "Invalid tol: 0.0"),
-                           *reruns]:
-        put(at, {"cmp.tol": 0.0, **stage})
-        history.append(stage)
-        at.run()
+    step(at, {"cmp.problem": cmp.problem}, history)
+    assert exceptions(at) == [], history[-1]
+    assert at.table, f"no results on switching to {cmp.problem}: {[m.value for m in at.error]}"
+    row_settings = {setting_key(cmp.problem, hp, inp): v for hp in problems.spec(cmp.problem).settings
+                    for inp, (_, v) in zip(inputs(hp), items(hp, cmp.settings[hp.name]))}
+    for stage, message in [*setting_reruns(cmp), ({**row_settings, "cmp.n_runs": len(cmp.runs)}, REFUSED_TOL)]:
+        step(at, {"cmp.tol": 0.0, **stage}, history)
         refused(at, message, history)
+    runs = {f"cmp.run{i}.optimizer": r.optimizer for i, r in enumerate(cmp.runs)}
+    runs |= {f"cmp.run{i}.schedule.name": r.schedule.name if r.schedule else NO_SCHEDULE
+             for i, r in enumerate(cmp.runs) if r.updater is None}
+    runs |= {f"cmp.run{i}.batches": m for i, (r, m) in enumerate(zip(cmp.runs, modes))
+             if data and (r.updater is None or r.updater.batches)}
+    if data:
+        runs["cmp.shuffle"] = cmp.shuffle
+    step(at, runs, history)
+    refused(at, REFUSED_TOL, history)
+    scales = {f"cmp.run{i}.lr_scale": r.lr_scale == "lipschitz" for i, r in enumerate(cmp.runs)
+              if f"cmp.run{i}.lr_scale" in widgets(at)}
+    for stage in accept_reruns(cmp, ACCEPTED) or [{}]:
+        step(at, {**scales, **stage}, history)
+        scales = {}
+        refused(at, REFUSED_TOL, history, only=True)
     final = {"cmp.steps": cmp.steps, "cmp.seed": cmp.seed, "cmp.tol": cmp.tol}
-    final |= {f"cmp.problem.{cmp.problem}.{hp.name}{inp.suffix}": v for hp in problems.spec(cmp.problem).settings
-              for inp, (_, v) in zip(inputs(hp), items(hp, cmp.settings[hp.name]))}
     for i, (run, mode) in enumerate(zip(cmp.runs, modes)):
-        for hp in optimizers.get(run.optimizer).hyperparams:
-            for inp, (_, v) in zip(inputs(hp), items(hp, run.hyperparams.get(hp.name, hp.default))):
+        for hp in declared(run.optimizer):
+            for inp, (_, v) in zip(inputs(hp), items(hp, run.hp.get(hp.name, hp.default))):
                 final[run_key(i, run, hp.name) + inp.suffix] = v
         if mode == BATCH_MODES[1]:
             final[f"cmp.run{i}.batch_size"] = run.batch_size
         if mode != BATCH_MODES[0]:
             final[f"cmp.run{i}.accumulate"] = run.accumulate
-    put(at, final)
-    history.append(final)
-    at.run()
+        if not data:
+            final[f"cmp.run{i}.grad_noise"] = run.grad_noise
+    if "cmp.view" in widgets(at):
+        final["cmp.view"] = cmp.view
+    if "cmp.suboptimal" in widgets(at):  # where the minimum's loss is known: each axis in turn
+        final["cmp.suboptimal"] = len(history) % 2 == 0
+        AXES.add(final["cmp.suboptimal"])
+    step(at, final, history)
 
 
-def refused(at, text: str, history: list) -> None:
-    """The page shows no crash and no results, and a message containing ``text``."""
+#: Hyperparameter values tried in accept_reruns, and the loss axes shown: across the rows of the one session.
+ACCEPTED: set = set()
+AXES: set = set()
+
+
+def refused(at, text: str, history: list, only: bool = False) -> None:
+    """The page shows no crash and no results, and a message containing ``text`` (``only``: no other but the
+    page's "Nothing to run")."""
     where = f"after {history[-2:]}"
     assert exceptions(at) == [], where
     messages = [m.value for m in (*at.error, *at.warning)]
     assert any(text in m for m in messages), f"no message with {text!r} {where}: {messages}"
-    assert not at.dataframe, f"results shown despite {text!r} {where}"
+    if only:
+        others = [m for m in messages if text not in m and not m.startswith("Nothing to run")]
+        assert others == [], f"a value refused {where}: {others}"
+    assert not at.table, f"results shown despite {text!r} {where}"
 
 
 def shows_results(at, cmp: Comparison, history: list) -> None:
     """The page shows no crash, and a results table with one row per run, in the form's order."""
     where = f"after {history[-1]}"
     assert exceptions(at) == [], where
-    assert at.dataframe, f"no results {where}: {[m.value for m in (*at.error, *at.warning)]}"
-    shown = [label.split()[0] for label in at.dataframe[0].value["run"]]
+    assert at.table, f"no results {where}: {[m.value for m in (*at.error, *at.warning)]}"
+    shown = [label.split()[0] for label in at.table[0].value["run"]]
     assert shown == [r.optimizer for r in cmp.runs], where
 
 
@@ -313,20 +422,21 @@ def faults(row: Row, seen: set) -> list[tuple[dict[str, Any], str]]:
     """Single faults on the widgets of the row not tried before: (edits, text the message must contain).
 
     The widget takes each of these values and the library refuses it: an open bound of a declared
-    hyperparameter, nesterov without momentum or with dampening, a batch larger than the data, and work
-    beyond the page's limit (a million accumulated batches).
+    hyperparameter, nesterov without momentum or with dampening, a batch larger than the data, work beyond
+    the page's limit (a million accumulated batches, a million steps), one_cycle's default 100 steps on a
+    longer run, and Muon on a problem without a weight matrix.
     """
     cmp, modes = row
     out = []
     for i, (run, mode) in enumerate(zip(cmp.runs, modes)):
         opt = run.optimizer
-        for hp in optimizers.get(opt).hyperparams:
+        for hp in declared(opt):
             for inp in inputs(hp):
                 for v in inp.refused:
                     if ("refused", opt, inp.label, v) not in seen:
                         seen.add(("refused", opt, inp.label, v))
                         out.append(({run_key(i, run, hp.name) + inp.suffix: v},
-                                    f"Run {i + 1} ({opt}): Invalid {inp.label}: "))
+                                    f"Invalid {inp.label}: {v:g}"))  # under the run's input
         if opt in ("momentum", "nesterov") and ("nesterov", opt) not in seen:
             seen.add(("nesterov", opt))
             out.append(({run_key(i, run, "nesterov"): True, run_key(i, run, "momentum"): 0.0,
@@ -336,8 +446,19 @@ def faults(row: Row, seen: set) -> list[tuple[dict[str, Any], str]]:
         if mode == BATCH_MODES[1] and "batch" not in seen:
             seen.add("batch")
             n = n_samples(cmp)
-            out.append(({f"cmp.run{i}.batch_size": n + 1}, f"Run {i + 1} ({opt}): invalid batch_size {n + 1}"))
-            out.append(({f"cmp.run{i}.accumulate": 10**6}, "would take too long"))
+            out.append(({f"cmp.run{i}.batch_size": n + 1}, f"Invalid batch_size: {n + 1}"))
+            out.append(({f"cmp.run{i}.accumulate": 10**6}, "Invalid accumulate: 1000000"))
+            out.append(({f"cmp.run{i}.accumulate": 10**4}, "would take too long"))
+        if cmp.steps > 100 and run.updater is None and "one_cycle" not in seen:
+            seen.add("one_cycle")
+            out.append(({f"cmp.run{i}.schedule.name": "one_cycle"},
+                        f"Run {i + 1} ({opt}): Invalid total_steps of schedule 'one_cycle': 100"))
+    if not has_data(cmp.problem) and "muon" not in seen:
+        seen.add("muon")
+        out.append(({"cmp.run0.optimizer": "muon"}, "muon"))
+    if "steps" not in seen:
+        seen.add("steps")
+        out.append(({"cmp.steps": 10**6}, "would take too long"))
     return out
 
 
@@ -345,32 +466,57 @@ def test_compare_design_covers_every_value_and_pair_it_promises():
     """The design's own promise, checked without the app: it fails when a declaration gains a value it misses."""
     rows, covered = compare_design()
     assert missing(wanted(), covered) == []
-    assert len({t for t in covered if t[0] == "problem x optimizer"}) >= 52  # what the random walk covered
+    assert len({t for t in covered if t[0] == "problem x optimizer"}) >= 50  # of 54 runs: nearly all new pairs
+    held = {t for t in covered if t[0] == "hp"} | {t for row in rows for t in _accepted(row, covered)}
+    every = {("hp", o, i.label, v) for o in OPTIMIZERS + UPDATERS for hp in declared(o) for i in inputs(hp)
+             for v in i.valid if hp.name != "nesterov"}
+    assert missing(every, held) == []
     for cmp, _ in rows:  # every setting value is in the row or in one of its reruns
         edited = [e for stage, _ in setting_reruns(cmp) for e in stage.items()]
         for hp in problems.spec(cmp.problem).settings:
             for inp, (_, v) in zip(inputs(hp), items(hp, cmp.settings[hp.name])):
-                key = f"cmp.problem.{cmp.problem}.{hp.name}{inp.suffix}"
+                key = setting_key(cmp.problem, hp, inp)
                 assert set(inp.valid) == {v} | {x for k, x in edited if k == key}, key
 
 
+def _accepted(row: Row, covered: set) -> set:
+    """The ("hp", ...) targets :func:`accept_reruns` tries in ``row``'s reruns (on a copy of ``covered``)."""
+    cmp, _ = row
+    return {("hp", r.optimizer, i.label, v) for r in cmp.runs for hp in declared(r.optimizer)
+            for i in inputs(hp) for v in i.valid}
+
+
 def test_compare_combinations_show_results_or_name_the_refused_value():
-    rows, _ = compare_design()
+    rows, covered = compare_design()
+    ACCEPTED.clear()
+    ACCEPTED.update(t for t in covered if t[0] == "hp")
+    AXES.clear()
     at = open_app()
     history: list = []
     seen: set = set()
+    others_shown = False
     for row in rows:
         enter(at, row, history)
         shows_results(at, row[0], history)
         for edits, text in faults(row, seen):
             before = {k: widgets(at)[k].value for k in edits}
-            put(at, edits)
-            history.append(edits)
-            at.run()
-            refused(at, text, history)
-            put(at, before)
+            # The first fault of a run leaves the other runs to show; the others stop the page at tol = 0.
+            alone = not others_shown and len(row[0].runs) > 1 and next(iter(edits)).startswith("cmp.run")
+            # Work beyond the page's limit is only found with every value valid: no tol = 0 there.
+            step(at, edits if alone or text == "would take too long" else {"cmp.tol": 0.0, **edits}, history)
+            if alone:
+                others_shown = True
+                assert exceptions(at) == [], history[-1]
+                assert any(text in m.value for m in at.error), f"no message with {text!r} after {edits}"
+                assert len(at.table[0].value) == len(row[0].runs) - 1, "the other runs still show"
+            else:
+                refused(at, text, history)
+            put(at, {**before, "cmp.tol": row[0].tol})
+    at.run()
+    shows_results(at, rows[-1][0], history)
+    assert others_shown and AXES == {True, False}
     assert {("refused", o, "lr", 0.0) for o in OPTIMIZERS} <= seen
-    assert {"batch", ("nesterov", "momentum"), ("nesterov", "nesterov")} <= seen
+    assert {"batch", "one_cycle", "muon", "steps", ("nesterov", "momentum"), ("nesterov", "nesterov")} <= seen
 
 
 # --- Gradient check and Sweep pages --------------------------------------------------------------------------
@@ -413,21 +559,38 @@ def test_gradient_check_combinations_show_a_report_or_name_the_refused_value():
 
 
 SWEEP_OPTIMIZERS = ("adagrad", "momentum", "rmsprop", "adam")  # no momentum axis, momentum, and betas
-#: The interesting values that the rows declined as too long cover.
-TOO_LONG = (("steps", 100000), ("steps", 50000), ("lr_points", 200), ("momentum_points", 200))
+#: The interesting values no cheap sweep can take: covered by the faults the page declines as too long.
+TOO_LONG = (("steps", 1_000_000), ("steps", 500_000), ("lr_points", 1000), ("lr_points", 500),
+            ("momentum_points", 1000), ("momentum_points", 500))
+
+
+def sweep_fields(name: str) -> tuple:
+    """The fields the Sweep page draws for optimizer ``name``: the momentum axis's only where it has one."""
+    axis = axis_fields(name)[:2] if momentum_hyperparam(name) is not None else ()
+    return (LR_RANGE, LR_POINTS, *axis, SWEEP_STEPS, SWEEP_SEED)
+
+
+def sweep_key(name: str, hp, inp) -> str:
+    """A field's widget key: the momentum range is each optimizer's own."""
+    return f"sw.{hp.name}" + (f".{name}" if hp.name == "momentum_range" else "") + inp.suffix
+
+
+def sweep_default(name: str, hp) -> Any:
+    return default_momentum_range((name,), {}) if hp.name == "momentum_range" else None
 
 
 def make_sweep(rng: random.Random, i: int, covered: set) -> SweepSetup | None:
     """A random sweep with optimizer ``i``, each input drawn among its values not covered yet; None if refused
     or not cheap. (Drawing among all values, three rows with a momentum axis rarely meet all of them.)"""
+    name = SWEEP_OPTIMIZERS[i]
     values = {}
-    for hp in SETTINGS:
+    for hp in sweep_fields(name):
         picked = []
-        for inp in inputs(hp):
+        for inp in inputs(hp, sweep_default(name, hp)):
             new = [v for v in inp.valid if (inp.label, v) not in covered and (inp.label, v) not in TOO_LONG]
             picked.append(choose(rng, new if new and rng.random() < 0.8 else inp.valid))
         values[hp.name] = tuple(picked) if hp.kind == "pair" else picked[0]
-    setup = SweepSetup(optimizer=SWEEP_OPTIMIZERS[i], **values)
+    setup = SweepSetup(optimizers=(name,), **values)
     try:
         problem = setup.validate()
     except ValueError:
@@ -437,18 +600,25 @@ def make_sweep(rng: random.Random, i: int, covered: set) -> SweepSetup | None:
 
 def sweep_inputs(setup: SweepSetup) -> list[tuple[Any, Any, Any]]:
     """(declaration, input, value) of each widget the page draws for ``setup``."""
-    axis = momentum_hyperparam(setup.optimizer)
-    return [(hp, inp, v) for hp in SETTINGS if not (hp.name.startswith("momentum") and axis is None)
-            for inp, v in zip(inputs(hp), getattr(setup, hp.name) if hp.kind == "pair" else [getattr(setup, hp.name)])]
+    name = setup.optimizers[0]
+    out = []
+    for hp in sweep_fields(name):
+        value = getattr(setup, hp.name)
+        if value is None:
+            value = sweep_default(name, hp)
+        out += [(hp, inp, v) for inp, v in zip(inputs(hp, sweep_default(name, hp)),
+                                                value if hp.kind == "pair" else [value])]
+    return out
 
 
 def sweep_targets(setup: SweepSetup) -> set[tuple]:
-    return {("optimizer", setup.optimizer)} | {(inp.label, v) for _, inp, v in sweep_inputs(setup)}
+    return {("optimizer", setup.optimizers[0])} | {(inp.label, v) for _, inp, v in sweep_inputs(setup)}
 
 
 def test_sweep_combinations_show_a_map_or_name_the_refused_value():
     """Every optimizer kind with a map; each setting's interesting values; each refused value by name."""
-    every = {(i.label, v) for hp in SETTINGS for i in inputs(hp) for v in i.valid}
+    every = {(i.label, v) for o in SWEEP_OPTIMIZERS for hp in sweep_fields(o)
+             for i in inputs(hp, sweep_default(o, hp)) for v in i.valid}
     rows, covered = greedy(make_sweep, sweep_targets, len(SWEEP_OPTIMIZERS), random.Random(SEED),
                            required=every, cost=lambda setup: setup.work(setup.validate()))
     # Values no cheap sweep can take are left to the rows the page declines as too long, below.
@@ -457,12 +627,12 @@ def test_sweep_combinations_show_a_map_or_name_the_refused_value():
     history: list = []
     for setup in rows:
         # Refused first: the page stops before sweeping, so this rerun also brings the optimizer's inputs.
-        edits = {"sw.optimizer": setup.optimizer, "sw.lr_range.0": 0.0}
+        edits = {"sw.optimizer": setup.optimizers[0], "sw.lr_range.0": 0.0}
         put(at, edits)
         history.append(edits)
         at.run()
         refused(at, "Invalid lr_range[0]: 0", history)
-        edits = {f"sw.{hp.name}{inp.suffix}": v for hp, inp, v in sweep_inputs(setup)}
+        edits = {sweep_key(setup.optimizers[0], hp, inp): v for hp, inp, v in sweep_inputs(setup)}
         put(at, edits)
         history.append(edits)
         at.run()
@@ -471,11 +641,11 @@ def test_sweep_combinations_show_a_map_or_name_the_refused_value():
     # The optimizers not swept above, and the refused values: an open bound, a reversed range, nesterov at
     # momentum 0, a grid too slow for the page. Each starts from a refused lr_range[0] = 0, as above.
     faults = [
-        ("momentum", {"sw.momentum_range.1": 1.0}, "Invalid momentum_range[1]: 1"),
+        ("momentum", {"sw.momentum_range.momentum.1": 1.0}, "Invalid momentum_range[1]: 1"),
         ("gd", {"sw.lr_range.0": 10.0, "sw.lr_range.1": 1.0}, "Invalid lr_range: 10/1. The first value must not exceed"),
-        ("adamw", {"sw.steps": 100000, "sw.lr_points": 200, "sw.momentum_points": 200}, "would take too long"),
-        ("rmsprop", {"sw.steps": 50000, "sw.lr_points": 200, "sw.momentum_points": 200}, "would take too long"),
-        ("nesterov", {"sw.momentum_range.0": 0.0}, "Invalid momentum: 0.0 with nesterov=True"),
+        ("adamw", {"sw.steps": 1_000_000, "sw.lr_points": 1000, "sw.momentum_points": 1000}, "would take too long"),
+        ("rmsprop", {"sw.steps": 500_000, "sw.lr_points": 500, "sw.momentum_points": 500}, "would take too long"),
+        ("nesterov", {"sw.momentum_range.nesterov.0": 0.0}, "Invalid momentum: 0.0 with nesterov=True"),
     ]
     for opt, edits, text in faults:
         put(at, {"sw.optimizer": opt, "sw.lr_range.0": 0.0})
