@@ -135,7 +135,8 @@ with right:
             st.caption("The error along each eigenvector of the (constant) Hessian, measured (solid), and the "
                        "closed form's |e(0)| ρᵗ (dashed) for GD, heavy-ball and Nesterov momentum.")
 
-if problem.dim == 2:
+if problem.dim == 2 and st.toggle("Show the anatomy of a step", key=compare_form.PREFIX + "anatomy.show",
+                                  help="Replays a run to the step you choose and draws that step in its parts."):
     st.subheader("Anatomy of a step")
     st.caption("One optimizer step in its parts, as the optimizer computed it: the plain gradient step −lr·g, the "
                "velocity or momentum carried over, the rescaling of adaptive methods, and the step taken. "

@@ -9,7 +9,7 @@ from app_support import exceptions, library_rows, open_app, players, shown, show
 from optimizers import HyperParam, Optimizer
 from playground import gallery, problems
 from playground.gallery import updaters
-from playground.setups.comparison import Comparison
+from playground.setups.comparison import NO_VALUE, Comparison
 from playground.training.run_spec import RunSpec
 from playground.training.suggest import suggest, suggested_run
 
@@ -242,8 +242,8 @@ def test_a_schedule_is_chosen_from_its_declarations_and_shown_with_its_formula()
     assert comparison_in_url(at).runs[0].grad_noise == 0.5 and exceptions(at) == []
     at.selectbox(key="cmp.run0.schedule.name").select("one_cycle").run()
     # one_cycle's default total_steps (100) is shorter than the run: refused, naming its range.
-    shown = [e.value for e in list(at.error) + list(at.warning) + list(at.info)]
-    assert any("Invalid total_steps of schedule 'one_cycle': 100. Allowed range: [150, inf)" in m for m in shown)
+    messages = [shown(e) for e in list(at.error) + list(at.warning) + list(at.info)]
+    assert any("Invalid total_steps of schedule 'one_cycle': 100. Allowed range: [150, inf)" in m for m in messages)
 
 
 def test_switching_problem_starts_every_run_from_its_suggestions():
@@ -253,7 +253,7 @@ def test_switching_problem_starts_every_run_from_its_suggestions():
         cmp = comparison_in_url(at)
         assert cmp == Comparison(name), name  # the default trio, with this problem's suggestions
         rows = shown_rows(at)
-        assert [row["diverged at"] for row in rows] == [None] * 3 and not at.warning, name
+        assert [row["diverged at"] for row in rows] == [NO_VALUE] * 3 and not at.warning, name
         assert untimed(rows) == untimed(library_rows(cmp)) and exceptions(at) == []
 
 

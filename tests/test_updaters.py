@@ -7,6 +7,7 @@ import optimizers
 from playground import gallery, problems
 from playground.cli import main
 from playground.gallery import updaters
+from playground.setups import cost
 from playground.setups.comparison import Comparison
 from playground.training.run_spec import RunSpec
 
@@ -115,5 +116,6 @@ def test_the_work_estimate_counts_the_seed_codes_own_loops():
     # The line fit's loop is quadratic in N: a big linreg is refused before it runs, not after minutes.
     small, big = (Comparison("linreg", {"n": n}, (RunSpec(DIVERGENT, {"lr": 0.1}),)) for n in (30, 3000))
     gd = Comparison("linreg", {"n": 3000}, (RunSpec("gd", {"lr": 0.1}),))
-    assert small.work(small.build_problem()) < 1e10 < big.work(big.build_problem())  # the app's limit
-    assert gd.work(gd.build_problem()) < 1e9
+    assert small.work(small.build_problem()).seconds < cost.LIMIT < big.work(big.build_problem()).seconds
+    assert big.work(big.build_problem()).biggest == "the buggy updaters' own loops"
+    assert gd.work(gd.build_problem()).seconds < cost.LIMIT / 10

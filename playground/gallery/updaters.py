@@ -78,8 +78,8 @@ class Updater:
     options (an update rule does; seed code that loops over the data itself
     does not). ``runs_on(problem)`` is None where the seed code runs, else why not.
     ``work(problem)`` is what one step of the seed code's own Python loops costs,
-    in the multiply-adds of :meth:`~playground.setups.comparison.Comparison.work`
-    (timed on this project's machine), on top of the gradient the loop computes.
+    in seconds (timed on this project's machine), on top of the gradient the
+    loop computes; :mod:`playground.setups.cost` adds it to a comparison's estimate.
     """
 
     entry: TrajectoryEntry
@@ -88,7 +88,7 @@ class Updater:
     batches: bool
     runs_on: Callable[[Problem], str | None]
     make: Callable[[Problem, Mapping[str, Any]], Optimizer]
-    work: Callable[[Problem], int]
+    work: Callable[[Problem], float]
 
     @property
     def name(self) -> str:
@@ -144,13 +144,13 @@ def _per_sample(problem: LeastSquares, hp: Mapping[str, Any]) -> SeedUpdate:
 _UPDATERS = {u.name: u for u in (
     # For each of the N samples, two builtin sums over N numpy scalars: about 1.5 µs per pair.
     Updater(DIVERGENT_UPDATER, _LR, "seed's learning_rate = lr", False, _line_fit, _divergent,
-            lambda problem: 3000 * problem.n_samples ** 2),
+            lambda problem: 1.5e-6 * problem.n_samples ** 2),
     # For each sample, a dot product and two scalar updates in Python: about 10 µs.
     Updater(SGD_NO_ACCUMULATION, _LR, "seed's alpha = 2·lr/n", False, _two_features, _per_sample,
-            lambda problem: 20_000 * problem.n_samples),
+            lambda problem: 10e-6 * problem.n_samples),
     # The answer's Adam is an update rule already: it runs wherever an optimizer does, batches included.
     Updater(ADAM_T0, AnswerAdam.hyperparams, "answer's step_size = lr", True,
-            lambda problem: None, lambda problem, hp: AnswerAdam(**hp), lambda problem: 0),
+            lambda problem: None, lambda problem, hp: AnswerAdam(**hp), lambda problem: 0.0),
 )}
 
 

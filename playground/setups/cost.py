@@ -140,24 +140,30 @@ def activations(problem: Problem) -> int:
 def comparison(cmp: Any, problem: Problem) -> Estimate:
     """The runs of a :class:`~playground.setups.comparison.Comparison`, one after another."""
     n = problem.n_samples
-    overhead = data = optimizer = records = 0.0
+    overhead = data = optimizer = records = seed_loops = 0.0
     for r in cmp.runs:
+        updater = r.updater
         samples = n if r.batch_size is None else r.accumulate * min(r.batch_size, n)
         calls = 1 if r.batch_size is None else r.accumulate
         overhead += cmp.steps * (STEP + (calls - 1) * CALL)
         data += cmp.steps * samples * sample_cost(problem)
-        optimizer += cmp.steps * step_cost(problem, len(optimizers.get(r.optimizer).buffers))
+        if updater is None:
+            optimizer += cmp.steps * step_cost(problem, len(optimizers.get(r.optimizer).buffers))
+        else:  # a bug gallery's seed code: its own Python loops, on top of the gradient the loop computes
+            seed_loops += cmp.steps * updater.work(problem)
         if r.batch_size is not None:  # a mini-batch run evaluates the full-data loss at each recorded step
             records += min(cmp.record_for(problem), cmp.steps + 1) * n * sample_cost(problem, grad=False)
     size = _size_advice(problem)
     return Estimate({
         "Python's per-step overhead": overhead, "the gradient over the data": data,
         "the optimizer's update": optimizer, "the full-data loss of recorded steps": records,
+        "the buggy updaters' own loops": seed_loops,
     }, {
         "Python's per-step overhead": f"the steps ({cmp.steps}) or the runs ({len(cmp.runs)})",
         "the gradient over the data": f"the steps ({cmp.steps}){_samples_advice(problem, 'or accumulate')}{size}",
         "the optimizer's update": f"the steps ({cmp.steps}) or the parameters ({problem.dim}){size}",
         "the full-data loss of recorded steps": f"the samples (n={n})",
+        "the buggy updaters' own loops": f"the steps ({cmp.steps}) or the samples (n={n})",
     })
 
 

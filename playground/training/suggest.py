@@ -107,9 +107,18 @@ def suggested_runs(problem: str, settings: Mapping[str, Any], runs: Sequence[Run
     """``runs`` with each run's hyperparameters replaced by its optimizer's suggestion (batching kept).
 
     A run whose optimizer does not apply to the problem is kept as it is, so
-    the check that refuses it still says why.
+    the check that refuses it still says why. A bug gallery's buggy updater
+    keeps its lr, which means GD's there, where its seed code runs on the
+    problem, and becomes GD with GD's suggestion where it does not.
     """
-    return tuple(suggest(problem, settings, r.optimizer).apply(r) for r in runs)
+    built = problems.create(problem, **settings)
+
+    def suggested(r: RunSpec) -> RunSpec:
+        if r.updater is None:
+            return suggest(problem, settings, r.optimizer).apply(r)
+        return r if r.updater.runs_on(built) is None else suggested_run(problem, settings, "gd")
+
+    return tuple(suggested(r) for r in runs)
 
 
 def suggested_run(problem: str, settings: Mapping[str, Any], optimizer: str) -> RunSpec:
