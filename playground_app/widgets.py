@@ -105,6 +105,15 @@ def declared(hp: HyperParam, key: str, value: Any, help: str | None = None) -> A
                                      step=_step(hp, max(abs(float(x)) for x in hp.default or value)),
                                      label_visibility="collapsed"))
         return tuple(values)
+    if hp.kind == "list":
+        # Written as the CLI and the link write it (20/70); text that does not read back is returned as it is,
+        # so the declaration's own check refuses it by name where it is used.
+        start(key, hp.format(value))
+        text = st.text_input(hp.title, key=key, help=f"{help_text} Write the values as a/b/c.")
+        try:
+            return hp.parse(text)
+        except ValueError:
+            return text
     if hp.kind == "int":
         return number(hp.title, key, int(value), step=1, help=help_text)
     return number(hp.title, key, float(value), step=_step(hp, float(value if hp.default is None else hp.default)),

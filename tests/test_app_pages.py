@@ -199,7 +199,7 @@ def test_bad_sweep_settings_are_named():
 def test_nesterov_sweeps_from_a_momentum_it_accepts_and_adam_names_its_axis_beta1():
     at = goto(open_app(), SWEEP)
     at.selectbox(key="sw.optimizer").select("nesterov").run()
-    assert not at.error and exceptions(at) == [] and len(at.get("image")) == 1
+    assert not at.error and exceptions(at) == [] and len(at.get("image")) == 2  # the map, and theory beside it
     assert at.number_input(key="sw.momentum_range.nesterov.0").value == default_momentum_range(["nesterov"])[0]
     at.selectbox(key="sw.optimizer").select("adam").run()
     labels = [w.label for w in at.number_input if w.key.startswith("sw.momentum")]
