@@ -119,3 +119,10 @@ def new_page(browser):
         context.close()
         found += problems
     assert found == [], found
+
+
+def pytest_collection_modifyitems(config, items):
+    """Under pytest-xdist, every test that uses the browser runs in one worker: one Chromium, one server."""
+    for item in items:
+        if "browser" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.xdist_group("browser"))

@@ -460,7 +460,8 @@ def faults(row: Row, seen: set) -> list[tuple[dict[str, Any], str]]:
             out.append(({f"cmp.run{i}.accumulate": 10**6}, "Invalid accumulate: 1000000"))
             if cmp.steps >= 100:  # 10^4 accumulated calls a step, for many steps: far past the page's limit
                 out.append(({f"cmp.run{i}.accumulate": 10**4}, TOO_SLOW))
-        if cmp.steps > 100 and run.updater is None and "one_cycle" not in seen:
+        # one_cycle cycles momentum by default: on a rule with none it is refused for that, not for its length.
+        if cmp.steps > 100 and run.updater is None and momentum_hyperparam(run.optimizer) and "one_cycle" not in seen:
             seen.add("one_cycle")
             out.append(({f"cmp.run{i}.schedule.name": "one_cycle"},
                         f"Run {i + 1} ({opt}): Invalid total_steps of schedule 'one_cycle': 100"))

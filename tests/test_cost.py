@@ -3,6 +3,8 @@ from dataclasses import replace
 
 import pytest
 
+from playground import problems
+
 from playground.setups import cost
 from playground.setups.comparison import Comparison
 from playground.setups.sweep import SweepSetup
@@ -43,7 +45,7 @@ def test_an_mlp_costs_more_per_sample_with_width_depth_and_transcendental_activa
 
 
 def test_adam_updates_cost_more_than_gd_updates():
-    problem = Comparison("mlp", {"width": 256}).validate()
+    problem = problems.create("mlp", width=256)
     assert cost.step_cost(problem, buffers=2) > cost.step_cost(problem, buffers=0)
 
 
@@ -92,7 +94,8 @@ def test_a_sweep_past_the_memory_ceiling_is_refused_by_name():
 
 
 def test_result_sizes_grow_with_runs_and_parameters():
-    cmp = Comparison("mlp", {"width": 256, "depth": 6})
+    # Three runs given, as the default trio would be: their suggested learning rates are not the point here.
+    cmp = Comparison("mlp", {"width": 256, "depth": 6}, (RunSpec("gd"), RunSpec("momentum"), RunSpec("adam")))
     problem = cmp.validate()
     assert cost.trajectory_bytes(cmp, problem) > 8 * 2**20 > cost.trajectory_bytes(Comparison(), Comparison().validate())
     assert cost.sweep_result_bytes(SweepSetup(lr_points=400)) == 20 * cost.sweep_result_bytes(SweepSetup(lr_points=20))

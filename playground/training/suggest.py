@@ -56,6 +56,8 @@ BOUND_FRACTION = 0.5
 PILOT_FACTORS = np.logspace(-3.0, 3.0, 13)
 #: Steps of the pilot sweep: few, so that all optimizers take well under a second on a 2-D function.
 PILOT_STEPS = 50
+#: The pilot's mini-batch size on problems with more samples: its cost does not grow with the data.
+PILOT_BATCH = 256
 #: The pilot keeps learning rates at least this factor below the smallest one that diverged: an lr that
 #: survives the short pilot at the edge of stability may not survive a longer run.
 MARGIN = 3.0
@@ -152,7 +154,9 @@ def _suggest(problem: str, settings: tuple[tuple[str, Any], ...], name: str, opt
 
 def _pilot(problem: Problem, name: str, default_lr: float) -> Suggestion:
     """The pilot sweep's choice (rule 2 of the module docstring)."""
-    result = sweep(problem, name, lrs=default_lr * PILOT_FACTORS, steps=PILOT_STEPS, batch_size=None, seed=0,
+    # Mini-batches of at most PILOT_BATCH samples: the pilot of a 100,000-sample problem stays as quick as any other.
+    batch = None if problem.n_samples <= PILOT_BATCH else PILOT_BATCH
+    result = sweep(problem, name, lrs=default_lr * PILOT_FACTORS, steps=PILOT_STEPS, batch_size=batch, seed=0,
                    record=2)
     lrs, losses, diverged = result.lrs, result.final_losses, result.diverged
     first_diverged = lrs[diverged].min() if diverged.any() else math.inf
