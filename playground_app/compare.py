@@ -126,7 +126,9 @@ with right:
     st.image(loss_png, width="stretch")
     st.download_button("Loss curves (PNG)", loss_png, "loss.png", "image/png",
                        on_click="ignore", icon=":material/download:", key="dl.loss")
-    if problem.hessian is not None:  # a quadratic: theory predicts each eigendirection's decay
+    # A quadratic: theory predicts each eigendirection's decay (drawn on request: the page opens light).
+    if problem.hessian is not None and st.toggle("Show the error per eigendirection, beside theory",
+                                                 key=compare_form.PREFIX + "eigen.show"):
         eigen_png = cached.eigen_errors_png(config)
         if isinstance(eigen_png, str):
             st.info(f"No per-direction errors: {eigen_png}")
@@ -164,10 +166,13 @@ if problem.dim == 2 and st.toggle("Show the anatomy of a step", key=compare_form
         right.dataframe(table, hide_index=True, width="stretch")
 
 st.subheader("Parameters over steps")
-st.image(cached.parameters_png(config), width="stretch")
-st.caption(f"Each parameter against the step (each block's norm for a network or past "
-           f"{plots.MAX_PARAMETER_PANELS} parameters): a run that drifts shows here even while its loss looks "
-           "settled.")
+# Open by default where a run drifts without diverging (the gallery's updater): that drift is the picture to see.
+widgets.start(compare_form.PREFIX + "parameters.show", any(r.updater is not None for r in cmp.runs))
+if st.toggle("Show each parameter over the steps", key=compare_form.PREFIX + "parameters.show"):
+    st.image(cached.parameters_png(config), width="stretch")
+    st.caption(f"Each parameter against the step (each block's norm for a network or past "
+               f"{plots.MAX_PARAMETER_PANELS} parameters): a run that drifts shows here even while its loss looks "
+               "settled.")
 
 st.subheader("Results")
 shown_rows = [{k: v for k, v in row.items() if k != "status"} for row in results_text(rows)]

@@ -29,8 +29,8 @@ def test_default_page_shows_gd_momentum_and_adam_already_run():
     assert untimed(shown_rows(at)) == untimed(library_rows(cmp))
     assert [r.optimizer for r in cmp.runs] == ["gd", "momentum", "adam"]
     assert [r["run"] for r in shown_rows(at)] == [r.label for r in DEFAULT_RUNS]
-    # The player; the loss curves, the errors per eigendirection (linreg is a quadratic), the parameter curves.
-    assert len(players(at)) == 1 and len(at.get("image")) == 3
+    # The player and the loss curves; the other panels open on request, so the first view stays quick.
+    assert len(players(at)) == 1 and len(at.get("image")) == 1
     assert [d.proto.label for d in at.get("download_button")] == [
         "Trajectories (PNG)", "Loss curves (PNG)", "Trajectories and losses (CSV)", "Download config (JSON)"]
     assert len(at.latex) == 3  # one set of update equations per optimizer
@@ -214,7 +214,8 @@ def test_a_registered_plugin_appears_with_its_own_controls(plugin):
 def test_the_parameters_panel_shows_each_parameter_over_the_steps():
     at = open_app()
     assert "Parameters over steps" in [h.value for h in at.subheader]
-    assert any("Each parameter against the step" in c.value for c in at.caption)
+    at.toggle(key="cmp.parameters.show").set_value(True).run()
+    assert any("Each parameter against the step" in c.value for c in at.caption) and len(at.get("image")) == 2
 
 
 def test_buggy_updaters_are_offered_where_their_seed_code_runs_and_run_like_the_library():

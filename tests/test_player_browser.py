@@ -119,7 +119,8 @@ def test_fits_a_fixed_height(new_page, tmp_path):
     p = open_player(new_page, tmp_path, player.standalone_html(fig, ax, runs, height=420), height=420)
     assert p.page.evaluate("document.documentElement.scrollHeight") <= 420
     stage = p.part("stage").bounding_box()
-    assert stage["height"] < 400 and abs(stage["width"] / stage["height"] - 640 / 500) < 0.01
+    width, height = fig.get_size_inches()  # the picture keeps the figure's own shape
+    assert stage["height"] < 400 and abs(stage["width"] / stage["height"] - width / height) < 0.01
 
 
 def test_two_players_on_one_page_are_driven_independently(new_page, tmp_path, demo_data, short_data):
