@@ -92,7 +92,7 @@ def edit(cmp: Comparison) -> tuple[Comparison | None, Problem | None, str | None
 
     # Runs past the count keep their inputs in the session, so 3 -> 1 -> 3 gives back runs 2 and 3.
     runs = [_run_form(i, cmp.runs[i] if i < len(cmp.runs) else suggested(NEW_RUNS[i % len(NEW_RUNS)]),
-                      has_data, problem, suggested) for i in range(count or len(cmp.runs))]
+                      has_data, problem, suggested, cmp.steps) for i in range(count or len(cmp.runs))]
 
     st.header("Training")
     values, refused = {}, False
@@ -140,7 +140,7 @@ def _reset_runs() -> None:
 
 
 def _run_form(i: int, given: RunSpec, has_data: bool, problem: Problem | None,
-              suggested: Callable[[str], RunSpec]) -> RunSpec | None:
+              suggested: Callable[[str], RunSpec], cmp_steps: int) -> RunSpec | None:
     """Run ``i``'s inputs: optimizer (or buggy updater), its declared hyperparameters, how it batches the data,
     its schedule, and for a problem with a known curvature L whether its lr is a multiple of 2/L.
 
@@ -206,7 +206,8 @@ def _run_form(i: int, given: RunSpec, has_data: bool, problem: Problem | None,
         run = RunSpec(name, non_defaults(declared, values, keep=start), batch_size, accumulate, grad_noise, sched,
                       lr_scale)
         try:
-            run.check() if problem is None else run.validate(problem)
+            # The steps shown are the last valid comparison's: a schedule is checked against a run that long.
+            run.check() if problem is None else run.validate(problem, cmp_steps)
         except ValueError as exc:
             st.error(str(exc), icon=":material/error:")
             return None
