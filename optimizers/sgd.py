@@ -122,7 +122,9 @@ class Momentum(Optimizer):
         if self.hp["nesterov"]:
             bound = (2 + 2 * mu) / ((1 + 2 * mu) * L)
         else:
-            bound = (2 + 2 * mu) / ((1 - np.asarray(self.hp["dampening"], dtype=float)) * L)
+            # dampening 1 keeps every new gradient out of the velocity: no step is too large (an infinite bound).
+            with np.errstate(divide="ignore"):
+                bound = (2 + 2 * mu) / ((1 - np.asarray(self.hp["dampening"], dtype=float)) * L)
             bound = np.where(mu == 0, 2.0 / L, bound)
         return float(bound) if bound.ndim == 0 else bound
 
