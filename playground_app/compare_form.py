@@ -90,9 +90,12 @@ def edit(cmp: Comparison) -> tuple[Comparison | None, Problem | None, str | None
         """A new run of ``optimizer``: its suggestion for this problem, its defaults while the problem is refused."""
         return RunSpec(optimizer) if problem is None else suggested_run(name, settings, optimizer)
 
-    # Runs past the count keep their inputs in the session, so 3 -> 1 -> 3 gives back runs 2 and 3.
-    runs = [_run_form(i, cmp.runs[i] if i < len(cmp.runs) else suggested(NEW_RUNS[i % len(NEW_RUNS)]),
+    # Every run drawn is parked under the form's prefix, so 3 -> 1 -> 3 gives back runs 2 and 3 as they were
+    # (a loaded config clears the prefix, and starts from its own runs).
+    parked = st.session_state.setdefault(PREFIX + "parked", {})
+    runs = [_run_form(i, cmp.runs[i] if i < len(cmp.runs) else parked.get(i) or suggested(NEW_RUNS[i % len(NEW_RUNS)]),
                       has_data, problem, suggested, cmp.steps) for i in range(count or len(cmp.runs))]
+    parked.update({i: r for i, r in enumerate(runs) if r is not None})
 
     st.header("Training")
     values, refused = {}, False

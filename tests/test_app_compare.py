@@ -322,3 +322,13 @@ def test_a_pasted_config_of_the_wrong_shape_is_an_error_not_a_crash(text, messag
     at.text_area(key="io.paste").input(text)
     at.button(key="io.paste_button").click().run()
     assert message in shown(at.error[0]) and exceptions(at) == []
+
+
+def test_fewer_runs_and_back_gives_the_runs_back_as_they_were():
+    at = open_app()
+    at.number_input(key="cmp.run2.adam.lr").set_value(0.02).run()
+    before = comparison_in_url(at).runs
+    at.number_input(key="cmp.n_runs").set_value(1).run()
+    assert comparison_in_url(at).runs == before[:1]
+    at.number_input(key="cmp.n_runs").set_value(3).run()
+    assert comparison_in_url(at).runs == before and exceptions(at) == []
