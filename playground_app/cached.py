@@ -43,9 +43,6 @@ ENTRIES = 32
 #: 32 x 8 MB + 2 x 160 MB, under 600 MB).
 SMALL_RESULT = 8 * 2**20
 BIG_ENTRIES = 2
-#: Multiply-adds a page computes without asking (Comparison.work, SweepSetup.work,
-#: projection.plane_work): about five seconds of numpy on this project's 2-core machine.
-WORK_LIMIT = 1e10
 
 
 @st.cache_data(show_spinner=False, max_entries=ENTRIES)

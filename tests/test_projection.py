@@ -186,11 +186,6 @@ def test_a_big_grid_is_cut_into_chunks_with_the_same_result(monkeypatch):
     np.testing.assert_allclose(chunked.loss, whole.loss, rtol=1e-13)
 
 
-def test_plane_work_counts_grid_points_samples_and_parameters():
-    assert projection.plane_work(problems.linear_regression(n=30)) == 101**2 * 30 * 2
-    assert projection.plane_work(problems.xor()) == 41**2 * 4 * 15
-
-
 # --- the view: fitted to the runs that settle, or to every run ------------------------------------------
 
 def test_a_converging_run_settles_and_a_drifting_or_diverged_one_does_not():

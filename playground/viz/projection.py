@@ -194,12 +194,6 @@ def plane_loss(problem: Any, centre: np.ndarray, directions: np.ndarray,
     return np.concatenate(parts).reshape(a.shape)
 
 
-def plane_work(problem: Any) -> int:
-    """Roughly the multiply-adds of :func:`run_plane`'s loss grid: grid points x samples x parameters."""
-    resolution = PLANE_RESOLUTION if problem.dim == 2 else PROJECTION_RESOLUTION
-    return resolution**2 * problem.n_samples * problem.dim
-
-
 @dataclass(frozen=True, eq=False)
 class LossSurface:
     """The loss on a grid of a plane: ``loss[j, i]`` at ``(xs[i], ys[j])``; ``minima`` (M, 2) to mark."""
