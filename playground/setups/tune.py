@@ -47,7 +47,7 @@ from . import cost
 from .comparison import Comparison, min_known_loss
 from .cost import Estimate
 from .sweep import SweepSetup
-from ..training.sweep import SweepResult, _optimizer_names, momentum_hyperparam, sweep
+from ..training.sweep import SweepResult, momentum_hyperparam, optimizer_names, sweep
 
 #: Momenta (or beta1) tried for optimizers that have one; all > 0, as Nesterov requires.
 MOMENTA = (0.5, 0.8, 0.9, 0.95)
@@ -157,7 +157,7 @@ def tune(problem: Problem, optimizers: str | Sequence[str], steps: int, tol: flo
     ``points`` must be a multiple of ``len(momenta)``. Bad arguments raise
     ValueError naming the value and its range before any work starts.
     """
-    names = _optimizer_names(optimizers)
+    names = optimizer_names(optimizers)
     steps = STEPS.validate(steps, runs=False)
     seed = SEED.validate(seed, runs=False)
     if not (np.isfinite(tol) and tol > 0):

@@ -206,7 +206,7 @@ def sweep(problem: Problem, optimizer: str | Sequence[str], lrs: Sequence[float]
 
     Bad arguments raise ValueError, naming the value and its range, before any work starts.
     """
-    names = _optimizer_names(optimizer)
+    names = optimizer_names(optimizer)
     lrs = _axis("lrs", lrs)
     momenta = None if momenta is None else _axis("momenta", momenta)
     fixed = _fixed(fixed_hyperparams, momenta is not None)
@@ -275,7 +275,8 @@ def _default(optimizer: str, name: str) -> Any:
     return next(h.default for h in optimizers.get(optimizer).hyperparams if h.name == name)
 
 
-def _optimizer_names(optimizer: str | Sequence[str]) -> tuple[str, ...]:
+def optimizer_names(optimizer: str | Sequence[str]) -> tuple[str, ...]:
+    """A name, or several, as a tuple of registered names; ValueError for none, an unknown one or a repeat."""
     names = (optimizer,) if isinstance(optimizer, str) else tuple(optimizer)
     if not names:
         raise ValueError("Invalid optimizer: an empty list. Name at least one, e.g. 'gd'")
