@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .base import Optimizer, lerp, nonzero
+from .base import Optimizer, Parts, lerp, nonzero
 from .hyperparams import HyperParam
 from .registry import register
 from .sgd import LR, WEIGHT_DECAY
@@ -46,6 +46,32 @@ def adam_update(p, g, bufs, t, lr, betas, eps, wd, amsgrad: bool, decoupled: boo
     return p - step_size * m / denom, {"exp_avg": m, "exp_avg_sq": v, "max_exp_avg_sq": vmax}
 
 
+def momentum_parts(p, g, m_prev, m, t, lr, b1, wd, decoupled: bool, per_coordinate) -> Parts:
+    """One block's parts of a step ``-lr / (1 - beta1^t) * per_coordinate * m_t`` (the Adam family's).
+
+    m_t = beta1 m_{t-1} + (1 - beta1) g_t splits the step into this gradient's
+    share and the momentum carried over; ``lr / (1 - beta1^t) * per_coordinate``
+    (the bias-corrected lr times the rule's own rescaling) is each coordinate's
+    effective lr. L2 decay (``decoupled`` False) is the share of ``wd * p`` in
+    the gradient; decoupled decay is the shrinking of theta before the step.
+    Shared by Adam, AdamW, Adamax, RAdam and Muon's AdamW blocks.
+    """
+    rescale = lr / (1 - b1 ** t) * per_coordinate
+    terms = {"gradient (rescaled)": -rescale * (1 - b1) * g, "momentum (rescaled)": -rescale * b1 * m_prev}
+    if wd:
+        terms["weight decay"] = p * (1 - lr * wd) - p if decoupled else -rescale * (1 - b1) * wd * p
+    return terms, {"effective lr": rescale}, {"g_t": g, "m_t": m}
+
+
+def adam_parts(p, g, before, after, t, lr, betas, eps, wd, amsgrad: bool, decoupled: bool) -> Parts:
+    """The parts (:meth:`Optimizer.parts`) of :func:`adam_update`'s step, from the buffers before and after it."""
+    b1, b2 = betas
+    v = after["max_exp_avg_sq"] if amsgrad else after["exp_avg_sq"]
+    terms, scales, values = momentum_parts(p, g, before["exp_avg"], after["exp_avg"], t, lr, b1, wd, decoupled,
+                                           1 / (np.sqrt(v) / (1 - b2 ** t) ** 0.5 + eps))
+    return terms, scales, {**values, "v_t": v}
+
+
 class _AdamBase(Optimizer):
     """Shared Adam core; subclasses differ only in how weight decay enters."""
 
@@ -57,17 +83,8 @@ class _AdamBase(Optimizer):
                            self.decoupled)
 
     def parts(self, p, g, new_p, before, after, t, hp):
-        # theta_t - theta_{t-1} = -lr_eff * m_t, with the per-coordinate effective lr
-        # lr_eff = lr / ((1 - beta1^t) (sqrt(v_hat) + eps)); m_t = beta1 m_{t-1} + (1 - beta1) g_t
-        # splits the step into this gradient's share and the momentum carried over.
-        lr, (b1, b2), eps, wd = hp["lr"], hp["betas"], hp["eps"], hp["weight_decay"]
-        v = after["max_exp_avg_sq"] if hp["amsgrad"] else after["exp_avg_sq"]
-        rescale = lr / ((1 - b1 ** t) * (np.sqrt(v) / (1 - b2 ** t) ** 0.5 + eps))
-        terms = {"gradient (rescaled)": -rescale * (1 - b1) * g,
-                 "momentum (rescaled)": -rescale * b1 * before["exp_avg"]}
-        if wd:  # AdamW shrinks theta first; Adam adds wd * theta to the gradient
-            terms["weight decay"] = p * (1 - lr * wd) - p if self.decoupled else -rescale * (1 - b1) * wd * p
-        return terms, {"effective lr": rescale}, {"g_t": g, "m_t": after["exp_avg"], "v_t": v}
+        return adam_parts(p, g, before, after, t, hp["lr"], hp["betas"], hp["eps"], hp["weight_decay"],
+                          hp["amsgrad"], self.decoupled)
 
 
 @register("adam")

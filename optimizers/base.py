@@ -195,9 +195,11 @@ class Optimizer:
                  for k, p, g, q in blocks}
 
         def gather(i: int) -> dict[str, Tree]:
-            # Each block names the same parts; regroup them as one tree per part.
+            # Regroup the blocks' parts as one tree per part. A block stepped by another rule (Muon's
+            # non-matrix blocks take AdamW's step) may not name a part: it is zero there.
             keys = dict.fromkeys(name for parts in split.values() for name in parts[i])
-            return {name: _tree(params, {k: split[k][i][name] for k in split}) for name in keys}
+            return {name: _tree(params, {k: split[k][i].get(name, np.zeros_like(p)) for k, p, _, _ in blocks})
+                    for name in keys}
 
         return Anatomy(t=new_state.t, start=params, taken=tree_map(lambda a, b: a - b, new_params, params),
                        gradient_step=None if lr is None else tree_map(lambda g: -lr * g, grad),
@@ -207,7 +209,10 @@ class Optimizer:
               after: dict[str, np.ndarray], t: int, hp: dict[str, Any]) -> Parts:
         """One block's step ``new_p - p`` as (terms, scales, values); see :mod:`optimizers.anatomy`.
 
-        The default, for a rule that does not name its parts: the whole step as one term.
+        Called once per block, with this run's hyperparameters ``hp`` (overrides applied) and the block's
+        buffers ``before`` and ``after`` the step; every block is its own shape (no run axis). Blocks may
+        name different parts; a part a block does not name is zero in that block. The default, for a rule
+        that does not name its parts: the whole step as one term.
         """
         return {"step": new_p - p}, {}, {"g_t": g}
 
