@@ -49,3 +49,14 @@ class Adadelta(Optimizer):
         delta = np.sqrt(bufs["acc_delta"] + eps) / np.sqrt(v + eps) * g
         u = rho * bufs["acc_delta"] + (1 - rho) * delta * delta
         return p - hp["lr"] * delta, {"square_avg": v, "acc_delta": u}
+
+    def parts(self, p, g, new_p, before, after, t, hp):
+        # theta_t - theta_{t-1} = -lr Delta_t = -lr_eff g_t: the gradient at the per-coordinate lr
+        # lr sqrt(u_{t-1} + eps) / sqrt(v_t + eps), the ratio of the two running RMS.
+        eps, wd = hp["eps"], hp["weight_decay"]
+        ratio = np.sqrt(before["acc_delta"] + eps) / np.sqrt(after["square_avg"] + eps)
+        terms = {"gradient (rescaled)": -hp["lr"] * ratio * g}
+        if wd:
+            terms["weight decay"] = -hp["lr"] * ratio * wd * p
+        values = {"g_t": g, "v_t": after["square_avg"], "Delta_t": ratio * (g + wd * p), "u_t": after["acc_delta"]}
+        return terms, {"effective lr": hp["lr"] * ratio}, values

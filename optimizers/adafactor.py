@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Any
 
 import numpy as np
 
@@ -79,18 +80,49 @@ class Adafactor(Optimizer):
         own = tuple(range(lead, p.ndim))  # the block's own axes: norms are per run
         n = float(np.prod(p.shape[lead:]))
         one_minus_beta2 = t ** hp["beta2_decay"]
-        rho = np.minimum(lr, 1 / (t ** 0.5))
-        alpha = np.maximum(eps2, np.sqrt(np.sum(p * p, axis=own, keepdims=True)) / n ** 0.5) * rho
+        _, alpha = _relative_step(p, t, hp, own, n)
         if nonzero(wd):
             p = p * (1 - lr * wd)
         if p.ndim - lead >= 2:
             row = lerp(bufs["row_var"], _sq_norm(g, -1, g.shape[-1]), one_minus_beta2)
             col = lerp(bufs["col_var"], _sq_norm(g, -2, g.shape[-2]), one_minus_beta2)
-            var = (row @ col) / np.maximum(row.mean(axis=-2, keepdims=True), eps1)
+            var = _factored(row, col, eps1)
             bufs = {"row_var": row, "col_var": col, "variance": bufs["variance"]}
         else:
             var = lerp(bufs["variance"], g * g, one_minus_beta2)
             bufs = {"row_var": bufs["row_var"], "col_var": bufs["col_var"], "variance": var}
         u = g / np.sqrt(np.maximum(var, eps1 * eps1))
-        denom = np.maximum(1.0, np.sqrt(np.sum(u * u, axis=own, keepdims=True)) / (n ** 0.5 * hp["d"]))
-        return p - (alpha / denom) * u, bufs
+        return p - (alpha / _clip(u, own, n, hp["d"])) * u, bufs
+
+    def parts(self, p, g, new_p, before, after, t, hp):
+        # theta_t - theta' = -alpha_t U_hat_t = -lr_eff g_t: the gradient divided by its RMS estimate
+        # rms_t = sqrt(max(V_hat_t, eps1^2)) (for a matrix the factored R_t C_t / mean(R_t)), times the relative
+        # step alpha_t, over the clipping max(1, RMS(U_t) / d); weight decay shrinks theta first.
+        lr, eps1, wd = hp["lr"], hp["eps"][0], hp["weight_decay"]
+        own, n = tuple(range(p.ndim)), float(np.prod(p.shape))
+        var = _factored(after["row_var"], after["col_var"], eps1) if p.ndim >= 2 else after["variance"]
+        rms = np.sqrt(np.maximum(var, eps1 * eps1))
+        rho, alpha = _relative_step(p, t, hp, own, n)
+        clip = _clip(g / rms, own, n, hp["d"])
+        terms = {"gradient (rescaled)": -(alpha / clip) * (g / rms)}
+        if wd:
+            terms["weight decay"] = p * (1 - lr * wd) - p
+        values = {"g_t": g, "V_hat_t": var, "U_hat_t": g / rms / clip, "rho_t": np.full_like(p, rho),
+                  "alpha_t": np.broadcast_to(alpha, p.shape).copy()}
+        return terms, {"effective lr": alpha / clip / rms, "gradient rms": rms}, values
+
+
+def _relative_step(p: np.ndarray, t: int, hp: dict[str, Any], own: tuple[int, ...], n: float) -> tuple[Any, Any]:
+    """rho_t = min(lr, 1/sqrt(t)) and the step size alpha_t = max(eps2, RMS(p)) rho_t, RMS over the axes ``own``."""
+    rho = np.minimum(hp["lr"], 1 / (t ** 0.5))
+    return rho, np.maximum(hp["eps"][1], np.sqrt(np.sum(p * p, axis=own, keepdims=True)) / n ** 0.5) * rho
+
+
+def _factored(row: np.ndarray, col: np.ndarray, eps1: Any) -> np.ndarray:
+    """A matrix's second-moment estimate from its row and column means: R C / max(mean(R), eps1)."""
+    return (row @ col) / np.maximum(row.mean(axis=-2, keepdims=True), eps1)
+
+
+def _clip(u: np.ndarray, own: tuple[int, ...], n: float, d: Any) -> np.ndarray:
+    """The update's clipping divisor max(1, RMS(u) / d), RMS over the axes ``own``."""
+    return np.maximum(1.0, np.sqrt(np.sum(u * u, axis=own, keepdims=True)) / (n ** 0.5 * d))

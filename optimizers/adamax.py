@@ -5,7 +5,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from .adam import BETAS, EPS
+from .adam import BETAS, EPS, momentum_parts
 from .base import Optimizer, lerp, nonzero
 from .registry import register
 from .sgd import LR, WEIGHT_DECAY
@@ -42,3 +42,10 @@ class Adamax(Optimizer):
         u = np.maximum(bufs["exp_inf"] * b2, np.abs(g) + hp["eps"])
         clr = hp["lr"] / (1 - b1 ** t)
         return p - clr * (m / u), {"exp_avg": m, "exp_inf": u}
+
+    def parts(self, p, g, new_p, before, after, t, hp):
+        # Adam's split, with the infinity norm u_t in place of sqrt(v_hat) + eps: lr_eff = lr / ((1 - beta1^t) u_t).
+        u = after["exp_inf"]
+        terms, scales, values = momentum_parts(p, g, before["exp_avg"], after["exp_avg"], t, hp["lr"],
+                                               hp["betas"][0], hp["weight_decay"], False, 1 / u)
+        return terms, scales, {**values, "u_t": u}

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Any
 
 import numpy as np
 
@@ -48,21 +49,36 @@ class ASGD(Optimizer):
     )
 
     def update(self, p, g, bufs, t, hp):
-        lr, lambd = hp["lr"], hp["lambd"]
-        # torch keeps eta and mu in its state, each computed at the end of the
-        # previous step from its count; they depend on t alone, so here they are
-        # computed from it (at t = 1: eta = lr, mu = 1, torch's initial values).
-        eta = lr / ((1 + lambd * lr * (t - 1)) ** hp["alpha"])
-        mu = 1 / np.maximum(1, t - 1 - hp["t0"])
+        eta, mu = _eta_mu(t, hp)
         if nonzero(hp["weight_decay"]):
             g = g + hp["weight_decay"] * p
-        p = p * (1 - lambd * eta) - eta * g
+        p = p * (1 - hp["lambd"] * eta) - eta * g
         # While mu is 1 torch copies the iterate rather than averaging, which would round.
         ax = np.where(mu == 1, p, bufs["ax"] + (p - bufs["ax"]) * mu)
         return p, {"ax": ax}
+
+    def parts(self, p, g, new_p, before, after, t, hp):
+        # theta_t - theta_{t-1} = -eta_t g_t - lambd eta_t theta_{t-1}: the gradient at the decaying step size
+        # eta_t (each coordinate's effective lr), the decay lambd, and weight decay. The anatomy is the iterate's
+        # step; the average bar_theta_t, where a user evaluates, is among the values.
+        eta, mu = _eta_mu(t, hp)
+        terms = {"gradient": -eta * g, "decay (lambd)": -hp["lambd"] * eta * p}
+        if hp["weight_decay"]:
+            terms["weight decay"] = -eta * hp["weight_decay"] * p
+        return terms, {"effective lr": np.full_like(p, eta)}, {"g_t": g, "mu_t": np.full_like(p, mu),
+                                                               "bar_theta_t": after["ax"]}
 
     def eval_params(self, params: Tree, state: State) -> Tree:
         if state.t == 0:  # no average yet (torch's ax starts at zeros and is first set by step 1)
             return params
         check_same_structure(params, state.buffers["ax"], ("params", "state buffer 'ax'"))
         return tree_map(np.copy, state.buffers["ax"])  # a copy: editing it must not reach into the state
+
+
+def _eta_mu(t: int, hp: dict[str, Any]) -> tuple[Any, Any]:
+    """eta_t, the step size, and mu_t, the averaging weight, at step t."""
+    # torch keeps eta and mu in its state, each computed at the end of the
+    # previous step from its count; they depend on t alone, so here they are
+    # computed from it (at t = 1: eta = lr, mu = 1, torch's initial values).
+    eta = hp["lr"] / ((1 + hp["lambd"] * hp["lr"] * (t - 1)) ** hp["alpha"])
+    return eta, 1 / np.maximum(1, t - 1 - hp["t0"])

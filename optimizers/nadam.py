@@ -60,8 +60,7 @@ class NAdam(Optimizer):
                 p = p * (1 - lr * wd)
             else:
                 g = g + wd * p
-        mu = b1 * (1.0 - 0.5 * (0.96 ** (t * psi)))
-        mu_next = b1 * (1.0 - 0.5 * (0.96 ** ((t + 1) * psi)))
+        mu, mu_next = _mu(b1, psi, t), _mu(b1, psi, t + 1)
         # torch starts the product at 1; the buffer starts at 0, so step 1 starts it here.
         prod = (np.ones_like(bufs["mu_product"]) if t == 1 else bufs["mu_product"]) * mu
         m = lerp(bufs["exp_avg"], g, 1 - b1)
@@ -71,3 +70,25 @@ class NAdam(Optimizer):
         p = p + (-lr * (1.0 - mu) / (1.0 - prod)) * (g / denom)
         p = p + ((-lr * mu_next) / (1.0 - prod * mu_next)) * (m / denom)
         return p, {"exp_avg": m, "exp_avg_sq": v, "mu_product": prod}
+
+    def parts(self, p, g, new_p, before, after, t, hp):
+        # The equation's two terms, each at the effective lr lr / (sqrt(v_hat) + eps): this gradient, weighted
+        # (1 - mu_t) / (1 - prod mu_i), and the look-ahead momentum m_t, weighted mu_{t+1} / (1 - prod mu_i mu_{t+1}).
+        # L2 decay is wd * theta's share of both, and so its own term; m_t here is the gradients' share of m_t.
+        lr, (b1, b2), wd, psi = hp["lr"], hp["betas"], hp["weight_decay"], hp["momentum_decay"]
+        m, v, prod = after["exp_avg"], after["exp_avg_sq"], after["mu_product"]
+        mu, mu_next = _mu(b1, psi, t), _mu(b1, psi, t + 1)
+        rescale = lr / (np.sqrt(v / (1 - b2 ** t)) + hp["eps"])
+        now, ahead = (1.0 - mu) / (1.0 - prod), mu_next / (1.0 - prod * mu_next)
+        l2 = wd if wd and not hp["decoupled_weight_decay"] else 0.0
+        terms = {"gradient (rescaled)": -rescale * now * g,
+                 "momentum look-ahead (rescaled)": -rescale * ahead * (m - (1 - b1) * l2 * p)}
+        if wd:
+            terms["weight decay"] = (p * (1 - lr * wd) - p if hp["decoupled_weight_decay"]
+                                     else -rescale * (now + ahead * (1 - b1)) * wd * p)
+        return terms, {"effective lr": rescale}, {"g_t": g, "m_t": m, "v_t": v, "mu_t": np.full_like(p, mu)}
+
+
+def _mu(b1, psi, t):
+    """mu_t, the momentum coefficient at step t: it warms up from beta1 / 2 towards beta1."""
+    return b1 * (1.0 - 0.5 * (0.96 ** (t * psi)))

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .adam import BETAS, EPS
+from .adam import BETAS, EPS, momentum_parts
 from .base import Optimizer, lerp, nonzero
 from .hyperparams import HyperParam
 from .registry import register
@@ -53,14 +53,39 @@ class RAdam(Optimizer):
                 g = g + wd * p
         m = lerp(bufs["exp_avg"], g, 1 - b1)
         v = b2 * bufs["exp_avg_sq"] + (1 - b2) * g * g
-        bc1, bc2 = 1 - b1 ** t, 1 - b2 ** t
-        m_hat = m / bc1
-        rho_inf = 2 / (1 - b2) - 1
-        rho_t = rho_inf - 2 * t * (b2 ** t) / bc2
+        bc2 = 1 - b2 ** t
+        m_hat = m / (1 - b1 ** t)
+        rho_inf, rho_t = _rho(b2, t)
         plain = m_hat * lr
         if np.ndim(rho_t) == 0 and not rho_t > 5.0:  # a lone run still in its warmup: no root of a negative
             return p - plain, {"exp_avg": m, "exp_avg_sq": v}
         with np.errstate(invalid="ignore", divide="ignore"):  # per-run: runs still warming up take `plain`
-            rect = ((rho_t - 4) * (rho_t - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho_t)) ** 0.5
-            rectified = plain * ((bc2 ** 0.5) / (np.sqrt(v) + hp["eps"])) * rect
+            rectified = plain * ((bc2 ** 0.5) / (np.sqrt(v) + hp["eps"])) * _rectification(rho_inf, rho_t)
         return p - np.where(rho_t > 5.0, rectified, plain), {"exp_avg": m, "exp_avg_sq": v}
+
+    def parts(self, p, g, new_p, before, after, t, hp):
+        # Adam's split: lr_eff = lr / (1 - beta1^t) times r_t sqrt(1 - beta2^t) / (sqrt(v_t) + eps) once
+        # rho_t > 5, times 1 (a plain momentum step) before.
+        b2, v = hp["betas"][1], after["exp_avg_sq"]
+        rho_inf, rho_t = _rho(b2, t)
+        rectified = rho_t > 5.0
+        r_t = _rectification(rho_inf, rho_t) if rectified else 1.0
+        per_coordinate = r_t * (1 - b2 ** t) ** 0.5 / (np.sqrt(v) + hp["eps"]) if rectified else np.ones_like(p)
+        terms, scales, values = momentum_parts(p, g, before["exp_avg"], after["exp_avg"], t, hp["lr"],
+                                               hp["betas"][0], hp["weight_decay"], hp["decoupled_weight_decay"],
+                                               per_coordinate)
+        values = {**values, "v_t": v, "rho_t": np.full_like(p, rho_t)}
+        if rectified:
+            values["r_t"] = np.full_like(p, r_t)
+        return terms, scales, values
+
+
+def _rho(b2, t):
+    """rho_inf and rho_t, the length of the approximated simple moving average at step t."""
+    rho_inf = 2 / (1 - b2) - 1
+    return rho_inf, rho_inf - 2 * t * (b2 ** t) / (1 - b2 ** t)
+
+
+def _rectification(rho_inf, rho_t):
+    """r_t, the variance rectification: defined for rho_t > 4, used once rho_t > 5."""
+    return ((rho_t - 4) * (rho_t - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho_t)) ** 0.5

@@ -68,3 +68,10 @@ class Rprop(Optimizer):
         step_size = np.clip(bufs["step_size"] * factor, lo, hi)
         g = np.where(s < 0, 0.0, g)
         return p - np.sign(g) * step_size, {"prev": g, "step_size": step_size}
+
+    def parts(self, p, g, new_p, before, after, t, hp):
+        # theta_t - theta_{t-1} = -sign(g'_t) Delta_t: each coordinate moves by its own step size, or pauses
+        # (g'_t = 0) the step after its gradient's sign flipped.
+        sign = np.sign(after["prev"])
+        return ({"sign step": -sign * after["step_size"]}, {"step size": after["step_size"], "sign": sign},
+                {"g_t": g, "s_t": np.sign(g * before["prev"]), "g'_t": after["prev"]})
