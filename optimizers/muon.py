@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from .adam import adam_update
+from .adam import adam_parts, adam_update
 from .base import Optimizer, State, lerp
 from .hyperparams import HyperParam
 from .registry import register
@@ -121,11 +121,36 @@ class Muon(Optimizer):
                                       hp["adamw_eps"], hp["adamw_weight_decay"], amsgrad=False, decoupled=True)
             return new_p, {"momentum_buffer": bufs["momentum_buffer"], "exp_avg": adam["exp_avg"],
                            "exp_avg_sq": adam["exp_avg_sq"]}
-        lr, mu = hp["lr"], hp["momentum"]
-        buf = lerp(bufs["momentum_buffer"], g, 1 - mu)
-        u = lerp(g, buf, mu) if hp["nesterov"] else buf
-        o = newton_schulz(u, NS_COEFFICIENTS, hp["ns_steps"], hp["eps"])
-        rows, cols = p.shape[lead:]
-        ratio = np.sqrt(max(1, rows / cols)) if hp["adjust_lr_fn"] == "original" else 0.2 * np.sqrt(max(rows, cols))
-        p = p * (1 - lr * hp["weight_decay"]) - (lr * ratio) * o
+        lr = hp["lr"]
+        buf = lerp(bufs["momentum_buffer"], g, 1 - hp["momentum"])
+        o = self._orthogonalised(g, buf, hp)
+        p = p * (1 - lr * hp["weight_decay"]) - (lr * _shape_factor(p.shape[lead:], hp)) * o
         return p, {"momentum_buffer": buf, "exp_avg": bufs["exp_avg"], "exp_avg_sq": bufs["exp_avg_sq"]}
+
+    def parts(self, p, g, new_p, before, after, t, hp):
+        # A matrix: theta_t - theta_{t-1} = -lr s_AB O_t - lr wd theta_{t-1}, the orthogonalised momentum at
+        # the effective lr lr s_AB (the same in every coordinate) and the decay. Newton-Schulz is not linear,
+        # so O_t does not split into this gradient's share and the momentum's. Other blocks: AdamW's parts.
+        if p.ndim != 2:
+            return adam_parts(p, g, before, after, t, hp["adamw_lr"], hp["adamw_betas"], hp["adamw_eps"],
+                              hp["adamw_weight_decay"], amsgrad=False, decoupled=True)
+        lr, wd = hp["lr"], hp["weight_decay"]
+        o = self._orthogonalised(g, after["momentum_buffer"], hp)
+        step_size = lr * _shape_factor(p.shape, hp)
+        terms = {"orthogonalised momentum": -step_size * o}
+        if wd:
+            terms["weight decay"] = p * (1 - lr * wd) - p
+        return terms, {"effective lr": np.full_like(p, step_size)}, {"g_t": g, "B_t": after["momentum_buffer"],
+                                                                     "O_t": o}
+
+    @staticmethod
+    def _orthogonalised(g: np.ndarray, buf: np.ndarray, hp: dict[str, Any]) -> np.ndarray:
+        """O_t: Newton-Schulz of the momentum B_t, or of its Nesterov look-ahead."""
+        u = lerp(g, buf, hp["momentum"]) if hp["nesterov"] else buf
+        return newton_schulz(u, NS_COEFFICIENTS, hp["ns_steps"], hp["eps"])
+
+
+def _shape_factor(shape: tuple[int, ...], hp: dict[str, Any]) -> float:
+    """s_AB for a matrix of ``shape`` (A, B): sqrt(max(1, A/B)), or 0.2 sqrt(max(A, B)) to match AdamW's RMS."""
+    rows, cols = shape
+    return np.sqrt(max(1, rows / cols)) if hp["adjust_lr_fn"] == "original" else 0.2 * np.sqrt(max(rows, cols))

@@ -33,6 +33,16 @@ class _ScheduleFree(Optimizer):
 
     ``step`` returns y, torch's ``p`` in train mode; :meth:`eval_params`
     returns x, torch's ``p`` after ``optimizer.eval()``.
+
+    The anatomy (:meth:`parts`) is y's step, from where this gradient was
+    taken to where the next one is: with y_t = (1 - beta) z_t + beta x_t it is
+    (1 - beta) times the z-step plus beta times the average's move, regrouped
+    as the equations' two causes. "z step" is all of -lr_t g_t's share, which
+    reaches y with weight 1 - beta + beta c_t ((1 - beta) through z, beta c_t
+    through x); "averaging pull" is c_t (z_{t-1} - y_{t-1}) = beta c_t
+    (z_{t-1} - x_{t-1}), the average moving towards the previous z. Weight
+    decay (lambda y, part of g_t) is its own term; z_t and x_t are among the
+    values.
     """
 
     family = "schedule-free"
@@ -64,12 +74,27 @@ class _ScheduleFree(Optimizer):
         y = y + (lr * (beta * (1 - ckp1) - 1)) * g
         return y, z - lr * g
 
+    def _parts(self, p, g, new_p, rescale, before, after, t, hp):
+        """The parts of y's step (see the class docstring); ``rescale`` divides g_t (AdamW's RMS, or 1)."""
+        lr, ckp1, _ = self._weights(before, t, hp)
+        beta = self.beta(hp)
+        reach = lr * (1 - beta + beta * ckp1)  # the z-step's weight in y
+        terms = {"z step": -reach * g / rescale, "averaging pull": ckp1 * (before["z"] - p)}
+        if hp["weight_decay"]:
+            terms["weight decay"] = -reach * hp["weight_decay"] * p
+        values = {"g_t": g, "z_t": after["z"], "x_t": self._average(new_p, after["z"], hp),
+                  "c_t": np.full_like(p, ckp1)}
+        return terms, {"effective lr": np.full_like(p, reach) / rescale}, values
+
+    def _average(self, y, z, hp):
+        """x from y and z: what schedulefree's eval() does to p."""
+        return lerp(y, z, 1 - 1 / self.beta(hp))
+
     def eval_params(self, params: Tree, state: State) -> Tree:
         check_same_structure(params, state.buffers["z"], ("params", "state buffer 'z'"))
 
         def x(y, z):
-            hp = self._hp_for(y) if self._per_run else self.hp
-            return lerp(y, z, 1 - 1 / self.beta(hp))  # what schedulefree's eval() does to p
+            return self._average(y, z, self._hp_for(y) if self._per_run else self.hp)
 
         if not is_dict(params):
             return x(params, state.buffers["z"])
@@ -116,6 +141,9 @@ class SGDScheduleFree(_ScheduleFree):
         y, z = self._move(p, bufs["z"], g, lr, ckp1, hp["momentum"])
         return y, {"z": z, "weight_sum": weight_sum}
 
+    def parts(self, p, g, new_p, before, after, t, hp):
+        return self._parts(p, g, new_p, 1.0, before, after, t, hp)
+
 
 @register("adamw_schedulefree")
 class AdamWScheduleFree(_ScheduleFree):
@@ -161,8 +189,19 @@ class AdamWScheduleFree(_ScheduleFree):
         b1, b2 = hp["betas"]
         lr, ckp1, weight_sum = self._weights(bufs, t, hp)
         v = bufs["exp_avg_sq"] * b2 + (1 - b2) * g * g
-        g = g / (np.sqrt(v / (1 - b2 ** t)) + hp["eps"])
+        g = g / _rms(v, t, hp)
         if nonzero(hp["weight_decay"]):
             g = g + hp["weight_decay"] * p
         y, z = self._move(p, bufs["z"], g, lr, ckp1, b1)
         return y, {"z": z, "weight_sum": weight_sum, "exp_avg_sq": v}
+
+    def parts(self, p, g, new_p, before, after, t, hp):
+        # g_t is the gradient over its bias-corrected RMS, so the z step's effective lr is rescaled per coordinate.
+        v = after["exp_avg_sq"]
+        terms, scales, values = self._parts(p, g, new_p, _rms(v, t, hp), before, after, t, hp)
+        return terms, scales, {**values, "v_t": v}
+
+
+def _rms(v: np.ndarray, t: int, hp: dict[str, Any]) -> np.ndarray:
+    """sqrt(v_t / (1 - beta2^t)) + eps: what Schedule-Free AdamW divides the gradient by."""
+    return np.sqrt(v / (1 - hp["betas"][1] ** t)) + hp["eps"]
