@@ -12,7 +12,11 @@
 
 Every optimizer reports its anatomy through :meth:`Optimizer.anatomy`; one
 that does not describe its parts (a plugin, say) reports the whole step as one
-term, ``"step"``. The parts are computed by the optimizer from the same step,
+term, ``"step"``. Weight decay, where a rule has it, is a term of its own. A
+rule that steps some blocks differently (Muon: matrices orthogonalised, other
+blocks by AdamW) names different parts per block; a part is zero in the blocks
+that do not name it. Schedule-Free methods describe the step of y, the point
+where the gradient is taken (what ``step`` returns), not the average x. The parts are computed by the optimizer from the same step,
 so a player or a table only shows them, never recomputes them.
 """
 from __future__ import annotations
