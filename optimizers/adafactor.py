@@ -76,7 +76,7 @@ class Adafactor(Optimizer):
         return shape[:-2] + (1,) + shape[-1:]
 
     def update_block(self, p, g, bufs, t, hp, lead):
-        lr, (eps1, eps2), wd = hp["lr"], hp["eps"], hp["weight_decay"]
+        lr, eps1, wd = hp["lr"], hp["eps"][0], hp["weight_decay"]
         own = tuple(range(lead, p.ndim))  # the block's own axes: norms are per run
         n = float(np.prod(p.shape[lead:]))
         one_minus_beta2 = t ** hp["beta2_decay"]

@@ -109,8 +109,9 @@ class SGDScheduleFree(_ScheduleFree):
     of one. Three sequences: z takes plain SGD steps; x, a weighted running
     average of z, is where the model is evaluated; the gradient is taken at
     y, an interpolation between them that plays the role of momentum.
-    :meth:`step` returns y, :meth:`eval_params` returns x. The update
-    equations are in :attr:`latex`.
+    :meth:`step` returns y, :meth:`eval_params` returns x; :meth:`anatomy`
+    describes y's step, as the z step's share and the pull of the average.
+    The update equations are in :attr:`latex`.
     """
 
     title = "Schedule-Free SGD"
@@ -152,8 +153,9 @@ class AdamWScheduleFree(_ScheduleFree):
     Schedule-Free SGD (see :class:`SGDScheduleFree`) on the gradient divided
     by Adam's bias-corrected root mean square; beta1 is the interpolation
     weight, and there is no first moment. Weight decay is applied at y.
-    :meth:`step` returns y, :meth:`eval_params` returns the average x. The
-    update equations are in :attr:`latex`.
+    :meth:`step` returns y, :meth:`eval_params` returns the average x;
+    :meth:`anatomy` describes y's step, as the z step's share and the pull of
+    the average. The update equations are in :attr:`latex`.
     """
 
     title = "Schedule-Free AdamW"
