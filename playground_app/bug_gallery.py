@@ -47,13 +47,14 @@ if entry.kind == "trajectory":
     if isinstance(pictures, str):
         widgets.alert(st.info, pictures, "No picture of the trajectories: ")
     else:
-        data, landscape, losses = pictures
+        data, losses = pictures
         left, right = st.columns(2, gap="medium")
         with left:
             player_component.show(data, key="gal.player")
             st.caption(f"Both runs play once when the page opens. Contour view: "
                        f"{projection.VIEWS[entry.comparison.view]}; stars mark the known minima.")
-            st.download_button("Trajectories (PNG)", landscape, f"{entry_id}-trajectories.png", "image/png",
+            st.download_button("Trajectories (PNG)", lambda: cached.gallery_landscape_png(entry_id),
+                               f"{entry_id}-trajectories.png", "image/png",
                                on_click="ignore", icon=":material/download:", key="dl.gallery.landscape")
         with right:
             st.image(losses, width="stretch")

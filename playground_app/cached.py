@@ -168,23 +168,39 @@ def gallery_result(entry_id: str) -> gallery.Result:
 
 
 @st.cache_data(show_spinner=False, max_entries=ENTRIES)
-def gallery_player(entry_id: str) -> tuple[dict[str, Any], bytes, bytes] | str:
-    """A trajectory entry's player payload, landscape PNG and loss-curve PNG, buggy run first; or why there is no picture.
+def gallery_player(entry_id: str) -> tuple[dict[str, Any], bytes] | str:
+    """A trajectory entry's player payload and loss-curve PNG, buggy run first; or why there is no picture.
 
     Drawn as the Compare page draws its runs: in the view of the entry's
     ``comparison``, with loss - loss* where loss* is known; the player plays on open.
     """
+    plane = _gallery_plane(entry_id)
+    if isinstance(plane, str):
+        return plane
+    runs, problem = _gallery_runs(entry_id), gallery.get(entry_id).comparison.build_problem()
+    data = player.for_trajectories(problem, runs, plane=plane, autoplay=True)
+    return data, plots.to_png(plots.loss_curves(runs, optimum_loss=problem.optimal_loss()))
+
+
+@st.cache_data(show_spinner=False, max_entries=ENTRIES)
+def gallery_landscape_png(entry_id: str) -> bytes:
+    """A trajectory entry's landscape with both runs' whole paths, as PNG: drawn when downloaded, not on view."""
+    surface, paths = _gallery_plane(entry_id)
+    return plots.to_png(plots.surface_figure(surface, _gallery_runs(entry_id), paths)[0])
+
+
+def _gallery_runs(entry_id: str) -> list[Trajectory]:
+    return [gallery_result(entry_id).buggy, gallery_result(entry_id).fixed]
+
+
+@st.cache_data(show_spinner=False, max_entries=ENTRIES)
+def _gallery_plane(entry_id: str) -> tuple[LossSurface, tuple[Any, ...]] | str:
+    """:func:`~playground.viz.projection.run_plane` of the entry's two runs in its view, or why there is none."""
     entry = gallery.get(entry_id)
-    runs = [gallery_result(entry_id).buggy, gallery_result(entry_id).fixed]
-    problem = entry.comparison.build_problem()
     try:
-        surface, paths = projection.run_plane(problem, runs, entry.comparison.view)
+        return projection.run_plane(entry.comparison.build_problem(), _gallery_runs(entry_id), entry.comparison.view)
     except ValueError as exc:
         return str(exc)
-    data = player.for_trajectories(problem, runs, plane=(surface, paths), autoplay=True)
-    landscape = plots.to_png(plots.surface_figure(surface, runs, paths)[0])
-    losses = plots.loss_curves(runs, optimum_loss=problem.optimal_loss())
-    return data, landscape, plots.to_png(losses)
 
 
 def sweep(setup: SweepSetup) -> SweepResult:
