@@ -134,7 +134,10 @@ def _switch_problem() -> None:
     if name is None:  # an earlier callback of this rerun loaded a config, which holds its own problem
         return
     cmp = STATE.current()
-    STATE.load(replace(cmp, problem=name, settings={}, runs=suggested_runs(name, {}, cmp.runs)))
+    # The training inputs stay as typed, even where refused: the session's comparison is the last valid one,
+    # and loading its values would silently undo what the user typed since.
+    typed = {hp.name: st.session_state[PREFIX + hp.name] for hp in Comparison.FIELDS if PREFIX + hp.name in st.session_state}
+    STATE.load(replace(cmp, problem=name, settings={}, runs=suggested_runs(name, {}, cmp.runs), **typed))
 
 
 def _reset_runs() -> None:

@@ -258,6 +258,17 @@ def test_switching_problem_starts_every_run_from_its_suggestions():
         assert untimed(rows) == untimed(library_rows(cmp)) and exceptions(at) == []
 
 
+def test_switching_problem_keeps_the_training_inputs_as_typed_even_while_one_is_refused():
+    at = open_app()
+    at.number_input(key="cmp.tol").set_value(0.0).run()
+    at.number_input(key="cmp.steps").set_value(50).run()  # typed while the page refuses the tolerance
+    at.selectbox(key="cmp.problem").select("beale").run()
+    assert at.number_input(key="cmp.steps").value == 50 and at.number_input(key="cmp.tol").value == 0.0
+    assert any("Invalid tol: 0" in e.value for e in at.sidebar.error) and not at.table
+    at.number_input(key="cmp.tol").set_value(1e-6).run()
+    assert comparison_in_url(at).steps == 50 and at.table and exceptions(at) == []
+
+
 def test_reset_gives_every_run_its_suggestion_again():
     at = open_app()
     at.number_input(key="cmp.run0.gd.lr").set_value(0.5)
