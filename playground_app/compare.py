@@ -34,9 +34,9 @@ def _start_from_click(cmp, problem, click) -> None:
             st.rerun()
     if cmp.start is not None:
         left, right = st.columns([3, 1])
-        where = "" if problem.dim == 2 else (" in this plane, which stays the one drawn for the runs from the "
+        plane = "" if problem.dim == 2 else (" of this plane, which stays the one drawn for the runs from the "
                                              "problem's own start")
-        left.caption(f"Every run starts at ({cmp.start[0]:g}, {cmp.start[1]:g}){where}, where you clicked.")
+        left.caption(f"Every run starts where you clicked, at ({cmp.start[0]:g}, {cmp.start[1]:g}){plane}.")
         if right.button("Back to the problem's start", key="cmp.start.reset"):
             compare_form.STATE.load(replace(cmp, start=None))
             st.rerun()
