@@ -74,6 +74,7 @@ def _big_trajectories(config: str) -> list[Trajectory]:
 
 def _run(config: str) -> list[Trajectory]:
     cmp = Comparison.from_json(config)
+    plane = start_plane(config)  # before this bar: it may run the comparison from the problem's own start
     bar = st.progress(0.0, text="Running the optimizers…")
     shown = -1
 
@@ -84,9 +85,19 @@ def _run(config: str) -> list[Trajectory]:
             shown = percent
             bar.progress(percent / 100, text=f"Running the optimizers… step {done} of {total}")
 
-    runs = cmp.run(progress=progress)
+    runs = cmp.run(progress=progress, plane=plane)
     bar.empty()
     return runs
+
+
+@st.cache_data(show_spinner=False, max_entries=ENTRIES)
+def start_plane(config: str) -> projection.Plane | None:
+    """:meth:`~playground.setups.comparison.Comparison.start_plane`, fitted to the cached runs from the problem's
+    own start (the picture drawn before the click); None when the start needs no plane."""
+    cmp = Comparison.from_json(config)
+    problem = cmp.build_problem()
+    home = cmp.start_home(problem)
+    return None if home is None else cmp.start_plane(problem, trajectories(runs_config(home)))
 
 
 @st.cache_data(show_spinner=False, max_entries=ENTRIES)
@@ -112,9 +123,11 @@ def parameters_png(config: str) -> bytes:
 
 @st.cache_data(show_spinner="Computing the loss landscape…", max_entries=ENTRIES)
 def plane(config: str, view: str) -> tuple[LossSurface, tuple[Any, ...]] | str:
-    """:func:`~playground.viz.projection.run_plane` of the runs in ``view``, or why there is none (a sentence)."""
+    """:func:`~playground.viz.projection.run_plane` of the runs in ``view`` (a network's in its :func:`start_plane`),
+    or why there is none (a sentence)."""
     try:
-        return projection.run_plane(Comparison.from_json(config).build_problem(), trajectories(config), view)
+        return projection.run_plane(Comparison.from_json(config).build_problem(), trajectories(config), view,
+                                    start_plane(config))
     except ValueError as exc:
         return str(exc)
 

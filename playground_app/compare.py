@@ -20,12 +20,13 @@ from playground.viz import plots, projection
 VIEW_KEY = compare_form.PREFIX + "view"
 LOSS_AXES = {True: "loss − loss*", False: "loss"}
 
-def _start_from_click(cmp, click) -> None:
-    """A click on the contours starts every run there (the library refuses a point with no finite loss)."""
+def _start_from_click(cmp, problem, click) -> None:
+    """A click on the contours starts every run there: a two-parameter problem's parameters, or a network's point
+    of the plane drawn (which then stays). The library refuses a point outside that plane or with no finite loss."""
     if click is not None:
         moved = replace(cmp, start=(round(click[0], 4), round(click[1], 4)))
         try:
-            moved.validate()
+            moved.start_params(problem, cached.start_plane(cached.runs_config(moved)))
         except ValueError as exc:
             widgets.alert(st.error, str(exc), icon=":material/error:")
         else:
@@ -33,7 +34,9 @@ def _start_from_click(cmp, click) -> None:
             st.rerun()
     if cmp.start is not None:
         left, right = st.columns([3, 1])
-        left.caption(f"Every run starts at ({cmp.start[0]:g}, {cmp.start[1]:g}), where you clicked.")
+        plane = "" if problem.dim == 2 else (" of this plane, which stays the one drawn for the runs from the "
+                                             "problem's own start")
+        left.caption(f"Every run starts where you clicked, at ({cmp.start[0]:g}, {cmp.start[1]:g}){plane}.")
         if right.button("Back to the problem's start", key="cmp.start.reset"):
             compare_form.STATE.load(replace(cmp, start=None))
             st.rerun()
@@ -102,8 +105,7 @@ with left:
                  help="The runs that settle: a run that diverges or drifts away is drawn to the edge, marked "
                       "with the step at which it left the view. Every run: the view widens to hold them all.")
         events = player_component.show(cached.player_data(config, cmp.view), key="cmp.player")
-        if problem.dim == 2:
-            _start_from_click(cmp, events.click)
+        _start_from_click(cmp, problem, events.click)
         chosen_step = events.step
         st.caption("Every run plays once when the results appear; press ▶ Play to watch again, or drag the "
                    "slider to go to any step. Stars mark the known minima; a diamond on the edge marks a run "

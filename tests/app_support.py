@@ -37,6 +37,22 @@ def players(at: AppTest) -> list[dict[str, Any]]:
     return [json.loads(e.proto.json) for e in at.get("bidi_component") if e.proto.component_name == "trajectory_player"]
 
 
+def click_player(at: AppTest, x: float, y: float) -> AppTest:
+    """The app after the user clicks the (only) trajectory player at data coordinates (x, y).
+
+    What player.js sends through Components v2: the click event in the component's trigger payload, for one
+    rerun. AppTest has no API for a component's events, so the trigger widget's state is set as the browser sets it.
+    """
+    from streamlit.components.v2.bidi_component.main import _make_trigger_id
+
+    (element,) = [e for e in at.get("bidi_component") if e.proto.component_name == "trajectory_player"]
+    states = at._tree.get_widget_states()
+    trigger = states.widgets.add()
+    trigger.id = _make_trigger_id(element.proto.id, "events")
+    trigger.json_trigger_value = json.dumps([{"event": "click", "value": {"x": x, "y": y}}])
+    return at._run(states)
+
+
 def shown_rows(at: AppTest) -> list[dict[str, Any]]:
     """The results table as the page shows it: its text, cell by cell."""
     return at.table[0].value.to_dict("records")

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 import optimizers
-from app_support import exceptions, library_rows, open_app, players, shown, shown_rows, untimed
+from app_support import click_player, exceptions, library_rows, open_app, players, shown, shown_rows, untimed
 from optimizers import HyperParam, Optimizer
 from playground import gallery, problems
 from playground.gallery import updaters
@@ -343,3 +343,29 @@ def test_fewer_runs_and_back_gives_the_runs_back_as_they_were():
     assert comparison_in_url(at).runs == before[:1]
     at.number_input(key="cmp.n_runs").set_value(3).run()
     assert comparison_in_url(at).runs == before and exceptions(at) == []
+
+
+def test_a_click_on_an_mlps_picture_reruns_every_run_from_there_in_the_same_plane():
+    home = Comparison("xor", steps=30)
+    at = open_app(home.to_query())
+    (before,) = players(at)
+    (x0, x1), (y0, y1) = before["limits"]["x"], before["limits"]["y"]
+    clicked = (x0 + 0.3 * (x1 - x0), y0 + 0.7 * (y1 - y0))
+    click_player(at, *clicked)
+    assert exceptions(at) == [] and not at.error
+    moved = comparison_in_url(at)
+    assert moved == replace(home, start=(round(clicked[0], 4), round(clicked[1], 4)))
+    assert untimed(shown_rows(at)) == untimed(library_rows(moved))
+    (after,) = players(at)
+    # The same picture (plane, window, contours), with every run now starting where the click was.
+    assert after["image"] == before["image"] and after["limits"] == before["limits"]
+    left, top, width, height = after["clip"]
+    at_click = (left + 0.3 * width, top + 0.3 * height)
+    assert all(r["xy"][:2] == pytest.approx(at_click, abs=0.5) for r in after["runs"])
+    assert any(r["xy"] != b["xy"] for r, b in zip(after["runs"], before["runs"]))
+    assert any("where you clicked" in c.value for c in at.caption)
+    # A point off the plane's drawn domain is refused where the user clicked, and nothing reruns.
+    click_player(at, x1 + 1000 * (x1 - x0), y0)
+    assert "outside the drawn plane: a in [" in shown(at.error[0]) and comparison_in_url(at) == moved
+    at.button(key="cmp.start.reset").click().run()
+    assert comparison_in_url(at) == home and players(at)[0]["image"] == before["image"]

@@ -8,10 +8,12 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from optimizers import tree
 from playground import problems
 from playground.cli import main
 from playground.setups.comparison import Comparison
 from playground.training.run_spec import RunSpec
+from playground.viz import projection
 
 
 def read_csv(path):
@@ -100,6 +102,24 @@ def test_csv_has_every_recorded_step_up_to_record(tmp_path):
     assert [int(r["step"]) for r in rows if r["run"] == "2"] == list(range(0, 501, 50))
     start = problems.quadratic().init_params(0)
     assert [float(rows[0]["x"]), float(rows[0]["y"])] == start.tolist()
+
+
+def test_an_mlps_start_is_a_point_of_the_plane_of_its_own_runs_as_in_the_app(tmp_path, capsys):
+    home = Comparison("xor", runs=(RunSpec("adam", {"lr": 0.1}),), steps=20)
+    problem = home.build_problem()
+    plane = projection.principal_plane(problem, home.run())
+    (x0, x1), (y0, y1) = plane.window()
+    start = (round((x0 + x1) / 2, 4), round((y0 + y1) / 2, 4))
+    config, csv_path = tmp_path / "cmp.json", tmp_path / "runs.csv"
+    assert main(["compare", "--problem", "xor", "--opt", "adam:lr=0.1", "--steps", "20",
+                 f"--start={start[0]}/{start[1]}", "--save-config", str(config), "--csv", str(csv_path)]) == 0
+    assert Comparison.from_json(config.read_text()) == Comparison("xor", runs=home.runs, steps=20, start=start)
+    first = read_csv(csv_path)[0]
+    at_start = problem.loss(tree.unflatten(plane.point(*start), problem.template))
+    assert first["step"] == "0" and float(first["loss"]) == pytest.approx(at_start, rel=1e-9)
+    assert float(first["loss"]) != pytest.approx(problem.loss(problem.init_params(0)), rel=1e-6)
+    assert main(["compare", "--problem", "xor", "--opt", "adam:lr=0.1", "--steps", "20", "--start", "1000/0"]) == 2
+    assert re.search(r"Invalid start: \(1000, 0\)\. It lies outside the drawn plane: a in \[", capsys.readouterr().err)
 
 
 @pytest.mark.parametrize("args, message", [

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 import optimizers
+from optimizers import tree
 from playground import problems, run
 from optimizers.hyperparams import non_defaults
 from playground.setups.comparison import NO_VALUE, NOT_REACHED, Comparison, results_table, results_text
@@ -203,3 +204,67 @@ def test_flat_hyperparameters_in_a_run_are_read_through_the_optimizers_declarati
 def test_a_link_that_repeats_or_misspells_a_value_is_refused(query, message):
     with pytest.raises(ValueError, match=message):
         Comparison.from_query(query)
+
+
+def test_a_networks_start_is_a_point_of_the_plane_drawn_from_its_own_start_which_stays_the_picture():
+    from playground.viz import projection
+    home = Comparison("xor", steps=60)
+    problem = home.build_problem()
+    before = home.run()
+    drawn = projection.principal_plane(problem, before)
+    (x0, x1), (y0, y1) = drawn.window("settled")
+    clicked = (round(x0 + 0.3 * (x1 - x0), 4), round(y0 + 0.7 * (y1 - y0), 4))
+    moved = replace(home, start=clicked)
+    after = moved.run()
+    # Every run starts at centre + a·u + b·v of the plane drawn before the click...
+    for t in after:
+        first = projection.snapshot_rows(t.params)[0]
+        np.testing.assert_allclose(first, drawn.point(*clicked), atol=1e-12)
+        assert not np.array_equal(first, projection.snapshot_rows(before[0].params)[0])
+    # ... and the reruns are drawn in that plane, over the same contours, starting where the click was.
+    surface_before, _ = projection.run_plane(problem, before)
+    surface_after, paths = projection.run_plane(problem, after, plane=after.plane)
+    for field in ("xs", "ys", "loss"):
+        np.testing.assert_array_equal(getattr(surface_after, field), getattr(surface_before, field))
+    assert surface_after.axis_labels == surface_before.axis_labels
+    for xy in paths:
+        np.testing.assert_allclose(xy[0], clicked, atol=1e-9)
+    # The link and the JSON keep the start, and reproduce the same runs from it.
+    for again in (Comparison.from_query(moved.to_query()), Comparison.from_json(moved.to_json())):
+        assert again == moved
+        np.testing.assert_array_equal(again.run()[2].final_params["W1"], after[2].final_params["W1"])
+
+
+def test_a_networks_start_outside_the_drawn_plane_is_refused_naming_the_plane():
+    cmp = Comparison("xor", steps=30, start=(1e5, 0.0))
+    with pytest.raises(ValueError, match=r"Invalid start: \(100000, 0\)\. It lies outside the drawn plane: a in \["):
+        cmp.run()
+
+
+class NanBeyond:
+    """A network whose loss is NaN where the first parameter is positive: a start there has no finite loss."""
+
+    def __init__(self, problem):
+        self.problem = problem
+
+    def __getattr__(self, name):
+        return getattr(self.problem, name)
+
+    def loss(self, params, idx=None):
+        first = np.reshape(params["W1"], (-1,))[0]
+        return np.nan if first > 0 else self.problem.loss(params, idx)
+
+
+def test_a_networks_start_where_the_loss_is_not_finite_is_refused_naming_the_point():
+    from playground.viz import projection
+    home = Comparison("xor", steps=30)
+    problem = home.build_problem()
+    plane = projection.principal_plane(problem, home.run())
+    (x0, x1), (y0, y1) = plane.window("all")
+    grid = [(round(a, 3), round(b, 3)) for a in np.linspace(x0, x1, 11)[1:-1] for b in np.linspace(y0, y1, 11)[1:-1]]
+    bad = next(p for p in grid if plane.point(*p)[0] > 0)
+    good = next(p for p in grid if plane.point(*p)[0] < 0)
+    np.testing.assert_allclose(tree.flatten(replace(home, start=good).start_params(NanBeyond(problem), plane)),
+                               plane.point(*good))
+    with pytest.raises(ValueError, match=rf"Invalid start: \({bad[0]:g}, {bad[1]:g}\)\. The loss there is nan"):
+        replace(home, start=bad).start_params(NanBeyond(problem), plane)

@@ -169,6 +169,24 @@ def test_run_plane_of_an_mlp_is_the_runs_principal_plane():
         np.testing.assert_array_equal(a, b)
 
 
+def test_runs_drawn_in_a_plane_fitted_to_other_runs_keep_its_window_and_contours():
+    mlp = problems.xor()
+    fitted, basis = plane_runs(mlp, seed=0)
+    plane = projection.principal_plane(mlp, fitted)
+    others, _ = plane_runs(mlp, n_runs=2, seed=1)  # moving in another plane, which would fit other directions
+    own = projection.project(mlp, fitted, resolution=5)
+    drawn = projection.project(mlp, others, resolution=5, plane=plane)
+    assert drawn.surface.bounds == own.surface.bounds == plane.window()
+    np.testing.assert_array_equal(drawn.surface.loss, own.surface.loss)
+    for t, xy in zip(others, drawn.coords):
+        rows = projection.snapshot_rows(t.params)
+        # Each point is the foot of the snapshot on the plane: what is left over is orthogonal to it.
+        np.testing.assert_allclose((rows - np.array([plane.point(a, b) for a, b in xy])) @ plane.directions.T, 0,
+                                   atol=1e-9)
+    a, b = 0.25, -0.5
+    np.testing.assert_allclose((plane.point(a, b) - plane.centre) @ plane.directions.T, [a, b], atol=1e-12)
+
+
 def test_run_plane_refuses_runs_that_never_moved():
     mlp = problems.xor()
     stuck = run(mlp, optimizers.GD(lr=1e-300), 3)

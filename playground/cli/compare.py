@@ -105,12 +105,14 @@ def run(args: argparse.Namespace) -> int:
     if args.save_config:
         write_text(args.save_config, cmp.to_json() + "\n")
     with ProgressLine("compare") as progress:
+        if cmp.start is not None and problem.dim != 2:
+            progress.status("running from the problem's own start, for the plane the start lies in")
         trajectories = cmp.run(progress=progress, record=read_option(args, RECORD) or RECORD.default)
     print(f"{problem.title}: {_settings_text(cmp)}, {cmp.steps} steps, seed {cmp.seed}")
     print(format_table(results_text(results_table(problem, trajectories, cmp.tol)), COLUMNS))
     sys.stdout.flush()  # the table first, while the figures are drawn
     with ProgressLine("compare") as progress:
-        write_outputs(args, problem, trajectories, progress, cmp.view)
+        write_outputs(args, problem, trajectories, progress, cmp.view, trajectories.plane)
     return 0
 
 
@@ -129,8 +131,9 @@ def comparison(args: argparse.Namespace) -> Comparison:
 
 
 def write_outputs(args: argparse.Namespace, problem: Problem, trajectories: Sequence[Trajectory],
-                  progress: ProgressLine, view: str = "settled") -> None:
-    """The files asked for, as the app draws them: the loss - loss* where loss* is known, the plane in ``view``.
+                  progress: ProgressLine, view: str = "settled", plane: projection.Plane | None = None) -> None:
+    """The files asked for, as the app draws them: the loss - loss* where loss* is known, the plane in ``view``
+    (a network's ``plane`` when its start lies in one: :meth:`~playground.setups.comparison.Comparison.start_plane`).
 
     The loss plane is computed once for the contour and the GIF.
     """
@@ -141,7 +144,7 @@ def write_outputs(args: argparse.Namespace, problem: Problem, trajectories: Sequ
                                               title=problem.title))
     if contour_png or args.gif:
         progress.status("computing the loss over the plane of the runs")
-        surface, paths = projection.run_plane(problem, trajectories, view)
+        surface, paths = projection.run_plane(problem, trajectories, view, plane)
         if contour_png:
             write_png(contour_png, plots.surface_figure(surface, trajectories, paths)[0])
         if args.gif:

@@ -17,12 +17,12 @@ CLI and the URL: ``adam:lr=0.01,betas=0.9/0.999,batch_size=16,accumulate=2``
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
 
-from optimizers import HyperParam
+from optimizers import HyperParam, tree
 from optimizers.hyperparams import excerpt
 
 from .. import problems
@@ -31,7 +31,8 @@ from ..training.run_spec import SEED, SHUFFLE, STEPS, RunSpec
 from ..training.runner import Trajectory, run
 from ..training.stability import explain_divergence
 from ..training.suggest import default_runs
-from ..viz.projection import VIEWS
+from ..viz import projection
+from ..viz.projection import VIEWS, Plane
 from . import cost
 from .cost import Estimate
 from .fields import Declared, Query, load_json, parse_problem, problem_text, query_value, query_values, read_problem
@@ -45,8 +46,10 @@ RECORD_ENTRIES = 20_000_000  # 160 MB of float64
 VIEW = HyperParam("view", "settled", "what the contour view fits: 'settled', the runs that settle and the minimum "
                   "(a run that leaves it is drawn to its edge); 'all', every run", kind="choice",
                   choices=tuple(VIEWS), label="contour view")
-START = HyperParam("start", None, "where every run starts, (x, y) in the picture: a two-parameter problem's "
-                   "parameters; absent: the problem's own start", low=-1e6, high=1e6, kind="pair", optional=True,
+START = HyperParam("start", None, "where every run starts, the point (x, y) clicked in the picture: a "
+                   "two-parameter problem's parameters; a network's plane coordinates (a, b), the point "
+                   "mean + a·PC1 + b·PC2 of the plane drawn for its runs from their own start (which stays the "
+                   "picture); absent: the problem's own start", low=-1e6, high=1e6, kind="pair", optional=True,
                    label="start point")
 TOL = HyperParam("tol", 1e-6, "suboptimality (loss minus the minimum's loss) that counts as reaching the minimum",
                  low=0.0, low_open=True, log=True, label="tolerance")
@@ -84,11 +87,16 @@ class Comparison(Declared):
         object.__setattr__(self, "runs", tuple(runs))
 
     def validate(self) -> Problem:
-        """Check everything before any work; return the built problem. ValueError names what is wrong."""
+        """Check everything before any work; return the built problem. ValueError names what is wrong.
+
+        A network's ``start`` is checked against its plane when the runs need it (:meth:`start_params`): that
+        plane is fitted to runs, which are work.
+        """
         RUN_COUNT.validate(len(self.runs))
         self.check_fields()
         problem = self.build_problem()
-        self.start_params(problem)
+        if problem.dim == 2:
+            self.start_params(problem)
         for i, r in enumerate(self.runs, start=1):
             try:
                 r.validate(problem, self.steps)
@@ -96,20 +104,48 @@ class Comparison(Declared):
                 raise ValueError(f"Run {i} ({r.optimizer}): {exc}") from None
         return problem
 
-    def start_params(self, problem: Problem) -> np.ndarray | None:
-        """The runs' common start: ``start`` as the parameters of a two-parameter problem, None for the
-        problem's own. ValueError when there is no plane of parameters to click in, or the loss is not
-        finite there."""
+    def start_home(self, problem: Problem) -> "Comparison | None":
+        """The comparison whose runs a network's ``start`` plane is fitted to: this one from the problem's own
+        start. None when there is no start, or the problem has two parameters (its plane is its parameters)."""
+        return None if self.start is None or problem.dim == 2 else replace(self, start=None)
+
+    def start_plane(self, problem: Problem, home_runs: Sequence[Trajectory] | None = None) -> Plane | None:
+        """The plane a network's ``start`` lies in, and which its runs are drawn in; None when
+        :meth:`start_home` is.
+
+        It is the principal plane (:func:`~playground.viz.projection.principal_plane`) of the runs of
+        :meth:`start_home`: the picture drawn before any click, so a click does not move it. ``home_runs`` are
+        those runs when the caller has them, else they run now. ValueError when they did not move.
+        """
+        home = self.start_home(problem)
+        if home is None:
+            return None
+        return projection.principal_plane(problem, home.run() if home_runs is None else home_runs)
+
+    def start_params(self, problem: Problem, plane: Plane | None = None) -> Any:
+        """The runs' common start as a parameter tree, None for the problem's own.
+
+        ``start`` is a two-parameter problem's (x, y), or a network's (a, b) on :meth:`start_plane`
+        (``plane``, computed when not given). ValueError names the point when it lies outside the plane's
+        drawn domain (the window holding every run from the problem's own start) or the loss is not finite there.
+        """
         if self.start is None:
             return None
-        if problem.dim != 2 or np.shape(problem.template) != (2,):
-            raise ValueError(f"Invalid start: {excerpt(self.start)}. A start point is a two-parameter problem's "
-                             f"(x, y); {self.problem!r} has {problem.dim} parameters and starts from its seed")
-        params = np.array(self.start, dtype=float)
+        a, b = map(float, self.start)
+        if problem.dim == 2:
+            flat = np.array([a, b])
+        else:
+            plane = self.start_plane(problem) if plane is None else plane
+            (x0, x1), (y0, y1) = domain = plane.window("all")
+            if not projection.inside(np.array([a, b]), domain)[0]:
+                raise ValueError(f"Invalid start: ({a:g}, {b:g}). It lies outside the drawn plane: a in "
+                                 f"[{x0:.4g}, {x1:.4g}], b in [{y0:.4g}, {y1:.4g}]; pick a point in the picture")
+            flat = plane.point(a, b)
+        params = tree.unflatten(flat, problem.template)
         loss = float(problem.loss(params))
         if not np.isfinite(loss):
-            raise ValueError(f"Invalid start: ({params[0]:g}, {params[1]:g}). The loss there is {loss}; pick a "
-                             "point where it is finite")
+            raise ValueError(f"Invalid start: ({a:g}, {b:g}). The loss there is {loss}; pick a point where it is "
+                             "finite")
         return params
 
     def build_problem(self) -> Problem:
@@ -128,16 +164,19 @@ class Comparison(Declared):
         return cost.comparison(self, problem)
 
     def run(self, progress: Callable[[int, int], None] | None = None,
-            record: int | None = None) -> Results:
+            record: int | None = None, plane: Plane | None = None) -> Results:
         """Run every spec from the same start and data order; ``progress(done, total)`` counts steps.
 
         ``record`` is the snapshots kept per run, :meth:`record_for` by default.
-        The trajectories come as :class:`Results`: a list, one per run in order,
-        that shows itself in a notebook.
+        ``plane`` is :meth:`start_plane` when the caller has it (else a
+        network's start computes it). The trajectories come as
+        :class:`Results`: a list, one per run in order, that shows itself in
+        a notebook.
         """
         problem = self.validate()
         record = self.record_for(problem) if record is None else record
-        start = self.start_params(problem)
+        plane = self.start_plane(problem) if plane is None else plane
+        start = self.start_params(problem, plane)
         out = []
         total = self.steps * len(self.runs)
         for i, r in enumerate(self.runs):
@@ -148,7 +187,7 @@ class Comparison(Declared):
             out.append(run(problem, r.build(problem), self.steps, batch_size=r.batch_size, accumulate=r.accumulate,
                            shuffle=self.shuffle, seed=self.seed, params0=start, record=record, label=r.label,
                            progress=each, schedule=r.schedule, grad_noise=r.grad_noise))
-        return Results(out, self, problem)
+        return Results(out, self, problem, plane)
 
     # -- codecs ----------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
@@ -200,17 +239,21 @@ class Comparison(Declared):
 class Results(list):
     """The trajectories of :meth:`Comparison.run`, one per run in order: a list that also shows itself.
 
-    ``comparison`` is the comparison that ran and ``problem`` the problem it
-    built; :meth:`table` is their :func:`results_table`. In Jupyter the
+    ``comparison`` is the comparison that ran, ``problem`` the problem it
+    built and ``plane`` the plane a network's start lies in
+    (:meth:`Comparison.start_plane`, None without one), which the runs are
+    drawn in; :meth:`table` is their :func:`results_table`. In Jupyter the
     results display as the trajectory player over the loss landscape, the
     loss curves and the table (``_repr_html_``, see
     :func:`playground.viz.notebook.comparison_html`).
     """
 
-    def __init__(self, trajectories: Sequence[Trajectory], comparison: Comparison, problem: Problem) -> None:
+    def __init__(self, trajectories: Sequence[Trajectory], comparison: Comparison, problem: Problem,
+                 plane: Plane | None = None) -> None:
         super().__init__(trajectories)
         self.comparison = comparison
         self.problem = problem
+        self.plane = plane
 
     def table(self) -> list[dict[str, Any]]:
         """:func:`results_table` of these runs, at the comparison's ``tol``."""

@@ -3,8 +3,10 @@
 A two-parameter problem is drawn in its own parameter plane
 (:func:`parameter_plane`). A problem with many parameters (an MLP) is drawn on
 the plane through a centre spanned by the first two principal directions of
-every recorded snapshot of every run (:func:`project`): the plane in which the
-runs moved the most. Either way the result holds a :class:`LossSurface`, which
+every recorded snapshot of every run (:func:`principal_plane`, drawn by
+:func:`project`): the plane in which the runs moved the most. Other runs can be
+drawn in a plane fitted to these (:meth:`Plane.place`), and a point clicked in
+it is a parameter vector (:meth:`Plane.point`). Either way the result holds a :class:`LossSurface`, which
 :mod:`playground.viz.plots` and :mod:`playground.viz.player` draw the same way.
 
 The loss over a G x G grid is ONE call of ``problem.loss`` with params whose
@@ -257,35 +259,53 @@ def parameter_plane(problem: Any, bounds: Bounds, resolution: int = PLANE_RESOLU
 
 
 @dataclass(frozen=True, eq=False)
-class Projection:
-    """Runs projected on the plane ``centre + a * directions[0] + b * directions[1]``.
+class Plane:
+    """The plane ``centre + a * directions[0] + b * directions[1]`` of parameter space, fitted to some runs.
 
     ``directions`` (2, D) are orthonormal; ``explained_variance_ratio`` is the
-    share of the snapshots' squared distance from ``centre`` that each
-    direction carries; ``coords[r]`` is run r's (T_r, 2) path in the plane
-    (its finite snapshots, as :func:`finite_snapshots`); ``surface`` is the loss
-    on the plane, with the problem's optimum projected into it when known.
+    share of the fitted runs' squared distance from ``centre`` that each
+    direction carries. ``coords`` are those runs' (T_r, 2) paths in the plane,
+    ``diverged`` which of them diverged, and ``marks`` the (M, 2) projected
+    optimum: what a window of the plane fits (:meth:`window`). Other runs are
+    placed in the same plane with :meth:`place`, and a point of the plane is
+    a parameter vector with :meth:`point`.
     """
 
     centre: np.ndarray
     directions: np.ndarray
     explained_variance_ratio: np.ndarray
     coords: tuple[np.ndarray, ...]
-    surface: LossSurface
+    diverged: tuple[bool, ...]
+    marks: np.ndarray
+    margin: float = 0.25
+
+    @property
+    def axis_labels(self) -> tuple[str, str]:
+        evr = self.explained_variance_ratio
+        return (f"PC1 ({evr[0]:.1%} of variance)", f"PC2 ({evr[1]:.1%})")
+
+    def window(self, view: View = "settled") -> Bounds:
+        """The (a, b) window drawn in ``view``: :func:`fit_view` of the fitted runs and the marks."""
+        return fit_view(self.coords, self.diverged, view, marks=self.marks, margin=self.margin)
+
+    def point(self, a: float, b: float) -> np.ndarray:
+        """The flat parameter vector (as :func:`optimizers.tree.flatten`) at plane coordinates (a, b)."""
+        return self.centre + a * self.directions[0] + b * self.directions[1]
+
+    def place(self, trajectories: Sequence[Any]) -> tuple[np.ndarray, ...]:
+        """Each run's (T_r, 2) path in this plane: its finite snapshots (:func:`finite_snapshots`), projected."""
+        return tuple((finite_snapshots(t.params) - self.centre) @ self.directions.T for t in trajectories)
 
 
-def project(problem: Any, trajectories: Sequence[Any], *, centre: Literal["mean"] | int = "mean",
-            resolution: int = PROJECTION_RESOLUTION, margin: float = 0.25, view: View = "settled") -> Projection:
-    """Project every run on the first two principal directions of all their snapshots.
+def principal_plane(problem: Any, trajectories: Sequence[Any], *, centre: Literal["mean"] | int = "mean",
+                    margin: float = 0.25) -> Plane:
+    """The plane of the first two principal directions of every finite snapshot of every run, through ``centre``.
 
     ``centre`` is ``"mean"`` (the mean snapshot) or the index of a run whose
     final finite snapshot becomes the origin (the loss-landscape convention:
-    the contours then pass through the point that run reached). The grid spans
-    the projected runs and optimum with ``margin``; keep ``resolution`` modest,
-    because the one batched loss call holds ``resolution**2`` copies of the
-    network's activations (in chunks of :data:`CHUNK_ENTRIES` at most).
-    Which runs the grid spans is ``view``'s choice (:func:`fit_view`); the
-    plane itself is the same for either.
+    the contours then pass through the point that run reached). Its windows
+    have ``margin`` on every side. No loss is computed. ValueError when there
+    is no plane: no finite snapshot, fewer than 2 parameters, runs that never moved.
     """
     paths = [finite_snapshots(t.params) for t in trajectories]
     if not paths or not sum(len(p) for p in paths):
@@ -312,20 +332,63 @@ def project(problem: Any, trajectories: Sequence[Any], *, centre: Literal["mean"
             "the runs did not move, so there is no plane to project them on"
         )
     directions = vt[:2] * _orientation(vt[:2], paths)[:, None]
-    coords = tuple((p - origin) @ directions.T for p in paths)
     marks = np.empty((0, 2))
     if problem.optimum is not None:
         marks = ((tree.flatten(problem.optimum) - origin) @ directions.T).reshape(1, 2)
-    xs, ys = _grid(fit_view(coords, [t.diverged_at is not None for t in trajectories], view, marks=marks,
-                            margin=margin), resolution)
-    evr = sing[:2] ** 2 / spread**2
+    return Plane(centre=origin, directions=directions, explained_variance_ratio=sing[:2] ** 2 / spread**2,
+                 coords=tuple((p - origin) @ directions.T for p in paths),
+                 diverged=tuple(t.diverged_at is not None for t in trajectories), marks=marks, margin=margin)
+
+
+@dataclass(frozen=True, eq=False)
+class Projection:
+    """Runs projected on a :class:`Plane`, with the loss over its window.
+
+    ``coords[r]`` is run r's (T_r, 2) path in the plane (its finite snapshots,
+    as :func:`finite_snapshots`); ``surface`` is the loss on the plane's
+    window, with the problem's optimum projected into it when known.
+    ``centre``, ``directions`` and ``explained_variance_ratio`` are the plane's.
+    """
+
+    plane: Plane
+    coords: tuple[np.ndarray, ...]
+    surface: LossSurface
+
+    @property
+    def centre(self) -> np.ndarray:
+        return self.plane.centre
+
+    @property
+    def directions(self) -> np.ndarray:
+        return self.plane.directions
+
+    @property
+    def explained_variance_ratio(self) -> np.ndarray:
+        return self.plane.explained_variance_ratio
+
+
+def project(problem: Any, trajectories: Sequence[Any], *, centre: Literal["mean"] | int = "mean",
+            resolution: int = PROJECTION_RESOLUTION, margin: float = 0.25, view: View = "settled",
+            plane: Plane | None = None) -> Projection:
+    """Project every run on the first two principal directions of all their snapshots (:func:`principal_plane`).
+
+    ``centre`` and ``margin`` are :func:`principal_plane`'s. ``plane``, when
+    given, is the plane to draw in instead (fitted to other runs, with
+    ``centre`` and ``margin`` its own): the runs are placed in it and the
+    grid is its window, so the picture is the one drawn for the runs it was
+    fitted to. The grid spans the window of ``view`` (:meth:`Plane.window`);
+    keep ``resolution`` modest, because the one batched loss call holds
+    ``resolution**2`` copies of the network's activations (in chunks of
+    :data:`CHUNK_ENTRIES` at most).
+    """
+    if plane is None:
+        plane = principal_plane(problem, trajectories, centre=centre, margin=margin)
+    xs, ys = _grid(plane.window(view), resolution)
     surface = LossSurface(
-        xs=xs, ys=ys, loss=plane_loss(problem, origin, directions, xs, ys),
-        axis_labels=(f"PC1 ({evr[0]:.1%} of variance)", f"PC2 ({evr[1]:.1%})"),
-        title=problem.title, minima=marks,
+        xs=xs, ys=ys, loss=plane_loss(problem, plane.centre, plane.directions, xs, ys),
+        axis_labels=plane.axis_labels, title=problem.title, minima=plane.marks,
     )
-    return Projection(centre=origin, directions=directions, explained_variance_ratio=evr,
-                      coords=coords, surface=surface)
+    return Projection(plane=plane, coords=plane.place(trajectories), surface=surface)
 
 
 def _orientation(directions: np.ndarray, paths: list[np.ndarray]) -> np.ndarray:
@@ -343,20 +406,22 @@ def _orientation(directions: np.ndarray, paths: list[np.ndarray]) -> np.ndarray:
     return signs
 
 
-def run_plane(problem: Any, trajectories: Sequence[Any],
-              view: View = "settled") -> tuple[LossSurface, tuple[np.ndarray, ...]]:
+def run_plane(problem: Any, trajectories: Sequence[Any], view: View = "settled",
+              plane: Plane | None = None) -> tuple[LossSurface, tuple[np.ndarray, ...]]:
     """The plane in which to draw and play ``trajectories`` of ``problem``, and each run's (T_r, 2) path in it.
 
     A two-parameter problem is drawn in its own parameter plane
     (:func:`parameter_plane` over :func:`parameter_bounds`); any other on the
-    plane of the runs' first two principal directions (:func:`project`).
-    Either way a path holds a run's finite snapshots, and the window is
-    ``view``'s (:func:`fit_view`). Raises ValueError when there is no plane to
-    draw (runs that never moved, a loss that is nowhere finite on the grid).
+    plane of the runs' first two principal directions (:func:`project`), or
+    on ``plane`` when given (fitted to other runs: the runs are then drawn in
+    that plane's own window). Either way a path holds a run's finite
+    snapshots, and the window is ``view``'s (:func:`fit_view`). Raises
+    ValueError when there is no plane to draw (runs that never moved, a loss
+    that is nowhere finite on the grid).
     """
     if problem.dim == 2:
         paths = tuple(finite_snapshots(t.params) for t in trajectories)
         bounds = parameter_bounds(problem, paths, [t.diverged_at is not None for t in trajectories], view)
         return parameter_plane(problem, bounds), paths
-    proj = project(problem, trajectories, view=view)
+    proj = project(problem, trajectories, view=view, plane=plane)
     return proj.surface, proj.coords

@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Any, Sequence
 
 from matplotlib.figure import Figure
 
-from .. import player, plots
+from .. import player, plots, projection
 from ..stability_map import stability_map
 
 if TYPE_CHECKING:
@@ -57,7 +57,7 @@ def comparison_html(results: Results) -> str:
     runs = f"{len(results)} runs" if len(results) > 1 else "1 run"
     heading = (f"<h3>{html.escape(problem.title)}</h3><p class='pg-caption'>{runs} of {cmp.steps} steps "
                f"from the same start (seed {cmp.seed})</p>")
-    return _display("pg-comparison", heading + _trajectories_row(problem, results) + "<h4>Results</h4>"
+    return _display("pg-comparison", heading + _trajectories_row(problem, results, results.plane) + "<h4>Results</h4>"
                     + table_html(results.table()))
 
 
@@ -147,10 +147,14 @@ def _css() -> str:
     return (resources.files(__name__) / "notebook.css").read_text(encoding="utf-8")
 
 
-def _trajectories_row(problem: Any, trajectories: Sequence[Any]) -> str:
-    """The player over the runs' loss landscape (or why there is none) beside their loss curves."""
+def _trajectories_row(problem: Any, trajectories: Sequence[Any], plane: projection.Plane | None = None) -> str:
+    """The player over the runs' loss landscape (or why there is none) beside their loss curves.
+
+    A network's runs are drawn in ``plane`` when given (:func:`projection.run_plane`).
+    """
     try:
-        played = player.fragment_html(player.for_trajectories(problem, trajectories))
+        drawn = projection.run_plane(problem, trajectories, plane=plane)
+        played = player.fragment_html(player.for_trajectories(problem, trajectories, plane=drawn))
     except ValueError as exc:
         played = f"<p class='pg-note'>No picture of the trajectories: {html.escape(str(exc))}</p>"
     losses = figure_html(plots.loss_curves(trajectories, figsize=LOSS_FIGSIZE), "loss curves")
