@@ -198,6 +198,8 @@ function createPlayer(root, data) {
     if (due === anatomyDrawn) return;
     anatomyDrawn = due;
     arrows.clearRect(0, 0, W, H);
+    // An empty layer still costs compositing on every frame played: out of the page while it has nothing.
+    anatomyCanvas.hidden = !due;
     if (!due) return;
     const [ax, ay] = due.at, head = 5 * data.pxPerPt;
     arrows.lineCap = "round";
