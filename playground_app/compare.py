@@ -129,10 +129,12 @@ with left:
         st.radio(VIEW.title, VIEW.choices, key=VIEW_KEY, horizontal=True, format_func=projection.VIEWS.get,
                  help="The runs that settle: a run that diverges or drifts away is drawn to the edge, marked "
                       "with the step at which it left the view. Every run: the view widens to hold them all.")
-        choice = _anatomy_choice(cmp, problem)
-        anatomy = None if choice is None else cached.step_anatomy(config, cmp.view, *choice)
-        if isinstance(anatomy, str):
-            st.error(anatomy, icon=":material/error:")
+        # One container whatever it holds, so turning the anatomy on does not move (and so re-mount) the player.
+        with st.container():
+            choice = _anatomy_choice(cmp, problem)
+            anatomy = None if choice is None else cached.step_anatomy(config, cmp.view, *choice)
+            if isinstance(anatomy, str):
+                st.error(anatomy, icon=":material/error:")
         events = player_component.show(cached.player_data(config, cmp.view), key="cmp.player",
                                        anatomy=anatomy[0] if isinstance(anatomy, tuple) else None,
                                        on_step=_follow_player(cmp))

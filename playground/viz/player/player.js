@@ -344,7 +344,8 @@ function createPlayer(root, data) {
     destroy: () => { setPlaying(false); alive = false; listening.abort(); resizes.disconnect(); },
   });
   show(0);
-  if (data.autoplay) setPlaying(true);
+  // Mounted on a chosen step's anatomy (a host's rerun can mount the player anew): show that step, do not play.
+  if (data.autoplay && !data.anatomy) setPlaying(true);
   return api;
 }
 
