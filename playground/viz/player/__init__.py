@@ -58,6 +58,15 @@ null before the run's first point). The payload's ``clip`` is the axes'
 box ``[left, top, width, height]`` in the same pixels. The root dispatches ``tp-click``
 (detail ``{x, y}``, data coordinates) and ``tp-step`` (detail: the step).
 
+Overlays, built here and only drawn there: a run that keeps a second point
+(Schedule-Free's gradient point, ``PlayerRun.gradient_xy``) is drawn with a
+hollow ring on a thin line to its point; the payload's optional ``anatomy``
+(:func:`playground.viz.anatomy_plots.anatomy_overlay`, not part of the
+``id``) is a step's arrows, drawn on ``.tp-anatomy`` while the player is
+paused at that step (``anatomyShown()``: the step, else null; a host sends a
+new one with ``setAnatomy(overlay)`` or a new payload), with its legend in
+``.tp-anatomy-legend``.
+
 :func:`save_gif` writes the same animation as a GIF, for the CLI.
 """
 from __future__ import annotations
