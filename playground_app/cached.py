@@ -284,9 +284,10 @@ def sensitivity_png(config: str) -> bytes:
 
 
 @st.cache_data(show_spinner="Replaying the run to that step…", max_entries=ENTRIES)
-def step_anatomy(config: str, run: int, step: int) -> tuple[bytes, str, list[dict[str, Any]]] | str:
-    """Run ``run``'s step ``step`` in parts (:func:`playground.training.replay.anatomy`): the arrows as PNG,
-    the equation with the step's numbers (LaTeX) and the quantities per coordinate; or why not, in words."""
+def step_anatomy(config: str, view: str, run: int, step: int) -> tuple[dict[str, Any], str, list[dict[str, Any]]] | str:
+    """Run ``run``'s step ``step`` in parts (:func:`playground.training.replay.anatomy`), in the picture of ``view``
+    (needs a :func:`plane`): the player's overlay of arrows, the equation with the step's numbers (LaTeX) and
+    the quantities per coordinate of the picture's plane; or why not, in words."""
     cmp = Comparison.from_json(config)
     problem = cmp.build_problem()
     try:
@@ -294,5 +295,7 @@ def step_anatomy(config: str, run: int, step: int) -> tuple[bytes, str, list[dic
                            params0=cmp.start_params(problem))
     except ValueError as exc:
         return str(exc)
-    return (plots.to_png(anatomy_plots.anatomy_figure(problem, a)), anatomy_plots.anatomy_latex(a),
-            anatomy_plots.anatomy_rows(a, problem.axis_labels or ("x", "y")))
+    surface, _ = plane(config, view)
+    flat = anatomy_plots.in_plane(a, surface)
+    return (anatomy_plots.anatomy_overlay(player_data(config, view), a, surface, run=run, label=cmp.runs[run].label),
+            anatomy_plots.anatomy_latex(flat), anatomy_plots.anatomy_rows(flat, surface.axis_labels))

@@ -19,6 +19,8 @@ from playground.viz import plots, projection
 #: The view toggle's key: under the form's prefix, so a loaded comparison restarts it from its own view.
 VIEW_KEY = compare_form.PREFIX + "view"
 LOSS_AXES = {True: "loss − loss*", False: "loss"}
+#: The step anatomy's toggle, run and step: under the form's prefix, as the other panels' toggles.
+ANATOMY_SHOW, ANATOMY_RUN, ANATOMY_STEP = (compare_form.PREFIX + f"anatomy.{k}" for k in ("show", "run", "step"))
 
 def _start_from_click(cmp, problem, click) -> None:
     """A click on the contours starts every run there: a two-parameter problem's parameters, or a network's point
@@ -42,6 +44,32 @@ def _start_from_click(cmp, problem, click) -> None:
             st.rerun()
     else:
         st.caption("Click the contours to start every run from that point.")
+
+
+def _anatomy_choice(cmp, problem) -> tuple[int, int] | None:
+    """The step anatomy's toggle and, when it is on, its run and step: (run, step), else None."""
+    if not st.toggle("Show the anatomy of a step", key=ANATOMY_SHOW,
+                     help="Replays a run to the step you choose and draws that step in its parts on the player."):
+        return None
+    st.caption("Arrows from the run's point at step k: the plain gradient step −lr·g (dashed), each part of the "
+               "step the optimizer computed (gradient, velocity or momentum, rescaled for adaptive methods) and the "
+               "step taken, with their numbers, and the per-coordinate rescaling, under the player. Pause or step "
+               "the player to choose k: while the anatomy is shown, ‹ and › move one optimizer step, however few "
+               "snapshots the run keeps."
+               + ("" if problem.dim == 2 else " The arrows are the step's projection onto the picture's plane."))
+    left, right = st.columns(2)
+    which = left.selectbox("run", range(len(cmp.runs)), format_func=lambda i: cmp.runs[i].label, key=ANATOMY_RUN)
+    widgets.start(ANATOMY_STEP, 0)
+    step = right.number_input("step k (shows k → k + 1)", step=1, key=ANATOMY_STEP,
+                              help=f"0 to {cmp.steps - 1}: the step from the parameters after k updates.")
+    return int(which), int(step)
+
+
+def _follow_player(cmp):
+    """A step chosen in the player moves the anatomy's step input (its own ± then move on from there)."""
+    def follow(step: int) -> None:
+        st.session_state[ANATOMY_STEP] = min(step, cmp.steps - 1)
+    return follow
 
 
 st.title("Compare optimizers")
@@ -89,7 +117,7 @@ try:
 except ValueError as exc:  # a check only the runner makes: its message names the value
     widgets.alert(st.error, str(exc), icon=":material/error:")
     st.stop()
-chosen_step = None  # the step the user chose in the player, once there is a player
+anatomy = None  # the chosen step in parts, once there is a player to draw it on
 left, right = st.columns(2, gap="medium")
 with left:
     st.subheader("Trajectories")
@@ -104,9 +132,16 @@ with left:
         st.radio(VIEW.title, VIEW.choices, key=VIEW_KEY, horizontal=True, format_func=projection.VIEWS.get,
                  help="The runs that settle: a run that diverges or drifts away is drawn to the edge, marked "
                       "with the step at which it left the view. Every run: the view widens to hold them all.")
-        events = player_component.show(cached.player_data(config, cmp.view), key="cmp.player")
+        # One container whatever it holds, so turning the anatomy on does not move (and so re-mount) the player.
+        with st.container():
+            choice = _anatomy_choice(cmp, problem)
+            anatomy = None if choice is None else cached.step_anatomy(config, cmp.view, *choice)
+            if isinstance(anatomy, str):
+                st.error(anatomy, icon=":material/error:")
+        events = player_component.show(cached.player_data(config, cmp.view), key="cmp.player",
+                                       anatomy=anatomy[0] if isinstance(anatomy, tuple) else None,
+                                       on_step=_follow_player(cmp))
         _start_from_click(cmp, problem, events.click)
-        chosen_step = events.step
         st.caption("Every run plays once when the results appear; press ▶ Play to watch again, or drag the "
                    "slider to go to any step. Stars mark the known minima; a diamond on the edge marks a run "
                    "that left the view.")
@@ -117,6 +152,11 @@ with left:
         st.download_button("Trajectories (PNG)", lambda: cached.landscape_png(config, cmp.view), "trajectories.png",
                            "image/png", on_click="ignore", icon=":material/download:", key="dl.landscape")
 with right:
+    if isinstance(anatomy, tuple):  # the step's numbers beside its arrows
+        _, equation, table = anatomy
+        st.subheader(f"Step {choice[1]} → {choice[1] + 1} of {cmp.runs[choice[0]].label}")
+        st.latex(equation)
+        st.dataframe(table, hide_index=True, width="stretch")
     st.subheader("Loss")
     known = problem.optimal_loss() is not None
     suboptimal = known and st.radio(
@@ -138,34 +178,6 @@ with right:
             st.image(eigen_png, width="stretch")
             st.caption("The error along each eigenvector of the (constant) Hessian, measured (solid), and the "
                        "closed form's |e(0)| ρᵗ (dashed) for GD, heavy-ball and Nesterov momentum.")
-
-if problem.dim == 2 and st.toggle("Show the anatomy of a step", key=compare_form.PREFIX + "anatomy.show",
-                                  help="Replays a run to the step you choose and draws that step in its parts."):
-    st.subheader("Anatomy of a step")
-    st.caption("One optimizer step in its parts, as the optimizer computed it: the plain gradient step −lr·g, the "
-               "velocity or momentum carried over, the rescaling of adaptive methods, and the step taken. "
-               "Pause or step the player to look at its step here; ± moves one optimizer step, however few "
-               "snapshots the run keeps.")
-    left, right = st.columns([1, 2])
-    which = left.selectbox("run", range(len(cmp.runs)), format_func=lambda i: cmp.runs[i].label,
-                           key=compare_form.PREFIX + "anatomy.run")
-    step_key = compare_form.PREFIX + "anatomy.step"
-    # A step newly chosen in the player moves the input; the input's own ± then move on from there.
-    if chosen_step is not None and st.session_state.get(step_key + ".player") != chosen_step:
-        st.session_state[step_key + ".player"] = chosen_step
-        st.session_state[step_key] = min(int(chosen_step), cmp.steps - 1)
-    widgets.start(step_key, 0)
-    step = right.number_input("step k (shows k → k + 1)", step=1, key=step_key,
-                              help=f"0 to {cmp.steps - 1}: the step from the parameters after k updates.")
-    shown = cached.step_anatomy(config, int(which), int(step))
-    if isinstance(shown, str):
-        st.error(shown, icon=":material/error:")
-    else:
-        png, equation, table = shown
-        left, right = st.columns([3, 2], gap="medium")
-        left.image(png, width="stretch")
-        right.latex(equation)
-        right.dataframe(table, hide_index=True, width="stretch")
 
 st.subheader("Parameters over steps")
 # Open by default where a run drifts without diverging (the gallery's updater): that drift is the picture to see.

@@ -8,7 +8,7 @@ as the component's values. Why v2 is the player's host is in the docstring of
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Callable
 
 import streamlit as st
 
@@ -24,23 +24,33 @@ class PlayerEvents:
     """What the user did in one player.
 
     ``click``: the data coordinates (x, y) of a click on the contours, in the
-    rerun that click caused only, else None. ``step``: the step the user last
-    chose by pausing, stepping or scrubbing (None until then), kept across
-    reruns for as long as the player shows the same runs.
+    rerun that click caused only, else None. (A chosen step goes to
+    :func:`show`'s ``on_step``.)
     """
 
     click: tuple[float, float] | None
-    step: int | None
 
 
-def show(data: dict[str, Any], *, key: str) -> PlayerEvents:
+def show(data: dict[str, Any], *, key: str, anatomy: dict[str, Any] | None = None,
+         on_step: Callable[[int], None] | None = None) -> PlayerEvents:
     """Mount the player for ``data`` (a :func:`~playground.viz.player.player_data` payload); return its events.
 
     ``key`` names the player on its page. The element's key also carries the
     payload's id, so other runs get a new player whose step starts unchosen,
-    while a rerun with the same runs keeps the one playing.
+    while a rerun with the same runs keeps the one playing. ``anatomy`` is an
+    overlay (:func:`playground.viz.anatomy_plots.anatomy_overlay`) drawn by
+    that same instance: a new one does not mount the player again.
+    ``on_step`` is called with the step the user chose by pausing, stepping
+    or scrubbing, before the page reruns, so widgets drawn above the player
+    can follow it.
     """
-    result = _PLAYER(key=f"{key}.{data['id']}", data=data,
-                     on_click_change=lambda: None, on_step_change=lambda: None)
+    element = f"{key}.{data['id']}"
+
+    def stepped() -> None:
+        if on_step is not None:
+            on_step(int(st.session_state[element].get("step")))
+
+    result = _PLAYER(key=element, data=data if anatomy is None else {**data, "anatomy": anatomy},
+                     on_click_change=lambda: None, on_step_change=stepped)
     click = result.click
-    return PlayerEvents(None if click is None else (float(click["x"]), float(click["y"])), result.step)
+    return PlayerEvents(None if click is None else (float(click["x"]), float(click["y"])))

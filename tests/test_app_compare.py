@@ -3,15 +3,18 @@ from dataclasses import replace
 
 import numpy as np
 import pytest
+from streamlit.testing.v1 import AppTest
 
 import optimizers
-from app_support import click_player, exceptions, library_rows, open_app, players, shown, shown_rows, untimed
+from app_support import APP, click_player, exceptions, library_rows, open_app, players, shown, shown_rows, untimed
 from optimizers import HyperParam, Optimizer
 from playground import gallery, problems
 from playground.gallery import updaters
 from playground.setups.comparison import NO_VALUE, Comparison
+from playground.training import replay
 from playground.training.run_spec import RunSpec
 from playground.training.suggest import suggest, suggested_run
+from playground.viz import anatomy_plots, projection
 
 #: The default runs: GD, momentum and Adam with linear regression's suggested learning rates.
 DEFAULT_RUNS = Comparison().runs
@@ -369,3 +372,25 @@ def test_a_click_on_an_mlps_picture_reruns_every_run_from_there_in_the_same_plan
     assert "outside the drawn plane: a in [" in shown(at.error[0]) and comparison_in_url(at) == moved
     at.button(key="cmp.start.reset").click().run()
     assert comparison_in_url(at) == home and players(at)[0]["image"] == before["image"]
+
+
+def test_the_anatomy_of_the_chosen_step_is_drawn_on_the_player_with_its_numbers_beside():
+    at = AppTest.from_file(APP, default_timeout=120)
+    # As a user who turned the anatomy on and chose run 1's step 7 (in the player or the input): one run.
+    for key, value in {"cmp.anatomy.show": True, "cmp.anatomy.run": 1, "cmp.anatomy.step": 7}.items():
+        at.session_state[key] = value
+    at.run()
+    assert exceptions(at) == [] and not at.error
+    assert at.number_input(key="cmp.anatomy.step").value == 7
+    cmp = Comparison()
+    problem = cmp.build_problem()
+    a = replay.anatomy(problem, cmp.runs[1], 7, steps=cmp.steps, seed=cmp.seed, shuffle=cmp.shuffle)
+    surface = projection.parameter_plane(problem, projection.parameter_bounds(problem), 2)  # the plane, cheaply
+    (data,) = players(at)
+    overlay = data["anatomy"]
+    assert (overlay["run"], overlay["step"]) == (1, 7) and cmp.runs[1].label in overlay["title"]
+    expected = anatomy_plots.anatomy_overlay(data, a, surface, run=1, label=cmp.runs[1].label)
+    assert overlay == expected and len(overlay["arrows"]) == len(a.terms) + 2
+    # The equation beside the player holds that step's numbers; the PNG of the old panel is gone.
+    assert anatomy_plots.anatomy_latex(anatomy_plots.in_plane(a, surface)) in at.latex[0].value
+    assert len(at.get("image")) == 1

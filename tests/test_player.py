@@ -7,9 +7,12 @@ import pytest
 from matplotlib.colors import to_rgb
 from PIL import Image
 
+import optimizers
 from player_support import descend, plane_runs, with_path
-from playground import problems
-from playground.viz import player, plots, projection
+from playground import problems, run
+from playground.training import replay
+from playground.training.run_spec import RunSpec
+from playground.viz import anatomy_plots, player, plots, projection
 
 
 def page_data(html):
@@ -239,3 +242,67 @@ def test_the_payload_says_when_a_run_left_the_view():
     data = player.player_data(fig, ax, player.runs_from_trajectories([fine, blown], paths))
     step, _ = projection.view_exit(paths[1], blown.steps, surface.bounds)
     assert [r["leftAt"] for r in data["runs"]] == [None, step]
+
+
+def test_anatomy_arrows_start_at_the_runs_point_and_end_where_the_librarys_parts_do():
+    r = problems.rosenbrock()
+    spec = RunSpec("momentum", {"lr": 2e-4, "momentum": 0.9})
+    traj = run(r, spec.validate(r, 80), 80, label="momentum")
+    surface, paths = projection.run_plane(r, [traj])
+    fig, ax = plots.surface_figure(surface)
+    data = player.player_data(fig, ax, player.runs_from_trajectories([traj], paths, surface=surface))
+    a = replay.anatomy(r, spec, 40, steps=80)
+    overlay = anatomy_plots.anatomy_overlay(data, a, surface, run=0, label="momentum")
+    assert overlay["step"] == 40 and overlay["run"] == 0
+    # The arrows start where the player draws the run at step 40 (every step is recorded).
+    np.testing.assert_allclose(overlay["at"], data["runs"][0]["xy"][80:82], atol=0.02)
+    parts = [*a.terms.values(), a.gradient_step, a.taken]
+    assert [arrow["label"].split(" (")[0] for arrow in overlay["arrows"]] == [
+        *a.terms, anatomy_plots.REFERENCE["gradient step"][0], anatomy_plots.REFERENCE["taken"][0]]
+    tips = player.pixel_coords(ax, np.asarray(a.start) + overlay["scale"] * np.array(parts), data["height"])
+    np.testing.assert_allclose([arrow["tip"] for arrow in overlay["arrows"]], tips, atol=0.02)
+    # Magnified so the longest of the optimizer's own parts is visible, and stays inside a quarter of the axes.
+    longest = max(np.hypot(*(np.subtract(arrow["tip"], overlay["at"]))) for arrow in overlay["arrows"][:2] +
+                  overlay["arrows"][3:])
+    reach = anatomy_plots.ARROW_REACH * min(data["clip"][2:])
+    assert overlay["scale"] > 1 and 0.4 * reach <= longest <= reach + 0.05
+
+
+def test_a_networks_anatomy_is_its_projection_on_the_picture_plane():
+    net = problems.xor()
+    spec = RunSpec("adam", {"lr": 0.05})
+    trajs = [run(net, spec.validate(net, 30), 30, label="adam")]
+    surface, paths = projection.run_plane(net, trajs)
+    data = player.for_trajectories(net, trajs, plane=(surface, paths))
+    a = replay.anatomy(net, spec, 10, steps=30)
+    flat = anatomy_plots.in_plane(a, surface)
+    np.testing.assert_allclose(flat.start, paths[0][10], atol=1e-12)
+    np.testing.assert_allclose(sum(flat.terms.values()), flat.taken, atol=1e-12)
+    assert flat.scales == {} and flat.values == {}
+    overlay = anatomy_plots.anatomy_overlay(data, a, surface, run=0, label="adam")
+    assert "projection onto the picture's plane" in overlay["notes"][-1]
+    assert overlay["notes"][0].startswith("effective lr:") and f"over the {net.dim} parameters" in overlay["notes"][0]
+    with pytest.raises(ValueError, match=r"run must be in \[0, 0\]"):
+        anatomy_plots.anatomy_overlay(data, a, surface, run=1, label="adam")
+
+
+@pytest.mark.parametrize("name", ["rosenbrock", "xor"])
+def test_schedule_free_runs_carry_the_point_where_the_gradient_is_taken(name):
+    problem = problems.create(name)
+    trajs = [run(problem, optimizers.create("sgd_schedulefree", lr=0.01 if name == "xor" else 1e-3), 40, label="sf"),
+             run(problem, optimizers.create("gd", lr=1e-3), 40, label="gd")]
+    surface, paths = projection.run_plane(problem, trajs)
+    sf, gd = player.runs_from_trajectories(trajs, paths, surface=surface)
+    rows = projection.snapshot_rows(trajs[0].gradient_params)
+    np.testing.assert_allclose(sf.gradient_xy, surface.coords(rows), atol=1e-12)
+    assert gd.gradient_xy is None and not np.allclose(sf.gradient_xy, sf.xy)
+    fig, ax = plots.surface_figure(surface)
+    data = player.player_data(fig, ax, [sf, gd])
+    np.testing.assert_allclose(data["runs"][0]["gradientXy"],
+                               np.round(player.pixel_coords(ax, sf.gradient_xy, data["height"]), 2).ravel())
+    assert data["runs"][1]["gradientXy"] is None
+    if name == "rosenbrock":  # a two-parameter problem's points need no plane
+        np.testing.assert_array_equal(player.runs_from_trajectories(trajs)[0].gradient_xy, rows)
+    else:
+        with pytest.raises(ValueError, match="pass surface"):
+            player.runs_from_trajectories(trajs, paths)

@@ -1,11 +1,14 @@
 """The player in a real headless Chromium: play, scrub, pause, two players on one page, and screenshots to look at."""
+import json
 from pathlib import Path
 
 import pytest
 
 from player_support import PlayerOnPage, benchmark_runs, descend, measure_fps
 from playground import problems
-from playground.viz import player, plots
+from playground.training import replay
+from playground.training.run_spec import RunSpec
+from playground.viz import anatomy_plots, player, plots, projection
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
 
@@ -166,6 +169,19 @@ def test_a_click_on_the_contours_reports_data_coordinates_and_a_pause_the_step(n
     assert name == "tp-click"
     assert abs(where["x"] - (x0 + x1) / 2) < (x1 - x0) / 200 and abs(where["y"] - (y0 + y1) / 2) < (y1 - y0) / 200
     assert step == ["tp-step", short_data["frames"][1]]
+    # An anatomy overlay is drawn at its step while paused, and ‹ › then move one optimizer step.
+    r = problems.rosenbrock()
+    a = replay.anatomy(r, RunSpec("gd", {"lr": 1e-3}), 5, steps=60)
+    surface = projection.parameter_plane(r, projection.parameter_bounds(r), 2)
+    overlay = anatomy_plots.anatomy_overlay(short_data, a, surface, run=0, label="gd")
+    p.js(f"p.setAnatomy({json.dumps(overlay)})")
+    assert p.step()[0] == 5 and p.js("p.anatomyShown()") == 5
+    (x0, y0), (x1, y1) = overlay["at"], overlay["arrows"][-1]["tip"]  # along the step taken
+    alpha = p.root.evaluate("(root, [x, y]) => root.querySelector('.tp-anatomy').getContext('2d')"
+                            ".getImageData(x, y, 1, 1).data[3]", [(x0 + x1) / 2, (y0 + y1) / 2])
+    assert alpha > 200 and overlay["title"] in p.part("anatomy-legend").inner_text()
+    p.part("next").click()
+    assert p.step()[0] == 6 and p.js("p.anatomyShown()") is None and p.page.evaluate("events")[-1] == ["tp-step", 6]
 
 
 def test_fps_for_6_runs_of_500_steps(new_page, tmp_path):

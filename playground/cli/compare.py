@@ -150,7 +150,7 @@ def write_outputs(args: argparse.Namespace, problem: Problem, trajectories: Sequ
         if args.gif:
             progress.status(f"writing {args.gif}")
             fig, ax = plots.surface_figure(surface)
-            runs = runs_from_trajectories(trajectories, paths)
+            runs = runs_from_trajectories(trajectories, paths, surface=surface)
             write_file(args.gif, lambda path: save_gif(fig, ax, runs, path, max_frames=args.frames, fps=args.fps))
     if args.csv:
         write_text(args.csv, trajectories_csv(problem, trajectories))

@@ -198,7 +198,13 @@ def plane_loss(problem: Any, centre: np.ndarray, directions: np.ndarray,
 
 @dataclass(frozen=True, eq=False)
 class LossSurface:
-    """The loss on a grid of a plane: ``loss[j, i]`` at ``(xs[i], ys[j])``; ``minima`` (M, 2) to mark."""
+    """The loss on a grid of a plane: ``loss[j, i]`` at ``(xs[i], ys[j])``; ``minima`` (M, 2) to mark.
+
+    The plane is ``centre + x * directions[0] + y * directions[1]`` in the
+    space of flattened parameter vectors: ``centre`` (D,), ``directions``
+    (2, D) orthonormal (the origin and the identity for a two-parameter
+    problem's own plane).
+    """
 
     xs: np.ndarray
     ys: np.ndarray
@@ -206,11 +212,17 @@ class LossSurface:
     axis_labels: tuple[str, str]
     title: str
     minima: np.ndarray
+    centre: np.ndarray
+    directions: np.ndarray
 
     @property
     def bounds(self) -> Bounds:
         """The window the grid spans: ``((x0, x1), (y0, y1))``."""
         return ((float(self.xs[0]), float(self.xs[-1])), (float(self.ys[0]), float(self.ys[-1])))
+
+    def coords(self, points: np.ndarray) -> np.ndarray:
+        """(n, D) flattened parameter vectors as (n, 2) coordinates in the plane: their orthogonal projection."""
+        return (np.asarray(points, dtype=np.float64) - self.centre) @ self.directions.T
 
 
 def _grid(bounds: Bounds, resolution: int) -> tuple[np.ndarray, np.ndarray]:
@@ -252,9 +264,10 @@ def parameter_plane(problem: Any, bounds: Bounds, resolution: int = PLANE_RESOLU
         )
     xs, ys = _grid(bounds, resolution)
     labels = tuple(getattr(problem, "axis_labels", None) or ("θ₀", "θ₁"))
+    centre, directions = np.zeros(2), np.eye(2)
     return LossSurface(
-        xs=xs, ys=ys, loss=plane_loss(problem, np.zeros(2), np.eye(2), xs, ys),
-        axis_labels=labels, title=problem.title, minima=minima_points(problem),
+        xs=xs, ys=ys, loss=plane_loss(problem, centre, directions, xs, ys), axis_labels=labels,
+        title=problem.title, minima=minima_points(problem), centre=centre, directions=directions,
     )
 
 
@@ -387,6 +400,7 @@ def project(problem: Any, trajectories: Sequence[Any], *, centre: Literal["mean"
     surface = LossSurface(
         xs=xs, ys=ys, loss=plane_loss(problem, plane.centre, plane.directions, xs, ys),
         axis_labels=plane.axis_labels, title=problem.title, minima=plane.marks,
+        centre=plane.centre, directions=plane.directions,
     )
     return Projection(plane=plane, coords=plane.place(trajectories), surface=surface)
 

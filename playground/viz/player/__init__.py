@@ -58,6 +58,15 @@ null before the run's first point). The payload's ``clip`` is the axes'
 box ``[left, top, width, height]`` in the same pixels. The root dispatches ``tp-click``
 (detail ``{x, y}``, data coordinates) and ``tp-step`` (detail: the step).
 
+Overlays, built here and only drawn there: a run that keeps a second point
+(Schedule-Free's gradient point, ``PlayerRun.gradient_xy``) is drawn with a
+hollow ring on a thin line to its point; the payload's optional ``anatomy``
+(:func:`playground.viz.anatomy_plots.anatomy_overlay`, not part of the
+``id``) is a step's arrows, drawn on ``.tp-anatomy`` while the player is
+paused at that step (``anatomyShown()``: the step, else null; a host sends a
+new one with ``setAnatomy(overlay)`` or a new payload), with its legend in
+``.tp-anatomy-legend``.
+
 :func:`save_gif` writes the same animation as a GIF, for the CLI.
 """
 from __future__ import annotations
@@ -93,7 +102,9 @@ class PlayerRun:
     ``xy`` (T, 2) finite points in data coordinates at step numbers ``steps``
     (T,), strictly increasing; a diverged run is cut before its first
     non-finite point and carries ``diverged_at``, the step it blew up.
-    ``color`` is any matplotlib colour.
+    ``color`` is any matplotlib colour. ``gradient_xy`` (T, 2), for a run
+    that keeps two points (Schedule-Free: ``xy`` is the averaged point), is
+    where each step's gradient is taken, at the same steps; None for others.
     """
 
     label: str
@@ -101,6 +112,7 @@ class PlayerRun:
     steps: np.ndarray
     color: str
     diverged_at: int | None = None
+    gradient_xy: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         xy = np.asarray(self.xy, dtype=np.float64).reshape(-1, 2)
@@ -116,19 +128,29 @@ class PlayerRun:
                 f"run {self.label!r}: xy holds non-finite points; cut a diverged run before its first "
                 "non-finite point (runs_from_trajectories does)"
             )
+        if self.gradient_xy is not None:
+            second = np.asarray(self.gradient_xy, dtype=np.float64).reshape(-1, 2)
+            if second.shape != xy.shape or not np.isfinite(second).all():
+                raise ValueError(f"run {self.label!r}: gradient_xy must be {len(xy)} finite points like xy, "
+                                 f"got shape {second.shape}")
+            object.__setattr__(self, "gradient_xy", second)
         if self.diverged_at is not None:
             object.__setattr__(self, "diverged_at", int(self.diverged_at))
         object.__setattr__(self, "xy", xy)
         object.__setattr__(self, "steps", steps.astype(np.int64))
 
 
-def runs_from_trajectories(trajectories: Sequence[Any],
-                           coords: Sequence[np.ndarray] | None = None) -> list[PlayerRun]:
+def runs_from_trajectories(trajectories: Sequence[Any], coords: Sequence[np.ndarray] | None = None, *,
+                           surface: projection.LossSurface | None = None) -> list[PlayerRun]:
     """PlayerRuns for runner trajectories, coloured by :func:`playground.viz.plots.run_color`.
 
     ``coords`` are the runs' (T_r, 2) positions, e.g. ``project(...).coords``;
     by default the two parameters of a two-parameter problem. Either way each
-    run keeps its finite snapshots only.
+    run keeps its finite snapshots only. A run that keeps where its gradients
+    were taken (``gradient_params``, Schedule-Free) gets them as
+    ``gradient_xy``, put on ``surface``'s plane (the one ``coords`` are in,
+    as :func:`~playground.viz.projection.run_plane` returns it); without a
+    ``surface`` only a two-parameter problem's points can be placed.
     """
     if coords is not None and len(coords) != len(trajectories):
         raise ValueError(f"got {len(coords)} coordinate paths for {len(trajectories)} trajectories")
@@ -138,8 +160,22 @@ def runs_from_trajectories(trajectories: Sequence[Any],
         if xy.shape[1] != 2:
             raise ValueError(f"run {t.label!r} has {xy.shape[1]} parameters; pass coords from projection.project")
         runs.append(PlayerRun(label=t.label, xy=xy, steps=np.asarray(t.steps)[:len(xy)],
-                              color=plots.run_color(i), diverged_at=t.diverged_at))
+                              color=plots.run_color(i), diverged_at=t.diverged_at,
+                              gradient_xy=_gradient_points(t, len(xy), surface)))
     return runs
+
+
+def _gradient_points(t: Any, n: int, surface: projection.LossSurface | None) -> np.ndarray | None:
+    """The first ``n`` points where run ``t`` took its gradients, in the picture's plane; None if it keeps none."""
+    if getattr(t, "gradient_params", None) is None:
+        return None
+    rows = projection.snapshot_rows(t.gradient_params)[:n]
+    if surface is not None:
+        return surface.coords(rows)
+    if rows.shape[1] != 2:
+        raise ValueError(f"run {t.label!r} keeps where its gradients were taken in {rows.shape[1]} parameters; "
+                         "pass surface (run_plane's) to put them on the picture's plane")
+    return rows
 
 
 def frame_steps(runs: Sequence[PlayerRun]) -> np.ndarray:
@@ -197,6 +233,8 @@ def player_data(fig: Figure, ax: Axes, runs: Sequence[PlayerRun], *, height: int
                 "xy": np.round(pixel_coords(ax, r.xy, height_px), 2).ravel().tolist(),
                 "idx": frame_points(r, frames).tolist(), "divergedAt": r.diverged_at,
                 "leftAt": _left_at(r, view),
+                "gradientXy": None if r.gradient_xy is None
+                else np.round(pixel_coords(ax, r.gradient_xy, height_px), 2).ravel().tolist(),
             }
             for r in runs
         ],
@@ -218,7 +256,7 @@ def for_trajectories(problem: Any, trajectories: Sequence[Any], *,
     """
     surface, paths = projection.run_plane(problem, trajectories) if plane is None else plane
     fig, ax = plots.surface_figure(surface)
-    return player_data(fig, ax, runs_from_trajectories(trajectories, paths), **options)
+    return player_data(fig, ax, runs_from_trajectories(trajectories, paths, surface=surface), **options)
 
 
 @dataclass(frozen=True)
@@ -296,6 +334,23 @@ def pixel_coords(ax: Axes, xy: np.ndarray, image_height: int) -> np.ndarray:
         return np.empty((0, 2))
     disp = ax.transData.transform(np.asarray(xy, dtype=np.float64))
     pix = np.column_stack([disp[:, 0], image_height - disp[:, 1]])
+    return np.clip(pix, -_PIXEL_LIMIT, _PIXEL_LIMIT)
+
+
+def payload_pixels(data: dict[str, Any], xy: np.ndarray) -> np.ndarray:
+    """Data coordinates (n, 2) to the image pixels of payload ``data``, for what is drawn over it later (an overlay).
+
+    The map is the payload's own: its axes' ``limits`` onto their ``clip``
+    box, which for linear axes is the transform :func:`pixel_coords` applied
+    to the runs' points when the payload was built. Raises ValueError for a
+    payload of non-linear axes (``limits`` None).
+    """
+    if data.get("limits") is None:
+        raise ValueError("this player's axes are not linear (its payload has no limits): nothing can be placed on it")
+    left, top, width, height = data["clip"]
+    (x0, x1), (y0, y1) = data["limits"]["x"], data["limits"]["y"]
+    pts = np.asarray(xy, dtype=np.float64).reshape(-1, 2)
+    pix = np.column_stack([left + (pts[:, 0] - x0) / (x1 - x0) * width, top + (y1 - pts[:, 1]) / (y1 - y0) * height])
     return np.clip(pix, -_PIXEL_LIMIT, _PIXEL_LIMIT)
 
 

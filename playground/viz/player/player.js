@@ -22,6 +22,8 @@ export default function mountPlayer({ parentElement, data, setStateValue, setTri
     if (root.player) root.player.destroy();
     root.player = createPlayer(root, data);
   }
+  // The anatomy overlay is not part of the id: a host sends a new one on every chosen step, to the same instance.
+  root.player.setAnatomy(data.anatomy || null);
   if (setStateValue && setTriggerValue) {
     // The setters of the latest call: they carry the host's current ids.
     root.player.onEvent = (name, value) => (name === "click" ? setTriggerValue : setStateValue)(name, value);
@@ -34,22 +36,31 @@ export default function mountPlayer({ parentElement, data, setStateValue, setTri
 // frames, frame(), show(i), play(), pause(), stats(), resetStats(),
 // drawn() (per run, where its point is drawn now: {x, y, atEdge}), destroy(), and onEvent(name, value), called (like the root's "tp-click"
 // and "tp-step" DOM events) when the user clicks the contours or chooses a
-// step by pausing, stepping or scrubbing.
+// step by pausing, stepping or scrubbing; setAnatomy(overlay) and
+// anatomyShown() (the overlay's step while its arrows are drawn, else null).
+//
+// The anatomy overlay (data.anatomy, built by the library's anatomy_overlay)
+// is arrows from one run's point at step k, drawn on their own canvas only
+// while the player is paused at step k; while it is given, ‹ and › move one
+// optimizer step (k - 1, k + 1), even between recorded frames, and report it.
 function createPlayer(root, data) {
   const part = (name) => root.querySelector(".tp-" + name);
   const W = data.width, H = data.height, frames = data.frames, F = frames.length;
   const lw = 1.8 * data.pxPerPt, r = 3.6 * data.pxPerPt, fontPx = Math.round(9 * data.pxPerPt);
-  const trailCanvas = part("trails"), headCanvas = part("heads");
-  for (const canvas of [trailCanvas, headCanvas]) { canvas.width = W; canvas.height = H; }
+  const trailCanvas = part("trails"), headCanvas = part("heads"), anatomyCanvas = part("anatomy");
+  for (const canvas of [trailCanvas, headCanvas, anatomyCanvas]) { canvas.width = W; canvas.height = H; }
   part("background").src = data.image;
   const trails = trailCanvas.getContext("2d"), heads = headCanvas.getContext("2d");
-  for (const ctx of [trails, heads]) { ctx.beginPath(); ctx.rect(...data.clip); ctx.clip(); }
+  const arrows = anatomyCanvas.getContext("2d");
+  for (const ctx of [trails, heads, arrows]) { ctx.beginPath(); ctx.rect(...data.clip); ctx.clip(); }
   const playBtn = part("play"), scrubber = part("scrubber"), counter = part("step-counter");
   const speedSel = part("speed"), legend = part("legend"), plot = part("plot"), stage = part("stage");
+  const anatomyLegend = part("anatomy-legend");
   scrubber.max = String(F - 1);
   const runs = data.runs.map((run) => ({
     label: run.label, color: run.color, xy: Float64Array.from(run.xy), idx: Int32Array.from(run.idx),
     divergedAt: run.divergedAt, leftAt: run.leftAt, status: null, shownStatus: "", drawn: null,
+    gradientXy: run.gradientXy ? Float64Array.from(run.gradientXy) : null,
   }));
 
   // Legend: built with textContent, so labels are never parsed as HTML.
@@ -61,8 +72,15 @@ function createPlayer(root, data) {
     name.textContent = run.label; status.className = "tp-status";
     entry.append(sw, name, status); legend.append(entry); run.status = status;
   }
+  if (runs.some((run) => run.gradientXy)) {
+    const entry = document.createElement("span");
+    entry.className = "tp-entry tp-second-note"; entry.textContent = "\u25CB where the gradient is taken";
+    legend.append(entry);
+  }
 
-  let frame = 0, trailFrame = -1, playing = false, lastT = null, carry = 0, alive = true;
+  // chosen: the step shown, a frame's step or (stepping through an anatomy) an optimizer step between frames.
+  let frame = 0, chosen = frames[0], trailFrame = -1, playing = false, lastT = null, carry = 0, alive = true;
+  let anatomy = null, anatomyText = "null", anatomyDrawn = null;
   const stats = { drawn: 0, first: null, last: null, maxGap: 0, drawMs: 0 };
   const api = { id: data.id, frames: frames, onEvent: null };
 
@@ -130,6 +148,13 @@ function createPlayer(root, data) {
       // Rounding can put a point on the edge a hair outside: only a run that left the view is at its edge.
       const atEdge = (x !== px || y !== py) && run.leftAt !== null;
       run.drawn = { x: x, y: y, atEdge: atEdge };
+      if (run.gradientXy && !atEdge) {  // the second point (Schedule-Free): a hollow ring on a thin line
+        const gx = run.gradientXy[2 * k], gy = run.gradientXy[2 * k + 1];
+        heads.lineWidth = 0.8 * data.pxPerPt; heads.strokeStyle = run.color;
+        heads.beginPath(); heads.moveTo(x, y); heads.lineTo(gx, gy); heads.stroke();
+        heads.beginPath(); heads.arc(gx, gy, r * 0.75, 0, 2 * Math.PI);
+        heads.fillStyle = "#fff"; heads.fill(); heads.lineWidth = 1.2 * data.pxPerPt; heads.stroke();
+      }
       heads.fillStyle = run.color;
       if (isDown(run, f)) {
         heads.lineWidth = 2.2 * data.pxPerPt; heads.strokeStyle = run.color;
@@ -150,18 +175,94 @@ function createPlayer(root, data) {
     }
   }
 
-  function show(f) {
+  function show(f, step) {
     frame = Math.max(0, Math.min(F - 1, f | 0));
+    chosen = step === undefined ? frames[frame] : step;
     drawTrails(trailFrame, frame); trailFrame = frame;
     drawHeads(frame);
     scrubber.value = String(frame);
-    counter.textContent = "step " + frames[frame] + " / " + frames[F - 1];
+    counter.textContent = "step " + chosen + " / " + frames[F - 1];
+    drawAnatomy();
+  }
+
+  // Step k, which need not be recorded: the latest frame at or before it, with k on the counter.
+  function goToStep(k) {
+    let lo = 0, hi = F - 1;
+    while (lo < hi) { const mid = (lo + hi + 1) >> 1; if (frames[mid] <= k) lo = mid; else hi = mid - 1; }
+    show(lo, k);
+  }
+
+  // The arrows, on their own canvas: drawn once when they appear, cleared when they go, never per frame.
+  function drawAnatomy() {
+    const due = anatomy !== null && !playing && chosen === anatomy.step ? anatomy : null;
+    if (due === anatomyDrawn) return;
+    anatomyDrawn = due;
+    arrows.clearRect(0, 0, W, H);
+    // An empty layer still costs compositing on every frame played: out of the page while it has nothing.
+    anatomyCanvas.hidden = !due;
+    if (!due) return;
+    const [ax, ay] = due.at, head = 5 * data.pxPerPt;
+    arrows.lineCap = "round";
+    for (const arrow of due.arrows) {
+      const [tx, ty] = arrow.tip, len = Math.hypot(tx - ax, ty - ay);
+      if (!(len > 0.5)) continue;  // a part of (nearly) nothing: its number is in the legend
+      const ux = (tx - ax) / len, uy = (ty - ay) / len, h = Math.min(head, 0.6 * len);
+      const bx = tx - ux * h, by = ty - uy * h;  // the shaft ends where the head begins
+      for (const [width, colour] of [[lw + 2.4, "rgba(255,255,255,0.9)"], [lw, arrow.color]]) {
+        arrows.setLineDash(arrow.dashed && colour === arrow.color ? [5, 3] : []);
+        arrows.lineWidth = width; arrows.strokeStyle = colour;
+        arrows.beginPath(); arrows.moveTo(ax, ay); arrows.lineTo(bx, by); arrows.stroke();
+      }
+      arrows.setLineDash([]);
+      arrows.beginPath(); arrows.moveTo(tx, ty);
+      arrows.lineTo(bx - uy * h * 0.5, by + ux * h * 0.5); arrows.lineTo(bx + uy * h * 0.5, by - ux * h * 0.5);
+      arrows.closePath(); arrows.fillStyle = arrow.color; arrows.lineWidth = 1; arrows.strokeStyle = "#fff";
+      arrows.stroke(); arrows.fill();
+    }
+    arrows.beginPath(); arrows.arc(ax, ay, 0.7 * r, 0, 2 * Math.PI);
+    arrows.fillStyle = "#111"; arrows.fill(); arrows.lineWidth = 1.2; arrows.strokeStyle = "#fff"; arrows.stroke();
+  }
+
+  // The overlay's legend, as text (labels are never parsed as HTML); rebuilt only when the overlay changes.
+  function setAnatomy(overlay) {
+    const text = JSON.stringify(overlay);
+    if (text === anatomyText) return;
+    anatomyText = text; anatomy = overlay; anatomyDrawn = undefined;  // redraw, even at the same step
+    anatomyLegend.replaceChildren();
+    anatomyLegend.hidden = !overlay;
+    if (overlay) {
+      const title = document.createElement("div");
+      title.className = "tp-anatomy-title"; title.textContent = overlay.title;
+      anatomyLegend.append(title);
+      for (const arrow of overlay.arrows) {
+        const entry = document.createElement("span"), sw = document.createElement("span");
+        const name = document.createElement("span");
+        entry.className = "tp-entry"; sw.className = "tp-arrow-swatch" + (arrow.dashed ? " tp-dashed" : "");
+        sw.style.color = arrow.color; name.textContent = arrow.label;
+        entry.append(sw, name); anatomyLegend.append(entry);
+      }
+      for (const note of overlay.notes) {
+        const line = document.createElement("div");
+        line.className = "tp-anatomy-note"; line.textContent = note; anatomyLegend.append(line);
+      }
+      if (!playing && overlay.step !== chosen) { goToStep(overlay.step); return; }
+    }
+    drawAnatomy();
+  }
+
+  // With an overlay, ‹ and › move one optimizer step within the run's steps; else one frame.
+  function stepBy(d) {
+    setPlaying(false);
+    if (anatomy) goToStep(Math.min(Math.max(chosen + d, frames[0]), frames[F - 1]));
+    else show(frame + d);
+    chose();
   }
 
   function setPlaying(on) {
     const start = on && !playing && alive;  // one animation loop, however often play() is called
     playing = on && alive; lastT = null; carry = 0;
     playBtn.textContent = playing ? PAUSE : PLAY;
+    drawAnatomy();
     if (start) requestAnimationFrame(tick);
   }
 
@@ -186,7 +287,7 @@ function createPlayer(root, data) {
   }
 
   // A chosen step: the frame the user paused, stepped or scrubbed to.
-  function chose() { emit("step", frames[frame]); }
+  function chose() { emit("step", chosen); }
 
   // Every listener goes with destroy(), so a replaced instance leaves nothing behind.
   const listening = new AbortController(), on = { signal: listening.signal };
@@ -196,8 +297,8 @@ function createPlayer(root, data) {
     setPlaying(!playing);
     if (pausing) chose();
   }, on);
-  part("prev").addEventListener("click", () => { setPlaying(false); show(frame - 1); chose(); }, on);
-  part("next").addEventListener("click", () => { setPlaying(false); show(frame + 1); chose(); }, on);
+  part("prev").addEventListener("click", () => stepBy(-1), on);
+  part("next").addEventListener("click", () => stepBy(1), on);
   scrubber.addEventListener("input", () => { carry = 0; show(Number(scrubber.value)); }, on);
   scrubber.addEventListener("change", chose, on);
   root.addEventListener("keydown", (e) => {
@@ -228,7 +329,7 @@ function createPlayer(root, data) {
     if (!(s > 0)) return;
     stage.style.width = (W * s) + "px"; stage.style.height = (H * s) + "px";
     // Controls and legend as wide as the picture, so they line up under it.
-    part("controls").style.maxWidth = legend.style.maxWidth = (W * s) + "px";
+    part("controls").style.maxWidth = legend.style.maxWidth = anatomyLegend.style.maxWidth = (W * s) + "px";
   }
   const resizes = new ResizeObserver(fit);
   resizes.observe(plot);
@@ -239,10 +340,12 @@ function createPlayer(root, data) {
     stats: () => Object.assign({}, stats),
     drawn: () => runs.map((run) => (run.drawn ? Object.assign({}, run.drawn) : null)),
     resetStats: () => Object.assign(stats, { drawn: 0, first: null, last: null, maxGap: 0, drawMs: 0 }),
+    setAnatomy: setAnatomy, anatomyShown: () => (anatomyDrawn ? anatomyDrawn.step : null),
     destroy: () => { setPlaying(false); alive = false; listening.abort(); resizes.disconnect(); },
   });
   show(0);
-  if (data.autoplay) setPlaying(true);
+  // Mounted on a chosen step's anatomy (a host's rerun can mount the player anew): show that step, do not play.
+  if (data.autoplay && !data.anatomy) setPlaying(true);
   return api;
 }
 
