@@ -292,7 +292,7 @@ def step_anatomy(config: str, view: str, run: int, step: int) -> tuple[dict[str,
     problem = cmp.build_problem()
     try:
         a = replay.anatomy(problem, cmp.runs[run], step, steps=cmp.steps, seed=cmp.seed, shuffle=cmp.shuffle,
-                           params0=cmp.start_params(problem))
+                           params0=cmp.start_params(problem, start_plane(config)))
     except ValueError as exc:
         return str(exc)
     surface, _ = plane(config, view)
