@@ -10,7 +10,7 @@ from dataclasses import replace
 import streamlit as st
 
 import optimizers
-from playground_app import cached, compare_form, player_component, tune_panel, widgets
+from playground_app import cached, compare_form, player_component, surface_panel, tune_panel, widgets
 from playground.setups import cost
 from playground.setups.comparison import VIEW, results_text
 from playground.training.run_spec import RunSpec
@@ -136,6 +136,7 @@ with right:
             st.image(eigen_png, width="stretch")
             st.caption("The error along each eigenvector of the (constant) Hessian, measured (solid), and the "
                        "closed form's |e(0)| ρᵗ (dashed) for GD, heavy-ball and Nesterov momentum.")
+surface_panel.show(config, cmp.view, plane)
 
 if problem.dim == 2 and st.toggle("Show the anatomy of a step", key=compare_form.PREFIX + "anatomy.show",
                                   help="Replays a run to the step you choose and draws that step in its parts."):
