@@ -184,8 +184,13 @@ function createSurface(root, data) {
     for (const [x, text] of data.axes.x.ticks) label(text, cam(bx(x), ve * 1.1, f));
     for (const [y, text] of data.axes.y.ticks) label(text, cam(ue * 1.1, by(y), f));
     ctx.font = "600 " + font + "px system-ui, sans-serif";
-    label(data.axes.x.label, cam(0, ve * 1.28, f));
-    label(data.axes.y.label, cam(ue * 1.28, 0, f));
+    // An axis's name reaches away from the middle, so a long one ("PC1 (96% of variance)") clears the ticks.
+    for (const [text, p] of [[data.axes.x.label, cam(0, ve * 1.35, f)], [data.axes.y.label, cam(ue * 1.35, 0, f)]]) {
+      const left = p[0] < canvas.width / 2, room = ctx.measureText(text).width + 4 * px;
+      ctx.textAlign = left ? "right" : "left";
+      // Kept inside the canvas: a name too long for its side is pushed in.
+      halo(text, left ? Math.max(p[0], room) : Math.min(p[0], canvas.width - room), p[1]);
+    }
     const corners = [[-1, -1], [1, -1], [1, 1], [-1, 1]];
     const [cu, cv] = corners.reduce((best, c) => (cam(c[0], c[1], 0)[0] < cam(best[0], best[1], 0)[0] ? c : best));
     const bottom = cam(cu, cv, -H / 2), top = cam(cu, cv, H / 2);
