@@ -22,7 +22,8 @@ import streamlit as st
 
 from playground import gallery
 from playground.training import replay
-from playground.viz import anatomy_plots, export, player, plots, projection, stability_map, theory_plots, tune_plots
+from playground.viz import (anatomy_plots, export, player, plots, projection, stability_map, surface3d, theory_plots,
+                            tune_plots)
 from playground.training import theory
 from playground.setups.tune import TuneResult, tune_comparison
 from playground.setups import cost
@@ -138,6 +139,13 @@ def player_data(config: str, view: str) -> dict[str, Any]:
     # Autoplay: the page opens on runs already moving, not on their start points.
     return player.for_trajectories(Comparison.from_json(config).build_problem(), trajectories(config),
                                    plane=plane(config, view), autoplay=True)
+
+
+@st.cache_data(show_spinner=False, max_entries=ENTRIES)
+def surface_data(config: str, view: str) -> dict[str, Any]:
+    """The 3-D surface's payload (:func:`~playground.viz.surface3d.surface_data`) over the :func:`plane` in ``view``."""
+    surface, paths = plane(config, view)
+    return surface3d.surface_data(surface, trajectories(config), paths)
 
 
 @st.cache_data(show_spinner=False, max_entries=ENTRIES)

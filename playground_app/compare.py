@@ -10,7 +10,7 @@ from dataclasses import replace
 import streamlit as st
 
 import optimizers
-from playground_app import cached, compare_form, player_component, tune_panel, widgets
+from playground_app import cached, compare_form, player_component, surface_panel, tune_panel, widgets
 from playground.setups import cost
 from playground.setups.comparison import VIEW, results_text
 from playground.training.run_spec import RunSpec
@@ -178,6 +178,7 @@ with right:
             st.image(eigen_png, width="stretch")
             st.caption("The error along each eigenvector of the (constant) Hessian, measured (solid), and the "
                        "closed form's |e(0)| ρᵗ (dashed) for GD, heavy-ball and Nesterov momentum.")
+surface_panel.show(config, cmp.view, plane)
 
 st.subheader("Parameters over steps")
 # Open by default where a run drifts without diverging (the gallery's updater): that drift is the picture to see.

@@ -10,13 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Callable
 
-import streamlit as st
-
 from playground.viz import player
+from playground_app import web_component
 
-_ASSETS = player.assets()
-# Registered once, at import: every mount below is an instance of this one component.
-_PLAYER = st.components.v2.component("trajectory_player", html=_ASSETS.html, css=_ASSETS.css, js=_ASSETS.js)
+_PLAYER = web_component.register("trajectory_player", player.assets())
 
 
 @dataclass(frozen=True)

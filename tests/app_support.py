@@ -32,9 +32,10 @@ def exceptions(at: AppTest) -> list[str]:
     return [e.message for e in at.exception]
 
 
-def players(at: AppTest) -> list[dict[str, Any]]:
-    """The payloads of the trajectory players on the page (playground_app.player_component)."""
-    return [json.loads(e.proto.json) for e in at.get("bidi_component") if e.proto.component_name == "trajectory_player"]
+def players(at: AppTest, component: str = "trajectory_player") -> list[dict[str, Any]]:
+    """The payloads of the trajectory players on the page (playground_app.player_component), or of another
+    component's elements (``"loss_surface"``: playground_app.surface_component)."""
+    return [json.loads(e.proto.json) for e in at.get("bidi_component") if e.proto.component_name == component]
 
 
 def click_player(at: AppTest, x: float, y: float) -> AppTest:

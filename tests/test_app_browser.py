@@ -65,6 +65,36 @@ def test_compare_page_plays_in_the_browser(app_url, new_page):
     sync_api.expect(page.get_by_test_id("stTable")).to_be_visible()
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "app.png"))
+    surface_turns_when_dragged(page)
+
+
+# The share of the canvas's pixels that are not white, and a digest of them.
+CANVAS_PIXELS = """(c) => { const d = c.getContext("2d").getImageData(0, 0, c.width, c.height).data; let n = 0, h = 0;
+  for (let k = 0; k < d.length; k += 4) { if (d[k] < 250 || d[k + 1] < 250 || d[k + 2] < 250) n++;
+    h = (h * 31 + d[k] + 7 * d[k + 1] + 13 * d[k + 2]) | 0; }
+  return [n / (d.length / 4), h]; }"""
+
+
+def surface_turns_when_dragged(page) -> None:
+    """The 3-D surface, on request: drawn (a good share of its canvas coloured), and a drag turns it."""
+    page.get_by_text("Show the loss as a 3-D surface").click()
+    canvas = page.locator(".s3-viewer .s3-canvas")
+    sync_api.expect(canvas).to_be_visible(timeout=60_000)
+    canvas.scroll_into_view_if_needed()
+    # In the component's shadow root: found through the canvas's handle, not the document.
+    page.wait_for_function("(c) => c.closest('.s3-viewer').surface?.draws() > 0", arg=canvas.element_handle())
+    drawn, before = canvas.evaluate(CANVAS_PIXELS)
+    assert drawn > 0.2
+    box = canvas.bounding_box()
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    page.mouse.move(x, y)
+    page.mouse.down()
+    page.mouse.move(x + 80, y + 20, steps=4)
+    page.mouse.up()
+    page.wait_for_timeout(400)  # the view rests, and is drawn in full again
+    assert canvas.evaluate("(c) => c.closest('.s3-viewer').surface.view().azimuth") != -55
+    assert canvas.evaluate(CANVAS_PIXELS)[1] != before
+    page.screenshot(path=str(ARTIFACTS / "app-surface.png"), full_page=False)
 
 
 def to_last_frame(player: PlayerOnPage) -> None:

@@ -14,7 +14,7 @@ from playground.setups.comparison import NO_VALUE, Comparison
 from playground.training import replay
 from playground.training.run_spec import RunSpec
 from playground.training.suggest import suggest, suggested_run
-from playground.viz import anatomy_plots, projection
+from playground.viz import anatomy_plots, projection, surface3d
 
 #: The default runs: GD, momentum and Adam with linear regression's suggested learning rates.
 DEFAULT_RUNS = Comparison().runs
@@ -123,6 +123,18 @@ def test_an_mlp_is_played_on_its_principal_plane():
     (data,) = players(at)
     assert data["frames"][-1] == 150 and len(data["runs"]) == 2
     assert any("15 parameters" in c.value and "directions in which they moved most" in c.value for c in at.caption)
+
+
+def test_the_3d_surface_shows_the_librarys_payload_on_request_only():
+    cmp = Comparison("rosenbrock", {}, (RunSpec("gd", {"lr": 1e-3}), RunSpec("adam", {"lr": 0.05})), steps=80)
+    at = open_app(cmp.to_query())
+    assert players(at, "loss_surface") == [] and not at.toggle(key="cmp.surface.show").value
+    at.toggle(key="cmp.surface.show").set_value(True).run()
+    assert exceptions(at) == []
+    (data,) = players(at, "loss_surface")
+    assert data == surface3d.for_trajectories(cmp.build_problem(), cmp.run(), view=cmp.view)
+    assert data["log"] and [r["label"] for r in data["runs"]] == [r.label for r in cmp.runs]
+    assert len(players(at)) == 1  # the player stays
 
 
 def test_more_runs_get_the_next_optimizers():

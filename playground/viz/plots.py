@@ -279,11 +279,11 @@ def surface_figure(surface: LossSurface, trajectories: Sequence[Any] = (),
     z = np.ma.masked_invalid(surface.loss)
     if z.count() == 0:
         raise ValueError(f"the loss is not finite anywhere on the grid of {surface.title!r}")
-    lv = contour_levels(z.compressed(), levels)
+    norm = loss_norm(z.compressed(), levels)
+    lv = norm.boundaries
     fig = new_figure(figsize, dpi)
     ax = fig.add_subplot()
-    filled = ax.contourf(surface.xs, surface.ys, z, levels=lv, cmap=LOSS_CMAP,
-                         norm=BoundaryNorm(lv, LOSS_CMAP.N))
+    filled = ax.contourf(surface.xs, surface.ys, z, levels=lv, cmap=LOSS_CMAP, norm=norm)
     ax.contour(surface.xs, surface.ys, z, levels=lv, colors="#303a46", linewidths=0.5, alpha=0.35)
     bar = fig.colorbar(filled, ax=ax, ticks=lv[:: max(1, len(lv) // 6)], format="{x:.3g}")
     bar.set_label("loss", fontsize=FONT["label"])
@@ -318,9 +318,24 @@ def contour_levels(values: np.ndarray, n: int) -> np.ndarray:
     if not hi > lo:
         # A flat surface still needs two distinct levels to draw its one band.
         return np.array([lo - 0.5, lo + 0.5]) if lo == 0 else np.sort([lo * 0.99, lo * 1.01])
-    if (np.median(values) - lo) / (hi - lo) < 0.2:
+    if spans_decades(values):
         return np.concatenate([[lo], lo + np.geomspace((hi - lo) * 1e-4, hi - lo, n - 1)])
     return np.linspace(lo, hi, n)
+
+
+def spans_decades(values: np.ndarray) -> bool:
+    """Whether the finite ``values`` crowd near their minimum, under steep walls (Rosenbrock, Beale).
+
+    True when the median lies in the lowest fifth of the range: drawn on a
+    linear scale, the valley where runs move would then be one flat band.
+    """
+    lo, hi = float(np.min(values)), float(np.max(values))
+    return hi > lo and (np.median(values) - lo) / (hi - lo) < 0.2
+
+
+def loss_norm(values: np.ndarray, levels: int = 25) -> BoundaryNorm:
+    """The map from loss to :data:`LOSS_CMAP` of the contours: ``levels`` :func:`contour_levels` bands of ``values``."""
+    return BoundaryNorm(contour_levels(values, levels), LOSS_CMAP.N)
 
 
 def _run_label(t: Any) -> str:

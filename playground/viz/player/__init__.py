@@ -87,7 +87,7 @@ from matplotlib.colors import to_hex, to_rgb
 from matplotlib.figure import Figure
 from PIL import Image
 
-from .. import plots, projection
+from .. import plots, projection, web_assets
 
 # Canvas coordinates are float32 in Chromium's rasteriser; a point from a
 # near-divergence (1e200) would overflow it, so pixels are clamped here. Only
@@ -259,25 +259,15 @@ def for_trajectories(problem: Any, trajectories: Sequence[Any], *,
     return player_data(fig, ax, runs_from_trajectories(trajectories, paths, surface=surface), **options)
 
 
-@dataclass(frozen=True)
-class PlayerAssets:
-    """The player's files: ``html`` the markup of one player, ``css`` its style, ``js`` its ES module.
-
-    The module's default export mounts a player: it takes
-    ``{parentElement, data, setStateValue?, setTriggerValue?}``, finds the
-    markup's ``.tp-player`` root inside ``parentElement`` and plays ``data``
-    (a :func:`player_data` payload).
-    """
-
-    html: str
-    css: str
-    js: str
+#: The player's files (:class:`~playground.viz.web_assets.WebAssets`). The module's default export mounts a
+#: player: it takes ``{parentElement, data, setStateValue?, setTriggerValue?}``, finds the markup's
+#: ``.tp-player`` root inside ``parentElement`` and plays ``data`` (a :func:`player_data` payload).
+PlayerAssets = web_assets.WebAssets
 
 
 def assets() -> PlayerAssets:
     """The asset files as this package holds them, read now (an edit shows on the next render)."""
-    files = resources.files(__name__)
-    return PlayerAssets(*((files / f"player.{ext}").read_text(encoding="utf-8") for ext in ("html", "css", "js")))
+    return web_assets.read(__name__, "player")
 
 
 def fragment_html(data: dict[str, Any]) -> str:
@@ -287,12 +277,7 @@ def fragment_html(data: dict[str, Any]) -> str:
     ``_repr_html_`` or a page's body, as often as wanted on one page (each
     fragment mounts its own player and no other's).
     """
-    a = assets()
-    # "<" escaped so no label can close the <script> element that holds the JSON.
-    payload = json.dumps(data, separators=(",", ":")).replace("<", "\\u003c")
-    return (f'<div class="tp-embed"><style>{a.css}</style>{a.html}'
-            f'<script type="application/json" class="tp-data">{payload}</script>'
-            f'<script type="module">{a.js}</script></div>')
+    return web_assets.fragment_html(assets(), data, "tp")
 
 
 def page_html(*data: dict[str, Any]) -> str:
