@@ -133,16 +133,32 @@ def _switch_problem() -> None:
     name = st.session_state.get(PREFIX + "problem")
     if name is None:  # an earlier callback of this rerun loaded a config, which holds its own problem
         return
-    cmp = STATE.current()
-    # The training inputs stay as typed, even where refused: the session's comparison is the last valid one,
-    # and loading its values would silently undo what the user typed since.
-    typed = {hp.name: st.session_state[PREFIX + hp.name] for hp in Comparison.FIELDS if PREFIX + hp.name in st.session_state}
-    STATE.load(replace(cmp, problem=name, settings={}, runs=suggested_runs(name, {}, cmp.runs), **typed))
+    cmp = _on_screen()
+    STATE.load(replace(cmp, problem=name, settings={}, runs=suggested_runs(name, {}, cmp.runs)))
 
 
 def _reset_runs() -> None:
-    cmp = STATE.current()
+    cmp = _on_screen()
     STATE.load(replace(cmp, runs=suggested_runs(cmp.problem, cmp.settings, cmp.runs)))
+
+
+def _on_screen() -> Comparison:
+    """The comparison as the sidebar shows it, refused inputs included: the session's comparison is the last
+    valid one, without a refused run or value, and starting a callback from it would silently undo them.
+
+    The training fields are as typed; each run is its last valid self (parked), or a new run of the optimizer
+    now chosen for it.
+    """
+    cmp = STATE.current()
+    typed = {hp.name: st.session_state[PREFIX + hp.name] for hp in Comparison.FIELDS if PREFIX + hp.name in st.session_state}
+    parked = st.session_state.get(PREFIX + "parked", {})
+    runs = []
+    for i in range(st.session_state.get(PREFIX + "n_runs") or len(cmp.runs)):
+        last = parked.get(i) or (cmp.runs[i] if i < len(cmp.runs) else None)
+        chosen = st.session_state.get(f"{PREFIX}run{i}.optimizer", None if last is None else last.optimizer)
+        if chosen is not None:
+            runs.append(last if last is not None and last.optimizer == chosen else RunSpec(chosen))
+    return replace(cmp, runs=tuple(runs) or cmp.runs, **typed)
 
 
 def _run_form(i: int, given: RunSpec, has_data: bool, problem: Problem | None,

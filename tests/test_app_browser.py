@@ -15,7 +15,8 @@ from pathlib import Path
 import pytest
 
 from player_support import PlayerOnPage
-from playground.setups.comparison import Comparison
+from playground import problems
+from playground.setups.comparison import NO_VALUE, Comparison
 from playground.training.suggest import suggested_run
 
 sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed (pip install playwright)")
@@ -139,3 +140,42 @@ def test_a_diverging_run_is_drawn_at_the_edge_with_the_step_it_left(app_url, new
     assert not any(d["atEdge"] for d in player.js("p.drawn()"))
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "app-view-all.png"))
+
+
+def table_column(page, header: str) -> list[str]:
+    """The cells of the results table's column ``header``, as the page shows them."""
+    return page.get_by_test_id("stTable").evaluate(
+        """(el, header) => {
+            const heads = [...el.querySelectorAll('thead th')].map((th) => th.innerText.trim());
+            const i = heads.indexOf(header);
+            return [...el.querySelectorAll('tbody tr')].map((tr) => tr.children[i].innerText.trim());
+        }""", header)
+
+
+def test_every_problems_default_runs_converge_and_no_typed_value_is_refused_silently(app_url, new_page):
+    page = new_page(app_url, width=1280, height=1400)
+    sidebar = page.get_by_test_id("stSidebar")
+    sync_api.expect(page.get_by_test_id("stTable")).to_be_visible(timeout=FIRST_RENDER_MS)
+
+    # Typed into run 1's learning rate: each refused value is named under its input, the other runs still show.
+    lr = sidebar.get_by_role("spinbutton", name="lr (learning rate)").first
+    for typed, message in (("0", "Invalid lr: 0"), ("-1", "Invalid lr: -1")):
+        lr.fill(typed)
+        lr.press("Enter")
+        sync_api.expect(sidebar.get_by_test_id("stAlertContentError").filter(has_text=message)).to_be_visible(
+            timeout=60_000)
+        sync_api.expect(page.get_by_test_id("stTable").locator("tbody tr")).to_have_count(2, timeout=60_000)
+    page.get_by_role("button", name="Reset runs to suggested").click()
+    sync_api.expect(page.get_by_test_id("stTable").locator("tbody tr")).to_have_count(3, timeout=60_000)
+
+    # Every problem, switched to in the sidebar: its suggested runs, none diverging and none warned about.
+    for name in problems.available()[1:]:
+        sidebar.get_by_test_id("stSelectbox").filter(has_text="problem").first.click()
+        page.get_by_role("option", name=problems.spec(name).title, exact=True).click()
+        labels = [r.label for r in Comparison(name).runs]
+        page.wait_for_function(
+            """(labels) => [...document.querySelectorAll('[data-testid="stTable"] tbody tr')]
+                .map((tr) => tr.children[0].innerText.trim()).join('|') === labels.join('|')""",
+            arg=labels, timeout=60_000)
+        assert table_column(page, "diverged at") == [NO_VALUE] * len(labels), name
+        assert page.get_by_test_id("stMain").get_by_test_id("stAlertContentWarning").count() == 0, name

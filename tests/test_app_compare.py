@@ -284,6 +284,17 @@ def test_switching_problem_keeps_the_training_inputs_as_typed_even_while_one_is_
     assert comparison_in_url(at).steps == 50 and at.table and exceptions(at) == []
 
 
+def test_reset_and_switching_problem_keep_a_refused_run_in_its_place():
+    at = open_app()
+    at.number_input(key="cmp.run0.gd.lr").set_value(-1.0).run()  # refused: runs 2 and 3 still show
+    assert len(at.table[0].value) == 2
+    at.button(key="runs.reset").click().run()
+    assert comparison_in_url(at).runs == DEFAULT_RUNS and at.number_input(key="cmp.run0.gd.lr").value > 0
+    at.number_input(key="cmp.run0.gd.lr").set_value(-1.0).run()
+    at.selectbox(key="cmp.problem").select("beale").run()
+    assert comparison_in_url(at) == Comparison("beale") and exceptions(at) == []
+
+
 def test_reset_gives_every_run_its_suggestion_again():
     at = open_app()
     at.number_input(key="cmp.run0.gd.lr").set_value(0.5)
