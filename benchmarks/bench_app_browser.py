@@ -19,7 +19,8 @@ Goals (issue 12, section 6):
 Marks are taken in the page (benchmarks/app_timing.js): ``performance.now()``
 at the input event and at the first animation frame showing the view, so
 Playwright's own round trips are not counted. One server, one run, on
-whatever load the machine has; each time is printed as a fraction of its goal.
+whatever load the machine has (printed: the load average before and after);
+each time is printed as a fraction of its goal.
 
     python benchmarks/bench_app_browser.py [--repeat 5]
 """
@@ -27,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import sys
 import tempfile
@@ -82,6 +84,7 @@ def main() -> None:
 
     labels = [r.label for r in Comparison().runs]  # gd, momentum, adam
     momentum = labels[1]
+    load_before = os.getloadavg()[0]
     with sync_playwright() as p, tempfile.TemporaryDirectory() as tmp:
         browser = launch_chromium(p)
         context = browser.new_context(viewport={"width": 1400, "height": 2000})
@@ -113,7 +116,9 @@ def main() -> None:
                         toggles.append(seconds)
         browser.close()
 
-    print(f"Compare page, first view after the server starts (fresh browser context, {sys.platform}):")
+    # Wall times on a shared machine: the load says how much of them was waiting for a core.
+    print(f"load average {load_before:.1f} before, {os.getloadavg()[0]:.1f} after, on {os.cpu_count()} CPUs")
+    print(f"Compare page, first view after the server starts (fresh browser context):")
     print("  " + ratio("from the server's health check", from_health, FIRST_VIEW_GOAL_S))
     print("  " + ratio("from navigation start", from_navigation, FIRST_VIEW_GOAL_S))
     print(f"Widget change whose result is cached, to the updated player (x{args.repeat} each way):")
