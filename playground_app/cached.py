@@ -59,18 +59,28 @@ def runs_config(cmp: Comparison) -> str:
 
 
 def trajectories(config: str) -> list[Trajectory]:
-    """Every run of the comparison ``config``, with a progress bar while they run; kept by size (:data:`SMALL_RESULT`)."""
-    return (_big_trajectories if result_bytes(config) > SMALL_RESULT else _trajectories)(config)
+    """Every run of the comparison ``config``, with a progress bar while they run; kept by size (:data:`SMALL_RESULT`).
+
+    The runs are kept in a holder per config and computed outside of it, so
+    that no cache records the progress bar: a cached function replays every
+    element it drew on each hit, and the bar is a hundred updates. A page
+    calls this before the cached functions that read the runs, so that they
+    find the runs held and draw nothing either.
+    """
+    held = (_big_held if result_bytes(config) > SMALL_RESULT else _held)(config)
+    if "runs" not in held:  # a run stopped by a rerun leaves the holder empty: the next call runs again
+        held["runs"] = _run(config)
+    return held["runs"]
 
 
 @st.cache_resource(show_spinner=False, max_entries=ENTRIES)
-def _trajectories(config: str) -> list[Trajectory]:
-    return _run(config)
+def _held(config: str) -> dict[str, list[Trajectory]]:
+    return {}
 
 
 @st.cache_resource(show_spinner=False, max_entries=BIG_ENTRIES)
-def _big_trajectories(config: str) -> list[Trajectory]:
-    return _run(config)
+def _big_held(config: str) -> dict[str, list[Trajectory]]:
+    return {}
 
 
 def _run(config: str) -> list[Trajectory]:

@@ -113,6 +113,7 @@ formula = getattr(problem, "formula", None)
 st.caption(" · ".join(facts) + (f" · ${formula}$" if formula else ""))
 
 try:
+    cached.trajectories(config)  # first, outside every cached function, so that none records its progress bar
     rows = cached.results(config)
 except ValueError as exc:  # a check only the runner makes: its message names the value
     widgets.alert(st.error, str(exc), icon=":material/error:")

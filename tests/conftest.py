@@ -11,19 +11,13 @@ from __future__ import annotations
 
 import os
 import re
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
-from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 
+import app_server
 from player_support import CHROMIUM, launch_chromium
 
-ROOT = Path(__file__).resolve().parents[1]
 #: Inlined content: never a request to another host.
 LOCAL_SCHEMES = ("data:", "blob:")
 
@@ -40,42 +34,14 @@ def browser():
         b.close()
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="session")
 def app_url(tmp_path_factory):
     """The app served by `streamlit run` on a free port, for the whole session; stopped at its end, whatever happens."""
-    port = _free_port()
-    log_path = tmp_path_factory.mktemp("streamlit") / "server.log"
-    with open(log_path, "w") as log:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "streamlit_app.py", "--server.port", str(port),
-             "--server.address", "127.0.0.1", "--server.headless", "true",
-             "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
-            cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
     try:
-        url = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                urllib.request.urlopen(url + "/_stcore/health", timeout=2)
-                break
-            except OSError:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    pytest.fail(f"streamlit did not start (exit code {proc.poll()}):\n{log_path.read_text()[-2000:]}")
-                time.sleep(0.1)  # polling a port that is not open yet: nothing to wait on but time
-        yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        with app_server.serve(tmp_path_factory.mktemp("streamlit") / "server.log") as url:
+            yield url
+    except RuntimeError as exc:  # raised before the yield only: the server did not start
+        pytest.fail(str(exc))
 
 
 def _origin(url: str) -> str:

@@ -1,0 +1,48 @@
+// Timing marks for benchmarks/bench_app_browser.py, installed in each page before the page's own scripts.
+//
+// A view counts as shown at the first animation frame in which it is in the
+// DOM: frames run just before the browser paints, so the mark is within one
+// frame (about 16 ms) of what a person sees. The player lives in a shadow
+// root (a Custom Components v2 element), which querySelector and
+// MutationObserver do not enter, hence the walk through open shadow roots.
+(() => {
+  const deepAll = (selector, root = document, found = []) => {
+    found.push(...root.querySelectorAll(selector));
+    for (const el of root.querySelectorAll("*")) if (el.shadowRoot) deepAll(selector, el.shadowRoot, found);
+    return found;
+  };
+
+  // Shown: one player, not one there before `arm` (a rerun keeps the old player until it ends), its legend
+  // drawn; the legend and the results table name every label in `want` and none in `avoid`.
+  const shown = ({ want, avoid, old }) => {
+    const players = deepAll(".tp-player");
+    if (players.length !== 1 || old.has(players[0])) return false;
+    const legend = players[0].querySelector(".tp-legend")?.textContent || "";
+    const table = document.querySelector('[data-testid="stTable"]')?.textContent || "";
+    return legend !== "" && [legend, table].every(
+      (text) => want.every((w) => text.includes(w)) && !avoid.some((a) => text.includes(a)));
+  };
+
+  // Resolves with performance.now() at the first frame in which `shown(goal)` holds.
+  const whenShown = (goal) => new Promise((resolve) => {
+    const frame = () => (shown(goal) ? resolve(performance.now()) : requestAnimationFrame(frame));
+    requestAnimationFrame(frame);
+  });
+
+  window.__bench = {
+    // The first view: the page's first players and table, from this page's navigation start.
+    firstView: (want) => whenShown({ want, avoid: [], old: new Set() }).then(
+      (shownAt) => ({ shownAt, timeOrigin: performance.timeOrigin })),
+    // After `arm`, the next pointerdown is the input; `done` resolves with {inputAt, shownAt} once the view
+    // with `want` and without `avoid` is shown in place of the players there now.
+    arm(want, avoid) {
+      const goal = { want, avoid, old: new Set(deepAll(".tp-player")) };
+      this.done = new Promise((resolve) => {
+        document.addEventListener("pointerdown", () => {
+          const inputAt = performance.now();
+          whenShown(goal).then((shownAt) => resolve({ inputAt, shownAt }));
+        }, { capture: true, once: true });
+      });
+    },
+  };
+})();
