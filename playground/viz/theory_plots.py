@@ -37,8 +37,12 @@ def theory_beside_measured(result: SweepResult, eigenvalues: np.ndarray, optimiz
     optimum; the measured panel repeats the ρ = 1 boundary and the optimum, so
     the two can be read against each other. ``optimizer`` is one of the
     sweep's families, each of which must be gd, momentum or nesterov without
-    dampening or weight decay; it may be left out when the sweep has one.
+    dampening or weight decay; it may be left out when the sweep has one. The
+    rates are those of a constant lr: a sweep with a schedule is refused.
     """
+    if result.schedule is not None:
+        raise ValueError(f"Invalid sweep for the closed-form rates: they hold for a constant learning rate, and "
+                         f"this sweep's schedule {result.schedule.format()!r} changes it every step")
     name = optimizer or result.optimizers[0]
     result.grid(np.arange(len(result)), name)  # refuses a name the sweep did not run
     method = method_of(result.build(name, 1.0))
