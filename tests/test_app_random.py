@@ -57,7 +57,8 @@ from playground.setups.sweep import LR_POINTS, LR_RANGE, SEED as SWEEP_SEED, STE
 from playground.setups.sweep import axis_fields, default_momentum_range
 from playground.training.run_spec import GRAD_NOISE, UPDATER, RunSpec
 from playground.training.sweep import momentum_hyperparam
-from playground_app.compare_form import BATCH_MODES, NO_SCHEDULE
+from playground_app.compare_form import BATCH_MODES
+from playground_app.widgets import NO_SCHEDULE
 
 SEED = 20240611
 #: Seconds a row with results may take (the runs and the loss over the picture's grid), by the page's own

@@ -36,7 +36,7 @@ from ..setups.sweep import SweepSetup
 from ..training.sweep import SweepResult
 from ..training.theory import curvatures
 from ..viz.stability_map import stability_map
-from ..viz.theory_plots import theory_beside_measured
+from ..viz.theory_plots import refuse_schedule, theory_beside_measured
 from .common import (ProgressLine, add_limit_option, add_problem_options, format_table, parse_problem, refuse_over,
                      schedules_help, write_png, write_text)
 
@@ -90,7 +90,8 @@ def run(args: argparse.Namespace) -> int:
     chosen = setup(args)
     if args.theory_png:
         problem = chosen.validate()
-        curvatures(problem)  # refuses a varying Hessian before the sweep runs
+        curvatures(problem)  # refuses a varying Hessian, and a schedule, before the sweep runs
+        refuse_schedule(chosen.schedule)
     with ProgressLine("sweep") as progress:
         result = chosen.run(progress=progress)
         if args.png:

@@ -18,6 +18,7 @@ from matplotlib.colors import ListedColormap, LogNorm
 from matplotlib.figure import Figure
 
 import optimizers
+from optimizers import Schedule
 
 from ..training.sweep import SweepResult
 from ..training.theory import DIVERGENT, OSCILLATING, EigenErrors, method_of, theory_map
@@ -27,6 +28,14 @@ from .stability_map import CURVE_POINTS, _OUTLINED, _colour_values, _edges, _log
 #: The smallest 1 - rho coloured: slower rates share its colour (1e-4 is 10,000 steps per e-fold).
 SPEED_FLOOR = 1e-4
 _GREY = ListedColormap(["0.82"])
+
+
+def refuse_schedule(schedule: Schedule | None) -> None:
+    """ValueError for a sweep with a ``schedule``: the closed-form rates hold for a constant learning rate."""
+    if schedule is not None:
+        raise ValueError(f"The closed-form rates hold for a constant learning rate, and this sweep's schedule "
+                         f"{schedule.format()!r} changes it every step: sweep without a schedule to compare with "
+                         "theory")
 
 
 def theory_beside_measured(result: SweepResult, eigenvalues: np.ndarray, optimizer: str | None = None) -> Figure:
@@ -40,9 +49,7 @@ def theory_beside_measured(result: SweepResult, eigenvalues: np.ndarray, optimiz
     dampening or weight decay; it may be left out when the sweep has one. The
     rates are those of a constant lr: a sweep with a schedule is refused.
     """
-    if result.schedule is not None:
-        raise ValueError(f"Invalid sweep for the closed-form rates: they hold for a constant learning rate, and "
-                         f"this sweep's schedule {result.schedule.format()!r} changes it every step")
+    refuse_schedule(result.schedule)
     name = optimizer or result.optimizers[0]
     result.grid(np.arange(len(result)), name)  # refuses a name the sweep did not run
     method = method_of(result.build(name, 1.0))
