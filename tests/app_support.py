@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+from streamlit.runtime.memory_media_file_storage import _calculate_file_id
 from streamlit.testing.v1 import AppTest
 
 from playground.setups.comparison import Comparison, results_table, results_text
@@ -30,6 +31,15 @@ def open_app(query: dict[str, Any] | None = None, timeout: float = 120) -> AppTe
 def exceptions(at: AppTest) -> list[str]:
     """The messages of exception elements on the page: a crash a user would see."""
     return [e.message for e in at.exception]
+
+
+def shows_png(image: Any, png: bytes) -> bool:
+    """Whether an image element shows exactly the PNG bytes ``png``.
+
+    AppTest keeps no media, but names each file by a hash of its bytes, so
+    the URL says which bytes the page served.
+    """
+    return image.proto.imgs[0].url.endswith(f"/{_calculate_file_id(png, 'image/png')}.png")
 
 
 def players(at: AppTest) -> list[dict[str, Any]]:
