@@ -162,6 +162,7 @@ def test_a_bad_schedule_in_a_link_is_named(query, message):
 @pytest.mark.parametrize("data, message", [
     ({"schedule": 3}, r"Invalid schedule: 3\. Expected a spec such as 'cosine:T_max=100'"),
     ({"optimizers": "adam"}, r"Invalid optimizers: 'adam'\. Expected a list of names"),
+    ({"optimizers": ["adam", "adam"]}, "'adam' appears more than once"),
     ({"hp": {"nesterov": "yes"}}, "Invalid nesterov: 'yes'"),
     ({"lr": 0.1}, "Unknown key 'lr' in sweep config"),
 ])

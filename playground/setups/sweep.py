@@ -46,7 +46,7 @@ from ..problems import Problem
 from ..training.run_spec import (ACCUMULATE, BATCH_SIZE, LR_SCALE, SEED, SHUFFLE, STEPS, check_batch_size,
                                  lr_multiplier)
 from ..training.runner import Progress
-from ..training.sweep import SweepResult, momentum_hyperparam, sweep
+from ..training.sweep import SweepResult, momentum_hyperparam, optimizer_names, sweep
 from . import cost
 from .cost import Estimate
 from .fields import Declared, Query, load_json, parse_problem, problem_text, query_value, query_values, read_problem
@@ -229,10 +229,9 @@ class SweepSetup(Declared):
         names = data.get("optimizers", list(cls.optimizers))
         if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
             raise ValueError(f"Invalid optimizers: {excerpt(names)}. Expected a list of names such as [\"momentum\"]")
-        for n in names:
-            optimizers.get(n)
-        hp = validate_given(_declared(names), data.get("hp", {}), f"optimizer {names[0]!r}") if names else {}
-        setup = cls(name, settings, tuple(names), hp=hp, **cls.fields_from_dict(data))
+        names = optimizer_names(names)  # each known, none repeated
+        hp = validate_given(_declared(names), data.get("hp", {}), f"optimizer {names[0]!r}")
+        setup = cls(name, settings, names, hp=hp, **cls.fields_from_dict(data))
         setup.validate()
         return setup
 

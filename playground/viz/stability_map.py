@@ -15,6 +15,7 @@ words what the colours, marks and lines of that figure mean.
 """
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import numpy as np
@@ -30,6 +31,8 @@ from ..training.sweep import SweepResult
 #: Points on a drawn boundary curve: enough to look smooth whatever the grid.
 CURVE_POINTS = 200
 BOUND_LABEL = "stability bound (theory)"
+#: Characters per line of the schedule under a map's title: what a one-panel map's width holds.
+TITLE_WIDTH = 50
 # A white line with a dark edge reads on every part of the colour map.
 _OUTLINED = [patheffects.withStroke(linewidth=4, foreground="black")]
 
@@ -68,9 +71,17 @@ def caption(result: SweepResult) -> str:
 
 
 def _title(result: SweepResult, label: str) -> str:
-    """The figure's title: the problem, what the colour is, and the schedule where there is one."""
-    schedule = "" if result.schedule is None else f", schedule {result.schedule.describe()}"
-    return f"{result.problem}: {label} after {result.run_settings['steps']} steps{schedule}"
+    """The figure's title: the problem, what the colour is, and below, the schedule where there is one."""
+    title = f"{result.problem}: {label} after {result.run_settings['steps']} steps"
+    if result.schedule is None:
+        return title
+    # Below, on lines of their own, cut after a , or + of the spec: a sequential one is long.
+    lines = [""]
+    for piece in re.split(r"(?<=[,+])", f"schedule {result.schedule.describe()}"):
+        if lines[-1] and len(lines[-1]) + len(piece) > TITLE_WIDTH:
+            lines.append("")
+        lines[-1] += piece
+    return "\n".join([title, *lines])
 
 
 def _heatmaps(result: SweepResult) -> Figure:
