@@ -33,15 +33,6 @@ def exceptions(at: AppTest) -> list[str]:
     return [e.message for e in at.exception]
 
 
-def shows_png(image: Any, png: bytes) -> bool:
-    """Whether an image element shows exactly the PNG bytes ``png``.
-
-    AppTest keeps no media, but names each file by a hash of its bytes, so
-    the URL says which bytes the page served.
-    """
-    return image.proto.imgs[0].url.endswith(f"/{_calculate_file_id(png, 'image/png')}.png")
-
-
 def players(at: AppTest) -> list[dict[str, Any]]:
     """The payloads of the trajectory players on the page (playground_app.player_component)."""
     return [json.loads(e.proto.json) for e in at.get("bidi_component") if e.proto.component_name == "trajectory_player"]
@@ -63,6 +54,15 @@ def library_rows(cmp: Comparison) -> list[dict[str, Any]]:
 
 def untimed(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [{k: v for k, v in row.items() if k not in TIMED} for row in rows]
+
+
+def shows_png(image: Any, png: bytes) -> bool:
+    """Whether an image element shows exactly the PNG bytes ``png``.
+
+    AppTest keeps no media, but names each file by a hash of its bytes, so
+    the URL says which bytes the page served.
+    """
+    return image.proto.imgs[0].url.endswith(f"/{_calculate_file_id(png, 'image/png')}.png")
 
 
 def goto(at: AppTest, page: str, query: dict[str, Any] | None = None) -> AppTest:
