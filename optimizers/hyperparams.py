@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any, ClassVar, Iterable, Mapping, Sequence
 
 import numpy as np
 
@@ -35,7 +35,13 @@ class HyperParam:
     says what that does, e.g. a batch size of None is the full batch).
     A float setting accepts a 1-D array too (unless ``runs=False``): the
     vectorised sweep passes one value per run, and every entry is validated.
+    A subclass for values of another kind (a schedule:
+    :class:`optimizers.schedules.ScheduleParam`) names its kinds in ``kinds``
+    and writes :meth:`validate`, :meth:`parse`, :meth:`format` and :meth:`plain`.
     """
+
+    #: The kinds this class validates.
+    kinds: ClassVar[tuple[str, ...]] = KINDS
 
     name: str
     default: Any
@@ -52,8 +58,8 @@ class HyperParam:
     label: str = ""
 
     def __post_init__(self) -> None:
-        if self.kind not in KINDS:
-            raise ValueError(f"HyperParam {self.name!r}: kind {self.kind!r} is not one of {KINDS}")
+        if self.kind not in self.kinds:
+            raise ValueError(f"{type(self).__name__} {self.name!r}: kind {self.kind!r} is not one of {self.kinds}")
 
     @property
     def title(self) -> str:
@@ -137,6 +143,10 @@ class HyperParam:
         if self.kind == "choice":
             return str(value)
         return _fmt_exact(value)
+
+    def plain(self, value: Any) -> Any:
+        """``value`` as plain JSON types, which :meth:`validate` reads back: a pair or list as a list."""
+        return list(value) if isinstance(value, tuple) else value
 
     def _number(self, value: Any, label: str, runs: bool) -> Any:
         if isinstance(value, (bool, np.bool_, str, bytes)) or (not runs and not np.isscalar(value)):

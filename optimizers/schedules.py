@@ -23,6 +23,9 @@ momentum (or beta1) in antiphase, on by default where the rule has one
 (``cycle_momentum`` left unset); asking for it on a rule without one is
 refused by name.
 
+A setup declares its schedule as a :class:`ScheduleParam`, which reads and
+writes it in the same grammar (:data:`GRAMMAR`).
+
 Known limits, where torch's optimizer reads its lr outside the step itself:
 Rprop takes its lr once, as the initial step size, so a schedule does not
 move it; ASGD's torch code uses the previous step's lr in its eta. Schedule-
@@ -32,6 +35,7 @@ from __future__ import annotations
 
 import math
 from bisect import bisect_right
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple, Sequence
 
 import numpy as np
@@ -65,6 +69,8 @@ class Schedule:
     torch: ClassVar[str] = ""
     latex: ClassVar[str] = ""
     hyperparams: ClassVar[tuple[HyperParam, ...]] = ()
+    #: Whether the schedule sets its own lrs and ignores the optimizer's (torch's CyclicLR and OneCycleLR).
+    own_lr: ClassVar[bool] = False
 
     def __init__(self, **hp: Any) -> None:
         values = validate_all(self.hyperparams, hp, owner=f"schedule {self.name!r}", runs=False)
@@ -155,6 +161,8 @@ class Schedule:
 
 class _CyclesMomentum(Schedule):
     """``cyclic`` and ``one_cycle``: their own lrs, and the momentum (or beta1) cycled against them."""
+
+    own_lr = True
 
     def _cycles_momentum(self, opt: "Optimizer") -> bool:
         asked = self.hp["cycle_momentum"]
@@ -573,3 +581,33 @@ def from_value(value: Any) -> Schedule | None:
         return parse(value)
     raise ValueError(f"Invalid schedule: {excerpt(value)}. Expected a spec such as 'cosine:T_max=100'")
 
+
+@dataclass(frozen=True)
+class ScheduleParam(HyperParam):
+    """A declared setting whose value is a schedule (or None, no schedule): a setup's field.
+
+    Written as its spec (:data:`GRAMMAR`) in the CLI, the URL and a dict, as
+    :meth:`Schedule.format` writes it; read with :func:`parse`, so a bad
+    spec is refused with the schedule's own message. A setup holds the
+    :class:`Schedule` itself.
+    """
+
+    kinds: ClassVar[tuple[str, ...]] = ("schedule",)
+    kind: str = "schedule"
+    optional: bool = True
+
+    @property
+    def range_text(self) -> str:
+        return f"absent, or NAME:key=value,... with NAME one of {', '.join(_REGISTRY)}"
+
+    def validate(self, value: Any, runs: bool = True) -> Schedule | None:
+        return from_value(value)
+
+    def parse(self, text: str) -> Schedule | None:
+        return None if text.strip().lower() in ("", "none") else parse(text)
+
+    def format(self, value: Schedule | None) -> str:
+        return "" if value is None else value.format()
+
+    def plain(self, value: Schedule | None) -> str | None:
+        return None if value is None else value.format()

@@ -4,8 +4,8 @@ A comparison is keyed on its JSON text
 (:meth:`~playground.setups.comparison.Comparison.to_json`) with the default view
 (:func:`runs_config`): two configs that would run the same get the same entry,
 a copied link hits the cache its author filled, and switching the contour view
-recomputes the picture only, never the runs. Gradient checks and sweeps are keyed on their (frozen) setups, gallery
-runs on the entry id. Figures are cached as PNG bytes and the player as its JSON
+recomputes the picture only, never the runs. Gradient checks are keyed on their (frozen) setups, sweeps on
+their JSON text (:data:`BY_JSON`), gallery runs on the entry id. Figures are cached as PNG bytes and the player as its JSON
 payload, so a rerun that hits the cache draws nothing again.
 
 The trajectories themselves are a shared resource (``st.cache_resource``),
@@ -234,17 +234,21 @@ def _gallery_plane(entry_id: str) -> tuple[LossSurface, tuple[Any, ...]] | str:
         return str(exc)
 
 
+#: Sweeps are keyed on their JSON: Streamlit's hasher cannot read a schedule, which the JSON holds as its spec.
+BY_JSON = {SweepSetup: SweepSetup.to_json}
+
+
 def sweep(setup: SweepSetup) -> SweepResult:
     """:meth:`~playground.setups.sweep.SweepSetup.run`, with a progress bar while it runs; kept by size."""
     return (_big_sweep if cost.sweep_result_bytes(setup) > SMALL_RESULT else _sweep)(setup)
 
 
-@st.cache_data(show_spinner=False, max_entries=ENTRIES)
+@st.cache_data(show_spinner=False, max_entries=ENTRIES, hash_funcs=BY_JSON)
 def _sweep(setup: SweepSetup) -> SweepResult:
     return _run_sweep(setup)
 
 
-@st.cache_data(show_spinner=False, max_entries=BIG_ENTRIES)
+@st.cache_data(show_spinner=False, max_entries=BIG_ENTRIES, hash_funcs=BY_JSON)
 def _big_sweep(setup: SweepSetup) -> SweepResult:
     return _run_sweep(setup)
 
@@ -260,7 +264,7 @@ def _run_sweep(setup: SweepSetup) -> SweepResult:
     return result
 
 
-@st.cache_data(show_spinner=False, max_entries=ENTRIES)
+@st.cache_data(show_spinner=False, max_entries=ENTRIES, hash_funcs=BY_JSON)
 def stability_map_png(setup: SweepSetup) -> bytes:
     """The sweep's stability map (:func:`playground.viz.stability_map.stability_map`) as PNG."""
     return plots.to_png(stability_map.stability_map(sweep(setup)))
@@ -278,7 +282,7 @@ def eigen_errors_png(config: str) -> bytes | str:
     return plots.to_png(theory_plots.eigen_error_figure(curves))
 
 
-@st.cache_data(show_spinner=False, max_entries=ENTRIES)
+@st.cache_data(show_spinner=False, max_entries=ENTRIES, hash_funcs=BY_JSON)
 def theory_png(setup: SweepSetup) -> bytes | str:
     """The closed-form rate map beside the measured one
     (:func:`playground.viz.theory_plots.theory_beside_measured`) as PNG, or why there is none (a sentence)."""

@@ -17,7 +17,6 @@ from typing import Any, Callable, Mapping
 import streamlit as st
 
 import optimizers
-from optimizers import HyperParam, Schedule, schedules
 from playground import problems
 from optimizers.hyperparams import non_defaults
 from playground.gallery import updaters
@@ -36,8 +35,6 @@ NEW_RUNS = ("gd", "momentum", "adam", "nesterov", "rmsprop", "adagrad")
 BATCH_MODES = ("full batch", "mini-batch", "per-sample")
 #: Session key of the gallery entry a comparison was opened from: its title, shown once on the Compare page.
 FROM_GALLERY = "cmp.from_gallery"
-#: The schedule select's first option: the optimizer's own lr, constant.
-NO_SCHEDULE = "none"
 
 
 @st.cache_resource(show_spinner=False, max_entries=16)
@@ -76,11 +73,11 @@ def edit(cmp: Comparison) -> tuple[Comparison | None, Problem | None, str | None
                 settings[hp.name] = widgets.declared(hp, f"{PREFIX}problem.{name}.{hp.name}",
                                                       given.get(hp.name, hp.default))
     settings = non_defaults(spec.settings, settings, keep=given)
-    problem = _checked(lambda: build_problem(name, tuple(sorted(settings.items()))))
+    problem = widgets.checked(lambda: build_problem(name, tuple(sorted(settings.items()))))
 
     st.header("Runs")
     n_runs = widgets.declared(RUN_COUNT, PREFIX + "n_runs", len(cmp.runs))
-    count = _checked(lambda: RUN_COUNT.validate(n_runs))
+    count = widgets.checked(lambda: RUN_COUNT.validate(n_runs))
     st.button("Reset runs to suggested", on_click=_reset_runs, key="runs.reset", icon=":material/restart_alt:",
               help="Give every run the learning rate this problem suggests for its optimizer (the other "
                    "hyperparameters at their defaults), then run again.")
@@ -104,7 +101,7 @@ def edit(cmp: Comparison) -> tuple[Comparison | None, Problem | None, str | None
         if hp in (VIEW, START) or (hp is SHUFFLE and not has_data):
             continue
         value = widgets.declared(hp, PREFIX + hp.name, getattr(cmp, hp.name))
-        values[hp.name] = _checked(lambda hp=hp, value=value: hp.validate(value, runs=False))
+        values[hp.name] = widgets.checked(lambda hp=hp, value=value: hp.validate(value, runs=False))
         refused |= values[hp.name] is None
     kept = tuple(r for r in runs if r is not None)
     if problem is None or count is None or refused or not kept:
@@ -116,15 +113,6 @@ def edit(cmp: Comparison) -> tuple[Comparison | None, Problem | None, str | None
     except ValueError as exc:
         return None, None, str(exc)
     return edited, problem, None
-
-
-def _checked(compute: Callable[[], Any]) -> Any:
-    """``compute()``, or None with its ValueError shown here, under the input it is about."""
-    try:
-        return compute()
-    except ValueError as exc:
-        widgets.alert(st.error, str(exc), icon=":material/error:")
-        return None
 
 
 def _switch_problem() -> None:
@@ -222,7 +210,7 @@ def _run_form(i: int, given: RunSpec, has_data: bool, problem: Problem | None,
                 accumulate = widgets.declared(ACCUMULATE, key + "accumulate", given.accumulate)
         # Without data to sample, noise is what a learner can add to see SGD-like behaviour.
         grad_noise = 0.0 if has_data else widgets.declared(GRAD_NOISE, key + "grad_noise", given.grad_noise)
-        sched = _schedule_form(key + "schedule.", given.schedule) if updater is None else None
+        sched = widgets.schedule(key + "schedule.", given.schedule) if updater is None else None
         if sched is False:
             return None
         run = RunSpec(name, non_defaults(declared, values, keep=start), batch_size, accumulate, grad_noise, sched,
@@ -234,45 +222,6 @@ def _run_form(i: int, given: RunSpec, has_data: bool, problem: Problem | None,
             st.error(str(exc), icon=":material/error:")
             return None
         return run
-
-
-def _schedule_form(key: str, given: Schedule | None) -> Schedule | None | bool:
-    """The run's schedule select and its declared inputs: the schedule, None for none, False if refused.
-
-    ``sequential`` nests schedules, which no flat form holds, so it is typed
-    in its spec grammar (:data:`optimizers.schedules.GRAMMAR`).
-    """
-    current = NO_SCHEDULE if given is None else given.name
-    name = widgets.select("learning-rate schedule", [NO_SCHEDULE] + schedules.available(), key + "name", current,
-                          format_func=lambda n: n if n == NO_SCHEDULE else f"{schedules.get(n).title} ({n})",
-                          help="torch.optim.lr_scheduler's schedules, stepped once per optimizer step")
-    if name == NO_SCHEDULE:
-        return None
-    cls = schedules.get(name)
-    start = given.hp if given is not None and given.name == name else {}
-    if cls is schedules.Sequential:
-        text = given.format() if given is not None and given.name == name else schedules.SEQUENTIAL_EXAMPLE
-        widgets.start(key + "sequential", text)
-        typed = st.text_input("sequential spec", key=key + "sequential", help=schedules.GRAMMAR)
-        sched = _checked(lambda: schedules.parse(typed))
-        return False if sched is None else sched
-    values = {hp.name: _schedule_input(hp, f"{key}{name}.{hp.name}", start.get(hp.name, hp.default))
-              for hp in cls.hyperparams}
-    sched = _checked(lambda: cls(**non_defaults(cls.hyperparams, values, keep=start)))
-    return False if sched is None else sched
-
-
-def _schedule_input(hp: HyperParam, key: str, value: Any) -> Any:
-    """:func:`widgets.declared`, with the unset state (None) of an optional setting as its own choice."""
-    if not hp.optional:
-        return widgets.declared(hp, key, value)
-    if hp.kind == "bool":
-        return widgets.select(hp.title, [None, True, False], key, value, help=f"{hp.meaning}.",
-                              format_func=lambda v: "unset" if v is None else "on" if v else "off")
-    widgets.start(key + ".set", value is not None)
-    if not st.checkbox(f"set {hp.title}", key=key + ".set", help=f"{hp.meaning}."):
-        return None
-    return widgets.declared(hp, key, 1 if value is None else value)
 
 
 def _by_family(names: list[str]) -> list[str]:

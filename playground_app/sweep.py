@@ -8,8 +8,8 @@ from playground_app import cached, compare_form, pages, widgets
 from playground_app.state import PageState
 from playground import problems
 from playground.training.sweep import momentum_hyperparam
-from playground.setups.sweep import (LR_POINTS, LR_RANGE, MOMENTUM_RANGE, SEED, STEPS, SweepSetup, axis_fields,
-                                     default_momentum_range)
+from playground.setups.sweep import (LR_POINTS, LR_RANGE, MOMENTUM_RANGE, SCHEDULE, SEED, STEPS, SweepSetup,
+                                     axis_fields, default_momentum_range)
 from playground.viz import stability_map
 
 #: The fields this page offers, around the momentum axis's range and points; the CLI has every field of the setup.
@@ -53,8 +53,12 @@ with st.sidebar:
         st.caption(f"{name} has no momentum or betas: the sweep varies the learning rate alone.")
     elif axis == "betas":
         st.caption("For this optimizer the second axis is beta1, the first of its betas.")
+    schedule = widgets.schedule(PREFIX + "schedule.", shown.schedule, help=f"{SCHEDULE.meaning}.")
 
-setup = replace(shown, problem=cmp.problem, settings=cmp.settings, optimizers=(name,), **values)
+if schedule is False:  # refused: its message is under its inputs
+    st.info("Change the schedule's setting named in the sidebar.")
+    st.stop()
+setup = replace(shown, problem=cmp.problem, settings=cmp.settings, optimizers=(name,), schedule=schedule, **values)
 link_error = STATE.link_error()
 if link_error:
     widgets.alert(st.error, link_error, "The link's sweep could not be loaded, so this is the default one. ")
@@ -79,8 +83,9 @@ except ValueError as exc:  # a grid value the optimizer refuses, e.g. a Nesterov
     st.stop()
 
 diverged = int(result.diverged.sum())
-st.caption(f"{problem.title} · {len(result)} configurations of {setup.steps} steps · {diverged} diverged · "
-           f"{result.wall_time:.2f} s")
+schedule_text = "" if setup.schedule is None else f" · schedule {setup.schedule.describe()}"
+st.caption(f"{problem.title} · {len(result)} configurations of {setup.steps} steps{schedule_text} · {diverged} "
+           f"diverged · {result.wall_time:.2f} s")
 png = cached.stability_map_png(setup)
 st.image(png, width="content")
 st.markdown(stability_map.caption(result))

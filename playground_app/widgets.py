@@ -14,9 +14,13 @@ from typing import Any, Callable, Sequence
 
 import streamlit as st
 
-from optimizers import HyperParam
+from optimizers import HyperParam, Schedule, schedules
+from optimizers.hyperparams import non_defaults
 from playground.gradcheck.report import VERDICTS
 
+
+#: The schedule select's first option: the optimizer's own lr, constant.
+NO_SCHEDULE = "none"
 
 #: Characters that start Markdown in st.error, st.warning and st.info: emphasis, code, links and images
 #: (``[``; a colour directive ``:red[...]`` needs one too), headings, HTML, LaTeX (``$``), strikethrough.
@@ -118,6 +122,55 @@ def declared(hp: HyperParam, key: str, value: Any, help: str | None = None) -> A
         return number(hp.title, key, int(value), step=1, help=help_text)
     return number(hp.title, key, float(value), step=_step(hp, float(value if hp.default is None else hp.default)),
                   help=help_text)
+
+
+def checked(compute: Callable[[], Any]) -> Any:
+    """``compute()``, or None with its ValueError shown here, under the input it is about."""
+    try:
+        return compute()
+    except ValueError as exc:
+        alert(st.error, str(exc), icon=":material/error:")
+        return None
+
+
+def schedule(key: str, given: Schedule | None, help: str | None = None) -> Schedule | None | bool:
+    """A schedule select and its declared inputs: the schedule, None for none, False if refused (the message
+    shown under the inputs). ``help`` is the select's (by default, what the schedules are).
+
+    ``sequential`` nests schedules, which no flat form holds, so it is typed
+    in its spec grammar (:data:`optimizers.schedules.GRAMMAR`).
+    """
+    current = NO_SCHEDULE if given is None else given.name
+    name = select("learning-rate schedule", [NO_SCHEDULE] + schedules.available(), key + "name", current,
+                  format_func=lambda n: n if n == NO_SCHEDULE else f"{schedules.get(n).title} ({n})",
+                  help=help or "torch.optim.lr_scheduler's schedules, stepped once per optimizer step")
+    if name == NO_SCHEDULE:
+        return None
+    cls = schedules.get(name)
+    start_hp = given.hp if given is not None and given.name == name else {}
+    if cls is schedules.Sequential:
+        text = given.format() if given is not None and given.name == name else schedules.SEQUENTIAL_EXAMPLE
+        start(key + "sequential", text)
+        typed = st.text_input("sequential spec", key=key + "sequential", help=schedules.GRAMMAR)
+        sched = checked(lambda: schedules.parse(typed))
+        return False if sched is None else sched
+    values = {hp.name: _schedule_input(hp, f"{key}{name}.{hp.name}", start_hp.get(hp.name, hp.default))
+              for hp in cls.hyperparams}
+    sched = checked(lambda: cls(**non_defaults(cls.hyperparams, values, keep=start_hp)))
+    return False if sched is None else sched
+
+
+def _schedule_input(hp: HyperParam, key: str, value: Any) -> Any:
+    """:func:`declared`, with the unset state (None) of an optional setting as its own choice."""
+    if not hp.optional:
+        return declared(hp, key, value)
+    if hp.kind == "bool":
+        return select(hp.title, [None, True, False], key, value, help=f"{hp.meaning}.",
+                      format_func=lambda v: "unset" if v is None else "on" if v else "off")
+    start(key + ".set", value is not None)
+    if not st.checkbox(f"set {hp.title}", key=key + ".set", help=f"{hp.meaning}."):
+        return None
+    return declared(hp, key, 1 if value is None else value)
 
 
 def _step(hp: HyperParam, typical: float) -> float:

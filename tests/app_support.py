@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+from streamlit.runtime.memory_media_file_storage import _calculate_file_id
 from streamlit.testing.v1 import AppTest
 
 from playground.setups.comparison import Comparison, results_table, results_text
@@ -70,6 +71,15 @@ def library_rows(cmp: Comparison) -> list[dict[str, Any]]:
 
 def untimed(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [{k: v for k, v in row.items() if k not in TIMED} for row in rows]
+
+
+def shows_png(image: Any, png: bytes) -> bool:
+    """Whether an image element shows exactly the PNG bytes ``png``.
+
+    AppTest keeps no media, but names each file by a hash of its bytes, so
+    the URL says which bytes the page served.
+    """
+    return image.proto.imgs[0].url.endswith(f"/{_calculate_file_id(png, 'image/png')}.png")
 
 
 def goto(at: AppTest, page: str, query: dict[str, Any] | None = None) -> AppTest:

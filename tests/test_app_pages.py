@@ -2,12 +2,13 @@
 import numpy as np
 import pytest
 
-from app_support import exceptions, goto, library_rows, open_app, open_page, players, shown, shown_rows, untimed
+from app_support import (exceptions, goto, library_rows, open_app, open_page, players, shown, shown_rows, shows_png,
+                         untimed)
 from playground import gallery
 from playground.setups.check import DEFAULT_MODEL, CheckSetup, worst_entries
 from playground.setups.comparison import Comparison
 from playground.setups.sweep import SweepSetup, default_momentum_range
-from playground.viz import stability_map
+from playground.viz import plots, stability_map
 
 GRADCHECK, GALLERY, SWEEP = "playground_app/gradient_check.py", "playground_app/bug_gallery.py", "playground_app/sweep.py"
 
@@ -212,3 +213,20 @@ def test_the_lr_only_sweep_has_its_own_caption():
     at.selectbox(key="sw.optimizer").select("gd").run()
     shown = " ".join(m.value for m in at.markdown)
     assert "Each dot is one learning rate's" in shown and "Colour is" not in shown
+
+
+def test_a_schedule_picked_on_the_sweep_page_maps_what_the_library_sweeps():
+    at = goto(open_app(), SWEEP)
+    at.number_input(key="sw.lr_points").set_value(6)
+    at.number_input(key="sw.momentum_points").set_value(4)
+    at.selectbox(key="sw.schedule.name").select("exponential").run()
+    at.number_input(key="sw.schedule.exponential.gamma").set_value(0.95).run()
+    setup = SweepSetup(lr_points=6, momentum_points=4, schedule="exponential:gamma=0.95")
+    assert exceptions(at) == [] and SweepSetup.from_query(at.query_params) == setup
+    result = setup.run()
+    assert shows_png(at.get("image")[0], plots.to_png(stability_map.stability_map(result)))
+    assert "schedule exponential gamma=0.95 · " in at.caption[0].value
+    assert stability_map.caption(result) in [m.value for m in at.markdown]
+    assert any("closed-form rates hold for a constant learning rate" in i.value for i in at.info)
+    at.selectbox(key="sw.schedule.name").select("one_cycle").run()  # its own lr, over six learning rates
+    assert "one_cycle sets its own lr" in shown(at.error[0]) and not at.get("image") and exceptions(at) == []

@@ -35,7 +35,9 @@ no results. The first such fault leaves the other runs to show their results;
 the others are made with the tolerance at 0 too, so they cost no plots (each
 message is shown under its own input, so the tolerance's cannot hide it).
 Every row is reached by editing the widgets of one session, as a user would.
-The Gradient check and Sweep pages get the same treatment, smaller.
+The Gradient check and Sweep pages get the same treatment, smaller; the
+Sweep page's rows with a map each take a schedule that scales the optimizer's
+lr, and the schedules with their own lr are faults over its grid.
 """
 from __future__ import annotations
 
@@ -57,7 +59,8 @@ from playground.setups.sweep import LR_POINTS, LR_RANGE, SEED as SWEEP_SEED, STE
 from playground.setups.sweep import axis_fields, default_momentum_range
 from playground.training.run_spec import GRAD_NOISE, UPDATER, RunSpec
 from playground.training.sweep import momentum_hyperparam
-from playground_app.compare_form import BATCH_MODES, NO_SCHEDULE
+from playground_app.compare_form import BATCH_MODES
+from playground_app.widgets import NO_SCHEDULE
 
 SEED = 20240611
 #: Seconds a row with results may take (the runs and the loss over the picture's grid), by the page's own
@@ -575,6 +578,10 @@ def test_gradient_check_combinations_show_a_report_or_name_the_refused_value():
 
 
 SWEEP_OPTIMIZERS = ("adagrad", "momentum", "rmsprop", "adam")  # no momentum axis, momentum, and betas
+#: The schedules the rows with a map take in turn, at their defaults: those that scale the optimizer's lr. The
+#: others set their own lr, so the page refuses them over a grid of learning rates: each is a fault below.
+SWEEP_SCHEDULES = tuple(n for n in SCHEDULES if not schedules.get(n).own_lr)
+OWN_LR_SCHEDULES = tuple(n for n in SCHEDULES if schedules.get(n).own_lr)
 #: The interesting values no cheap sweep can take: covered by the faults the page declines as too long.
 TOO_LONG = (("steps", 1_000_000), ("steps", 500_000), ("lr_points", 1000), ("lr_points", 500),
             ("momentum_points", 1000), ("momentum_points", 500))
@@ -642,7 +649,7 @@ def test_sweep_combinations_show_a_map_or_name_the_refused_value():
     assert every - covered <= set(TOO_LONG), every - covered
     at = goto(open_app(), "playground_app/sweep.py")
     history: list = []
-    for setup in rows:
+    for i, setup in enumerate(rows):
         # Refused first: the page stops before sweeping, so this rerun also brings the optimizer's inputs.
         edits = {"sw.optimizer": setup.optimizers[0], "sw.lr_range.0": 0.0}
         put(at, edits)
@@ -650,6 +657,7 @@ def test_sweep_combinations_show_a_map_or_name_the_refused_value():
         at.run()
         refused(at, "Invalid lr_range[0]: 0", history)
         edits = {sweep_key(setup.optimizers[0], hp, inp): v for hp, inp, v in sweep_inputs(setup)}
+        edits["sw.schedule.name"] = SWEEP_SCHEDULES[i % len(SWEEP_SCHEDULES)]  # at its defaults
         put(at, edits)
         history.append(edits)
         at.run()
@@ -662,6 +670,8 @@ def test_sweep_combinations_show_a_map_or_name_the_refused_value():
         ("gd", {"sw.lr_range.0": 10.0, "sw.lr_range.1": 1.0}, "Invalid lr_range: 10/1. The first value must not exceed"),
         ("adamw", {"sw.steps": 1_000_000, "sw.lr_points": 1000, "sw.momentum_points": 1000}, "would hold about"),
         ("rmsprop", {"sw.steps": 500_000, "sw.lr_points": 500, "sw.momentum_points": 500}, "would take about"),
+        *[("momentum", {"sw.schedule.name": n, "sw.lr_points": LR_POINTS.default}, f"{n} sets its own lr")
+          for n in OWN_LR_SCHEDULES],
     ]
     for opt, edits, text in faults:
         put(at, {"sw.optimizer": opt, "sw.lr_range.0": 0.0})

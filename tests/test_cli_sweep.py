@@ -82,6 +82,12 @@ def test_hp_fixes_the_other_hyperparameters_of_every_run(tmp_path):
     (["--opt", "gd", "--momentum-values", "0.5"], "'gd': it has no momentum"),
     (["--hp", "nesterov=maybe"], "Invalid nesterov"),
     (["--steps", "-3"], "Invalid --steps: -3"),
+    (["--schedule", "one_cycle:max_lr=0.3"], "Invalid schedule 'one_cycle:max_lr=0.3' for a sweep of 30 learning "
+                                             "rates: one_cycle sets its own lr"),
+    (["--schedule", "multistep:milestones=50/20"], "Invalid milestones of schedule 'multistep': 50/20"),
+    (["--schedule", "cosine:T_max=0"], r"Invalid T_max: 0\. Allowed range: \[1, inf\)"),
+    (["--schedule", "cosine", "--problem", "quadratic", "--theory-png", "theory.png"],
+     "The closed-form rates hold for a constant learning rate"),
 ])
 def test_bad_arguments_exit_2_with_one_line(args, message, capsys):
     assert main(["sweep", *args]) == 2
@@ -98,3 +104,30 @@ def test_a_sweep_past_the_limit_or_the_memory_ceiling_is_refused_by_name(capsys)
     assert main(["sweep", "--problem", "relu-net", "--lr-points", "1000", "--momentum-points", "1000",
                  "--no-limit"]) == 2
     assert "over the ceiling of 2 GiB" in capsys.readouterr().err
+
+
+def test_a_schedule_drives_every_run_as_the_library_sweeps_it(tmp_path, capsys):
+    from playground.setups.sweep import SweepSetup
+    table = tmp_path / "map.csv"
+    assert main(["sweep", "--opt", "momentum", "--lr-points", "4", "--momentum-points", "3", "--steps", "60",
+                 "--schedule", "exponential:gamma=0.95", "--csv", str(table)]) == 0
+    setup = SweepSetup(lr_points=4, momentum_points=3, steps=60, schedule="exponential:gamma=0.95")
+    assert table.read_text() == setup.run().to_csv()
+    assert table.read_text() != SweepSetup(lr_points=4, momentum_points=3, steps=60).run().to_csv()
+    assert "60 steps, schedule exponential:gamma=0.95," in capsys.readouterr().out
+
+
+def test_one_cycle_sweeps_the_momentum_at_one_lr(tmp_path):
+    table = tmp_path / "map.csv"
+    assert main(["sweep", "--opt", "momentum", "--lr-points", "1", "--momentum-values", "0.5/0.9", "--steps", "50",
+                 "--schedule", "one_cycle:max_lr=0.3,total_steps=50,cycle_momentum=false", "--csv", str(table)]) == 0
+    rows = rows_of(table)
+    assert [r["momentum"] for r in rows] == ["0.5", "0.9"] and rows[0]["final_loss"] != rows[1]["final_loss"]
+
+
+def test_the_help_documents_the_schedule_grammar(capsys):
+    assert main(["sweep", "--help"]) == 0
+    out = capsys.readouterr().out
+    assert "--schedule SPEC" in out and "OneCycleLR: One-cycle policy" in out
+    assert "sequential:linear(start_factor=0.1,total_iters=20)+cosine(T_max=180),milestones=20" in out
+    assert "they take one lr (--lr-points 1)" in out

@@ -4,7 +4,8 @@ Every declared setting (the setups' ``FIELDS``, the run options, each
 registered optimizer's ``hyperparams``, each problem's settings) gets bad
 values made from its kind and range: wrong types, out of range, NaN and
 infinities, a huge string, deeply nested lists. Each goes through the JSON
-config (``Comparison.from_dict``/``from_json``, and ``compare --config``), the
+config (``Comparison.from_dict``/``from_json``, and ``compare --config``;
+``SweepSetup.from_dict``/``from_json`` for a sweep's fields), the
 URL (``from_query``) and the command line (``main``). Every refusal must be a
 ValueError (the CLI: exit 2 and one short line ``playground: error: ...``);
 nothing else may reach a user. A new declaration is fuzzed without anyone
@@ -63,6 +64,8 @@ def bad_values(hp: HyperParam) -> list[Any]:
         values += [[0.5], [0.5, 0.5, 0.5], "0.5/0.5", 0.5, [True, False], [float("nan"), 0.5]]
     elif hp.kind == "list":
         values += [[], "0.5", [[0.5]], [float("inf")]]
+    elif hp.kind == "schedule":
+        values += [123, ["cosine"], "warmup", "cosine:T_max=0", "multistep:milestones=5/1"]
     return values
 
 
@@ -82,6 +85,8 @@ def bad_texts(hp: HyperParam) -> list[str]:
         texts += ["0.5", "0.5/0.5/0.5", "nan/0.5"]
     elif hp.kind == "list":
         texts += ["0.5/abc", "inf/0.5"]
+    elif hp.kind == "schedule":
+        texts += ["cosine:T_max=0", "multistep:milestones=5/1", "cosine(T_max=1", "sequential:cosine+step+linear"]
     return [t for t in texts if not (hp.kind == "choice" and t in map(str, hp.choices))]
 
 
@@ -159,7 +164,7 @@ CASES = list(declarations())
 
 def test_every_kind_of_declaration_is_fuzzed():
     kinds = {hp.kind for _, hp, _ in CASES}
-    assert kinds == {"float", "int", "bool", "pair", "list", "choice"}
+    assert kinds == {"float", "int", "bool", "pair", "list", "choice", "schedule"}
     assert {owner for owner, _, _ in CASES} == {"comparison", "check", "sweep", "run", "problem"}
 
 
@@ -167,6 +172,9 @@ def test_a_bad_value_in_a_config_is_a_value_error(tmp_path, capsys):
     rng = random.Random(SEED)
     for owner, hp, where in CASES:
         for value in sample(bad_values(hp), rng):
+            if owner == "sweep":  # a sweep config of its own
+                expect_value_error(SweepSetup.from_dict, {hp.name: value})
+                expect_value_error(SweepSetup.from_json, json.dumps({hp.name: value}))
             config = config_for(owner, hp, where, value)
             if config is None:
                 continue

@@ -2,6 +2,8 @@
 import numpy as np
 import pytest
 
+import optimizers
+import playground
 from playground import problems
 from playground.training.sweep import sweep
 from playground.setups.sweep import (DEFAULT_MOMENTA, SMALLEST_MOMENTUM, SweepSetup, axis_fields,
@@ -90,3 +92,80 @@ def test_the_extreme_learning_rates_are_drawn_without_a_warning(optimizer, momen
                        steps=5)
     stability_map(setup.run())
     assert [str(w.message) for w in recwarn] == []
+
+
+# --- schedules -------------------------------------------------------------------------------------------
+
+SCHEDULED = [
+    SweepSetup("quadratic", {"cond": 10.0}, "momentum", (1e-3, 0.3), 4, (0.0, 0.9), 3, steps=40,
+               schedule="cosine:T_max=40,eta_min=0.001"),
+    SweepSetup(optimizers="adam", lr_points=3, momentum_points=2, steps=30,
+               schedule="sequential:linear(start_factor=0.1,total_iters=10)+cosine(T_max=20),milestones=10"),
+    SweepSetup(optimizers="momentum", lr_values=(0.01,), momentum_points=3, steps=30,
+               schedule="one_cycle:max_lr=0.3,total_steps=30,cycle_momentum=false"),
+]
+
+
+@pytest.mark.parametrize("setup", SCHEDULED)
+def test_a_schedule_round_trips_through_the_link_the_dict_and_the_json(setup):
+    assert SweepSetup.from_query(setup.to_query()) == setup
+    assert SweepSetup.from_dict(setup.to_dict()) == setup
+    assert SweepSetup.from_json(setup.to_json()) == setup
+    assert setup.to_dict()["schedule"] == setup.schedule.format() == setup.to_query()["schedule"]
+    assert "schedule" not in SweepSetup().to_query() and SweepSetup().to_dict()["schedule"] is None
+
+
+def test_a_scheduled_sweep_is_the_sweep_with_that_schedule_and_each_run_its_own_run():
+    setup = SCHEDULED[0]
+    result = setup.run()
+    problem = setup.validate()
+    direct = sweep(problem, "momentum", setup.lrs(), setup.momenta(), steps=40, schedule=setup.schedule)
+    np.testing.assert_array_equal(result.final_losses, direct.final_losses)
+    unscheduled = SweepSetup(**{**vars(setup), "schedule": None}).run()
+    assert not np.array_equal(result.final_losses, unscheduled.final_losses, equal_nan=True)
+    i = int(np.nanargmin(result.final_losses))
+    c = result.configs[i]
+    alone = playground.run(problem, optimizers.create("momentum", lr=c.lr, momentum=c.momentum), 40,
+                           schedule=setup.schedule.format())
+    assert alone.final_loss == pytest.approx(result.final_losses[i], rel=1e-12)
+    assert result.rerun(problem, i).final_loss == pytest.approx(result.final_losses[i], rel=1e-12)
+
+
+@pytest.mark.parametrize("given, message", [
+    (dict(schedule="one_cycle:max_lr=0.3"), r"Invalid schedule 'one_cycle:max_lr=0\.3' for a sweep of 30 learning "
+                                            r"rates: one_cycle sets its own lr"),
+    (dict(schedule="cyclic", lr_values=(0.1, 0.2), momentum_points=0), "for a sweep of 2 learning rates"),
+    (dict(schedule="one_cycle:total_steps=200", lr_points=1), r"for a sweep of momenta: it cycles the momentum .* "
+                                                              "cycle_momentum=false"),
+    (dict(schedule="one_cycle:total_steps=100", lr_points=1, momentum_points=0),
+     r"Invalid total_steps of schedule 'one_cycle': 100\. Allowed range: \[200, inf\)"),
+    (dict(schedule="one_cycle:total_steps=200,cycle_momentum=true", lr_points=1, optimizers="gd"),
+     "Invalid cycle_momentum for schedule 'one_cycle': optimizer 'gd' has no momentum"),
+    (dict(schedule="cosine", optimizers="sgd_schedulefree"), "Schedule-Free methods replace a learning-rate schedule"),
+])
+def test_a_schedule_that_cannot_drive_the_sweep_is_named(given, message):
+    with pytest.raises(ValueError, match=message):
+        SweepSetup(**given).validate()
+
+
+@pytest.mark.parametrize("query, message", [
+    ({"schedule": "multistep:milestones=50/20"}, r"Invalid milestones of schedule 'multistep': 50/20\. They must "
+                                                 "increase"),
+    ({"schedule": "warmup"}, "Unknown schedule 'warmup'. Available: step, multistep"),
+    ({"schedule": "cosine:T_max=0"}, r"Invalid T_max: 0\. Allowed range: \[1, inf\)"),
+])
+def test_a_bad_schedule_in_a_link_is_named(query, message):
+    with pytest.raises(ValueError, match=message):
+        SweepSetup.from_query(query)
+
+
+@pytest.mark.parametrize("data, message", [
+    ({"schedule": 3}, r"Invalid schedule: 3\. Expected a spec such as 'cosine:T_max=100'"),
+    ({"optimizers": "adam"}, r"Invalid optimizers: 'adam'\. Expected a list of names"),
+    ({"optimizers": ["adam", "adam"]}, "'adam' appears more than once"),
+    ({"hp": {"nesterov": "yes"}}, "Invalid nesterov: 'yes'"),
+    ({"lr": 0.1}, "Unknown key 'lr' in sweep config"),
+])
+def test_a_bad_sweep_config_is_named(data, message):
+    with pytest.raises(ValueError, match=message):
+        SweepSetup.from_dict(data)

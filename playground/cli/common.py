@@ -14,6 +14,7 @@ from typing import Any, Callable, Mapping, Sequence, TextIO
 
 from matplotlib.figure import Figure
 
+from optimizers import schedules
 from optimizers.hyperparams import parse_spec
 
 from .. import problems
@@ -28,6 +29,16 @@ class UserCodeError(ValueError):
     it only when the command was given ``--traceback``: the traceback is about
     the user's code, not about this program.
     """
+
+
+def schedules_help(applies: str) -> str:
+    """The ``--help`` epilog's list of schedules and their grammar; ``applies`` says what a --schedule drives."""
+    return (f"schedules (torch.optim.lr_scheduler's keywords and defaults; {applies}):\n"
+            + "".join(f"  {c.name:<16}{c.torch.rsplit('.', 1)[1]}: {c.title}\n"
+                      for c in map(schedules.get, schedules.available()))
+            + "  grammar: NAME:key=value,... with lists as 20/70; sequential chains schedules with +,\n"
+              "  each NAME(key=value,...), then its milestones, e.g.\n"
+              f"  {schedules.SEQUENTIAL_EXAMPLE}")
 
 
 # -- the work guard --------------------------------------------------------------

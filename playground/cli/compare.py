@@ -35,7 +35,7 @@ from ..problems import Problem
 from ..training.runner import Trajectory
 from ..setups import cost
 from .common import (ProgressLine, add_limit_option, add_problem_options, format_table, parse_problem, refuse_over,
-                     write_file, write_png, write_text)
+                     schedules_help, write_file, write_png, write_text)
 
 COLUMNS = ("run", "final loss", "distance to optimum", "steps to tol", "wall time (s)", "status")
 
@@ -57,12 +57,7 @@ def register(subparsers: Any) -> None:
                "      --schedule one_cycle:max_lr=0.3,total_steps=200 --opt adam:lr=0.1 \\\n"
                f"      --schedule {schedules.SEQUENTIAL_EXAMPLE}\n"
                "  playground compare --config comparison.json --csv runs.csv\n\n"
-               "schedules (torch.optim.lr_scheduler's keywords and defaults; --schedule applies to the --opt\n"
-               "before it):\n" + "".join(f"  {c.name:<16}{c.torch.rsplit('.', 1)[1]}: {c.title}\n"
-                                         for c in map(schedules.get, schedules.available())) +
-               "  grammar: NAME:key=value,... with lists as 20/70; sequential chains schedules with +,\n"
-               "  each NAME(key=value,...), then its milestones, e.g.\n"
-               f"  {schedules.SEQUENTIAL_EXAMPLE}")
+               + schedules_help("--schedule applies to the --opt\nbefore it"))
     add_problem_options(p, default=Comparison.problem)
     p.add_argument("--opt", action=_InOrder, dest="run_items", metavar="SPEC", default=[],
                    help="one run, e.g. adam:lr=0.01,betas=0.9/0.999,batch_size=16,accumulate=2 (repeatable, "

@@ -4,6 +4,8 @@
 
     playground sweep --problem linreg --opt momentum --lr-scale lipschitz --lr-range 0.01/2 \\
         --momentum-range 0/0.98 --momentum-points 50 --steps 300 --png map.png --csv map.csv
+    playground sweep --problem quadratic --opt momentum --steps 200 --schedule cosine:T_max=200
+    playground sweep --opt momentum --lr-points 1 --schedule one_cycle:max_lr=0.3,total_steps=200,cycle_momentum=false
 
 The sweep is a :class:`playground.setups.sweep.SweepSetup`, the one the app's
 Sweep page runs: every option below ``--opt`` comes from one of its declared
@@ -14,6 +16,10 @@ one; ``--png`` writes :func:`playground.viz.stability_map.stability_map`,
 problem with a constant Hessian, the closed-form rate map of the first
 optimizer beside its measured map
 (:func:`playground.viz.theory_plots.theory_beside_measured`).
+
+``--schedule`` is written as ``playground compare --schedule`` writes it
+(:data:`optimizers.schedules.GRAMMAR`) and drives every run; see
+:mod:`playground.setups.sweep` for what the lr axis means with one.
 """
 from __future__ import annotations
 
@@ -30,9 +36,9 @@ from ..setups.sweep import SweepSetup
 from ..training.sweep import SweepResult
 from ..training.theory import curvatures
 from ..viz.stability_map import stability_map
-from ..viz.theory_plots import theory_beside_measured
+from ..viz.theory_plots import refuse_schedule, theory_beside_measured
 from .common import (ProgressLine, add_limit_option, add_problem_options, format_table, parse_problem, refuse_over,
-                     write_png, write_text)
+                     schedules_help, write_png, write_text)
 
 
 def register(subparsers: Any) -> None:
@@ -43,8 +49,16 @@ def register(subparsers: Any) -> None:
                     "Adam-type optimizers) on one problem, in one vectorised pass per optimizer, and\n"
                     "draw where runs converge and where they diverge, with the theoretical bound\n"
                     "where it is known. Lists are written a/b/c.",
-        epilog="example:\n  playground sweep --problem linreg --opt momentum --lr-scale lipschitz \\\n"
-               "      --lr-range 0.01/2 --momentum-range 0/0.98 --momentum-points 50 --png map.png --csv map.csv")
+        epilog="examples:\n  playground sweep --problem linreg --opt momentum --lr-scale lipschitz \\\n"
+               "      --lr-range 0.01/2 --momentum-range 0/0.98 --momentum-points 50 --png map.png --csv map.csv\n"
+               "  playground sweep --problem quadratic --opt momentum --steps 200 --schedule cosine:T_max=200\n"
+               "  playground sweep --opt momentum --lr-points 1 \\\n"
+               "      --schedule one_cycle:max_lr=0.3,total_steps=200,cycle_momentum=false\n\n"
+               "A --schedule drives every run, each with its own state. One derived from the optimizer's\n"
+               "lr scales each configuration's, so the lr axis is the lr the schedule starts from. cyclic\n"
+               "and one_cycle set their own lrs and ignore the optimizer's: they take one lr (--lr-points 1),\n"
+               "and a momentum axis only with cycle_momentum=false.\n\n"
+               + schedules_help("the same grammar as playground compare's --schedule"))
     add_problem_options(p, default=SweepSetup.problem)
     p.add_argument("--opt", nargs="+", action="extend", metavar="NAME",
                    help=f"optimizer(s) to sweep, one of {', '.join(optimizers.available())} (default: momentum)")
@@ -76,7 +90,8 @@ def run(args: argparse.Namespace) -> int:
     chosen = setup(args)
     if args.theory_png:
         problem = chosen.validate()
-        curvatures(problem)  # refuses a varying Hessian before the sweep runs
+        curvatures(problem)  # refuses a varying Hessian, and a schedule, before the sweep runs
+        refuse_schedule(chosen.schedule)
     with ProgressLine("sweep") as progress:
         result = chosen.run(progress=progress)
         if args.png:
@@ -87,8 +102,10 @@ def run(args: argparse.Namespace) -> int:
             write_png(args.theory_png, theory_beside_measured(result, curvatures(problem)[0]))
     if args.csv:
         write_text(args.csv, result.to_csv())
+    schedule = "" if chosen.schedule is None else f", schedule {chosen.schedule.format()}"
     print(f"{problem_text(chosen.problem, chosen.settings)}: {len(result)} configurations, "
-          f"{result.run_settings['steps']} steps, {int(result.diverged.sum())} diverged ({result.wall_time:.2f} s)")
+          f"{result.run_settings['steps']} steps{schedule}, {int(result.diverged.sum())} diverged "
+          f"({result.wall_time:.2f} s)")
     print(format_table(summary_rows(result)))
     return 0
 

@@ -46,7 +46,7 @@ class Declared:
 
     def fields_to_dict(self) -> dict[str, Any]:
         """The declared fields as plain JSON types (pairs as lists)."""
-        return {f.name: _plain(getattr(self, f.name)) for f in self.FIELDS}
+        return {f.name: f.plain(getattr(self, f.name)) for f in self.FIELDS}
 
     @classmethod
     def fields_from_dict(cls, data: Mapping[str, Any]) -> dict[str, Any]:
@@ -103,7 +103,8 @@ def add_option(parser: argparse.ArgumentParser | Any, f: HyperParam) -> None:
         parser.add_argument(option_name(f), dest=f.name, action=argparse.BooleanOptionalAction, default=None,
                             help=help_text)
     else:
-        metavar = {"pair": "A/B", "choice": "|".join(map(str, f.choices)), "int": "N"}.get(f.kind, "X")
+        metavar = {"pair": "A/B", "choice": "|".join(map(str, f.choices)), "int": "N",
+                   "schedule": "SPEC"}.get(f.kind, "X")
         parser.add_argument(option_name(f), dest=f.name, metavar=metavar, default=None, help=help_text)
 
 
@@ -187,7 +188,3 @@ def query_values(query: Query, key: str) -> list[str]:
     """Every value of a repeatable URL parameter (``run=...&run=...``), in order."""
     value = query.get(key)
     return [value] if isinstance(value, str) else list(value or [])
-
-
-def _plain(value: Any) -> Any:
-    return list(value) if isinstance(value, tuple) else value

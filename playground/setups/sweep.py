@@ -17,6 +17,15 @@ a small positive value for an optimizer that refuses 0, such as Nesterov) or
 given as a list; an optimizer with neither, or
 ``momentum_points=0``, sweeps the learning rate alone. ``hp`` fixes the other
 hyperparameters of every run.
+
+``schedule`` (:data:`SCHEDULE`, written as ``playground compare --schedule``
+writes it, e.g. ``cosine:T_max=200``) drives every run's lr, each run with its
+own schedule state. A schedule derived from the optimizer's lr (all but
+``cyclic`` and ``one_cycle``) scales each configuration's lr, so the lr axis
+is the lr the schedule starts from. ``cyclic`` and ``one_cycle`` set their own
+lrs and ignore the optimizer's, so every lr of a grid would run alike: they
+are refused with more than one lr, and with a momentum axis while they cycle
+the momentum (which overrides it).
 """
 from __future__ import annotations
 
@@ -25,19 +34,22 @@ from typing import Any, Mapping, Sequence
 
 import numpy as np
 
+import json
+
 import optimizers
-from optimizers import HyperParam
-from optimizers.hyperparams import format_spec, parse_spec
+from optimizers import HyperParam, schedules
+from optimizers.hyperparams import excerpt, format_spec, parse_spec, validate_given
+from optimizers.schedules import Schedule, ScheduleParam
 
 from .. import problems
 from ..problems import Problem
 from ..training.run_spec import (ACCUMULATE, BATCH_SIZE, LR_SCALE, SEED, SHUFFLE, STEPS, check_batch_size,
                                  lr_multiplier)
 from ..training.runner import Progress
-from ..training.sweep import SweepResult, momentum_hyperparam, sweep
+from ..training.sweep import SweepResult, momentum_hyperparam, optimizer_names, sweep
 from . import cost
 from .cost import Estimate
-from .fields import Declared, Query, parse_problem, problem_text, query_value, query_values
+from .fields import Declared, Query, load_json, parse_problem, problem_text, query_value, query_values, read_problem
 
 #: Values per grid axis at most.
 MAX_AXIS = 1000
@@ -64,17 +76,24 @@ MOMENTUM_VALUES = HyperParam("momentum_values", None, "the momenta themselves, i
                              high=1.0, high_open=True, kind="list", optional=True, label="momentum values")
 #: The fields that describe the grid's momentum axis, which only optimizers with momentum or betas have.
 MOMENTUM_FIELDS = (MOMENTUM_RANGE, MOMENTUM_POINTS, MOMENTUM_VALUES)
+SCHEDULE = ScheduleParam("schedule", None, "the learning-rate schedule of every run (torch.optim.lr_scheduler's "
+                         "names and keywords), each run with its own state; one derived from the optimizer's lr "
+                         "scales each configuration's, so the lr axis is the lr it starts from; cyclic and "
+                         "one_cycle set their own lrs, so they take one lr (lr_points=1) and, while they cycle the "
+                         "momentum, no momentum axis", label="learning-rate schedule")
 
 
 @dataclass(frozen=True)
 class SweepSetup(Declared):
     """A grid of learning rates (x momenta) for one or more optimizers on one problem; see the module docstring.
 
-    ``optimizers`` is a name or a tuple of names.
+    ``optimizers`` is a name or a tuple of names; ``schedule`` a
+    :class:`~optimizers.Schedule`, or its spec (read with
+    :func:`optimizers.schedules.parse`).
     """
 
     FIELDS = (LR_RANGE, LR_POINTS, MOMENTUM_RANGE, MOMENTUM_POINTS, STEPS, SEED, LR_VALUES, LR_SCALE,
-              MOMENTUM_VALUES, BATCH_SIZE, ACCUMULATE, SHUFFLE)
+              MOMENTUM_VALUES, BATCH_SIZE, ACCUMULATE, SHUFFLE, SCHEDULE)
     OWNER = "sweep"
 
     problem: str = "linreg"
@@ -92,11 +111,14 @@ class SweepSetup(Declared):
     batch_size: int | None = None
     accumulate: int = ACCUMULATE.default
     shuffle: bool = SHUFFLE.default
+    schedule: Schedule | None = None
     hp: Mapping[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         names = (self.optimizers,) if isinstance(self.optimizers, str) else tuple(self.optimizers)
         object.__setattr__(self, "optimizers", names)
+        if isinstance(self.schedule, str):
+            object.__setattr__(self, "schedule", schedules.parse(self.schedule))
 
     def validate(self) -> Problem:
         """Check every value before any work and return the problem; ValueError names what is wrong.
@@ -120,9 +142,31 @@ class SweepSetup(Declared):
             raise ValueError(f"lr_scale 'lipschitz' needs a constant curvature L, and {self.problem!r} has none "
                              "(its Hessian varies): give absolute learning rates")
         check_batch_size(self.batch_size, problem.n_samples)
+        self._check_schedule()
         # Every run of a family is held at once (chunking the runs is future work of the sweep engine).
         cost.refuse_memory(self, problem)
         return problem
+
+    def _check_schedule(self) -> None:
+        """ValueError when the schedule cannot drive these runs (the schedule's own checks, with each
+        optimizer and the steps), or would make an axis of the grid meaningless."""
+        sched = self.schedule
+        if sched is None:
+            return
+        lrs = len(self.lr_values) if self.lr_values is not None else self.lr_points
+        if sched.own_lr and lrs > 1:
+            derived = ", ".join(n for n in schedules.available() if not schedules.get(n).own_lr)
+            raise ValueError(f"Invalid schedule {sched.format()!r} for a sweep of {lrs} learning rates: "
+                             f"{sched.name} sets its own lr and ignores the optimizer's, so every learning rate "
+                             f"of the grid would run alike. Sweep one learning rate (lr_points=1, or one of "
+                             f"lr_values), or use a schedule that scales the optimizer's lr: {derived}")
+        for name in self.optimizers:
+            cycled = sched.init(optimizers.create(name, **self.hp), self.steps).momentum
+            if cycled and self.sweeps_momentum:
+                raise ValueError(f"Invalid schedule {sched.format()!r} for a sweep of momenta: it cycles the "
+                                 f"momentum (or beta1) of {name!r}, which overrides the momentum axis. Add "
+                                 "cycle_momentum=false to the schedule, or sweep the learning rate alone "
+                                 "(momentum_points=0)")
 
     @property
     def sweeps_momentum(self) -> bool:
@@ -165,7 +209,39 @@ class SweepSetup(Declared):
         problem = self.validate()
         return sweep(problem, self.optimizers, self.lrs(problem), self.momenta(), steps=self.steps,
                      batch_size=self.batch_size, accumulate=self.accumulate, shuffle=self.shuffle, seed=self.seed,
-                     fixed_hyperparams=self.hp, progress=progress)
+                     fixed_hyperparams=self.hp, progress=progress, schedule=self.schedule)
+
+    # -- codecs ----------------------------------------------------------------
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON types: the problem, its settings, the optimizers, ``hp`` and the fields (the schedule as its
+        spec, e.g. ``"cosine:T_max=200"``)."""
+        declared = {h.name: h for h in _declared(self.optimizers)}
+        return {"problem": self.problem,
+                "settings": {k: list(v) if isinstance(v, tuple) else v for k, v in self.settings.items()},
+                "optimizers": list(self.optimizers), "hp": {k: declared[k].plain(v) for k, v in self.hp.items()},
+                **self.fields_to_dict()}
+
+    @classmethod
+    def from_dict(cls, data: Any) -> "SweepSetup":
+        """Build from :meth:`to_dict` output; every value is read through its declaration, unknown keys refused."""
+        data = cls.check_keys(data, ("problem", "settings", "optimizers", "hp"))
+        name, settings = read_problem(data.get("problem", cls.problem), data.get("settings", {}))
+        names = data.get("optimizers", list(cls.optimizers))
+        if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+            raise ValueError(f"Invalid optimizers: {excerpt(names)}. Expected a list of names such as [\"momentum\"]")
+        names = optimizer_names(names)  # each known, none repeated
+        hp = validate_given(_declared(names), data.get("hp", {}), f"optimizer {names[0]!r}")
+        setup = cls(name, settings, names, hp=hp, **cls.fields_from_dict(data))
+        setup.validate()
+        return setup
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), indent=2)
+
+    @classmethod
+    def from_json(cls, text: str | bytes) -> "SweepSetup":
+        """A sweep from JSON text or UTF-8 bytes; ValueError says what is wrong, by name."""
+        return cls.from_dict(load_json(text, cls.OWNER))
 
     def to_query(self) -> dict[str, str | list[str]]:
         """URL query parameters: ``problem``, one ``optimizer`` per optimizer, ``hp`` when set, and each field."""

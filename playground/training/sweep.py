@@ -71,7 +71,8 @@ class SweepResult:
     ``Config.momentum`` holds the fixed value in effect. ``lipschitz`` and
     ``min_loss`` (the loss at the known optimum) come from the problem, for
     the stability map. ``run_settings`` are the settings every run shared
-    (steps, batch_size, accumulate, shuffle, seed, record).
+    (steps, batch_size, accumulate, shuffle, seed, record, grad_noise), and
+    ``schedule`` the learning-rate schedule every run followed (None: none).
     """
 
     problem: str
@@ -88,6 +89,7 @@ class SweepResult:
     lipschitz: float | None
     min_loss: float | None
     wall_time: float
+    schedule: Schedule | None = None
 
     def __repr__(self) -> str:
         return (f"SweepResult({', '.join(self.optimizers)} on {self.problem}: {len(self)} configurations, "
@@ -135,7 +137,8 @@ class SweepResult:
         c = self.configs[i]
         momentum = None if self.momenta is None else c.momentum
         return RunSpec(c.optimizer, _hyperparams(c.optimizer, c.lr, momentum, self.fixed_hyperparams),
-                       self.run_settings["batch_size"], self.run_settings["accumulate"])
+                       self.run_settings["batch_size"], self.run_settings["accumulate"],
+                       self.run_settings["grad_noise"], self.schedule)
 
     def rerun(self, problem: Problem, i: int, record: int | None = None,
               progress: Progress | None = None) -> Trajectory:
@@ -147,7 +150,7 @@ class SweepResult:
         s = self.run_settings
         return run(problem, spec.build(), s["steps"], batch_size=spec.batch_size, accumulate=spec.accumulate,
                    shuffle=s["shuffle"], seed=s["seed"], record=record or s["record"], label=spec.label,
-                   progress=progress)
+                   progress=progress, schedule=spec.schedule, grad_noise=spec.grad_noise)
 
     def to_csv(self) -> str:
         """One row per configuration: optimizer, lr, momentum (or beta1), final loss, diverged at.
@@ -240,7 +243,7 @@ def sweep(problem: Problem, optimizer: str | Sequence[str], lrs: Sequence[float]
         final_losses=np.where(diverged_at >= 0, np.nan, np.concatenate([o.final_losses for o in outs])),
         diverged_at=diverged_at, steps=outs[0].steps, losses=np.concatenate([o.losses for o in outs]),
         fixed_hyperparams=fixed, run_settings=settings, lipschitz=problem.lipschitz,
-        min_loss=None if optimum is None else float(problem.loss(optimum)), wall_time=wall)
+        min_loss=None if optimum is None else float(problem.loss(optimum)), wall_time=wall, schedule=sched)
 
 
 def _counted_from(progress: Progress | None, start: int, total: int) -> Callable[[int], None] | None:

@@ -15,6 +15,7 @@ words what the colours, marks and lines of that figure mean.
 """
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import numpy as np
@@ -30,6 +31,8 @@ from ..training.sweep import SweepResult
 #: Points on a drawn boundary curve: enough to look smooth whatever the grid.
 CURVE_POINTS = 200
 BOUND_LABEL = "stability bound (theory)"
+#: Characters per line of the schedule under a map's title: what a one-panel map's width holds.
+TITLE_WIDTH = 50
 # A white line with a dark edge reads on every part of the colour map.
 _OUTLINED = [patheffects.withStroke(linewidth=4, foreground="black")]
 
@@ -51,8 +54,13 @@ def stability_map(result: SweepResult) -> Figure:
 def caption(result: SweepResult) -> str:
     """What :func:`stability_map` of ``result`` shows, in words that agree with its colour bars and marks."""
     _, label = _colour_values(result)
-    bound = ("The dashed line is the largest stable learning rate that theory gives for a quadratic (2/L for "
-             "gradient descent, (2 + 2μ)/L for heavy-ball momentum); adaptive methods such as Adam have none.")
+    constant = "" if result.schedule is None else ", for a constant learning rate,"
+    bound = (f"The dashed line{constant} is the largest stable learning rate that theory gives for a quadratic "
+             "(2/L for gradient descent, (2 + 2μ)/L for heavy-ball momentum); adaptive methods such as Adam have none.")
+    if result.schedule is not None:
+        scaled = ("sets its own lr and ignores the optimizer's" if result.schedule.own_lr
+                  else "scales each run's learning rate, so the axis is the lr it starts from")
+        bound += f" Every run followed the learning-rate schedule {result.schedule.describe()}, which {scaled}."
     if result.momenta is None:
         return (f"Each dot is one learning rate's {label} after {result.run_settings['steps']} steps: the lower, the "
                 "closer the run got to the minimum. Each × is a learning rate that diverged, at the step read on "
@@ -60,6 +68,20 @@ def caption(result: SweepResult) -> str:
     return (f"Colour is each run's {label} after {result.run_settings['steps']} steps: the darker, the closer it got "
             "to the minimum. Red cells diverged, at the step read on the red bar: the darker, the sooner. "
             + bound)
+
+
+def _title(result: SweepResult, label: str) -> str:
+    """The figure's title: the problem, what the colour is, and below, the schedule where there is one."""
+    title = f"{result.problem}: {label} after {result.run_settings['steps']} steps"
+    if result.schedule is None:
+        return title
+    # Below, on lines of their own, cut after a , or + of the spec: a sequential one is long.
+    lines = [""]
+    for piece in re.split(r"(?<=[,+])", f"schedule {result.schedule.describe()}"):
+        if lines[-1] and len(lines[-1]) + len(piece) > TITLE_WIDTH:
+            lines.append("")
+        lines[-1] += piece
+    return "\n".join([title, *lines])
 
 
 def _heatmaps(result: SweepResult) -> Figure:
@@ -88,7 +110,7 @@ def _heatmaps(result: SweepResult) -> Figure:
         ax.set(xscale="log", xlim=(lr_edges[0], lr_edges[-1]), ylim=(mu_edges[0], mu_edges[-1]))
         style_axes(ax, xlabel="learning rate", title=optimizers.get(name).title)
     axes[0].set_ylabel(result.momentum_label, fontsize=FONT["label"])
-    fig.suptitle(f"{result.problem}: {label} after {steps} steps", fontsize=FONT["title"])
+    fig.suptitle(_title(result, label), fontsize=FONT["title"])
     # The loss's bar beside the maps, the divergence's under them: two bars side by side leave the maps too narrow.
     _colorbar(fig, loss_mesh, axes, label, "right")
     if result.diverged.any():
@@ -124,7 +146,7 @@ def _lr_curves(result: SweepResult) -> Figure:
         ax.set_yscale("log")
     ax.set(xscale="log")
     style_axes(ax, xlabel="learning rate", ylabel=label,
-               title=f"{result.problem}: {label} after {result.run_settings['steps']} steps")
+               title=_title(result, label))
     handles = ax.get_legend_handles_labels()
     if steps_ax is not None:
         steps_ax.set(yscale="log")

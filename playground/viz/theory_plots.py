@@ -18,6 +18,7 @@ from matplotlib.colors import ListedColormap, LogNorm
 from matplotlib.figure import Figure
 
 import optimizers
+from optimizers import Schedule
 
 from ..training.sweep import SweepResult
 from ..training.theory import DIVERGENT, OSCILLATING, EigenErrors, method_of, theory_map
@@ -29,6 +30,14 @@ SPEED_FLOOR = 1e-4
 _GREY = ListedColormap(["0.82"])
 
 
+def refuse_schedule(schedule: Schedule | None) -> None:
+    """ValueError for a sweep with a ``schedule``: the closed-form rates hold for a constant learning rate."""
+    if schedule is not None:
+        raise ValueError(f"The closed-form rates hold for a constant learning rate, and this sweep's schedule "
+                         f"{schedule.format()!r} changes it every step: sweep without a schedule to compare with "
+                         "theory")
+
+
 def theory_beside_measured(result: SweepResult, eigenvalues: np.ndarray, optimizer: str | None = None) -> Figure:
     """Two panels on the same axes: the closed-form rate ρ and the sweep's measured final loss.
 
@@ -37,8 +46,10 @@ def theory_beside_measured(result: SweepResult, eigenvalues: np.ndarray, optimiz
     optimum; the measured panel repeats the ρ = 1 boundary and the optimum, so
     the two can be read against each other. ``optimizer`` is one of the
     sweep's families, each of which must be gd, momentum or nesterov without
-    dampening or weight decay; it may be left out when the sweep has one.
+    dampening or weight decay; it may be left out when the sweep has one. The
+    rates are those of a constant lr: a sweep with a schedule is refused.
     """
+    refuse_schedule(result.schedule)
     name = optimizer or result.optimizers[0]
     result.grid(np.arange(len(result)), name)  # refuses a name the sweep did not run
     method = method_of(result.build(name, 1.0))
