@@ -1,13 +1,15 @@
 """The app in a real browser: the shared `streamlit run` server (tests/conftest.py), driven by headless Chromium.
 
-Opens the Compare page and checks that its trajectory player (a Custom
-Components v2 element in the page) starts playing by itself and plays the
-default runs through, changes an optimizer in the sidebar, presses play and
-checks that the step counter advances, that no exception is shown and that
-nothing was fetched from another host, and saves a screenshot to
-test-artifacts/app.png. Then the view: the gallery's drifting updater stays in
-its view at every frame, and on Compare a diverging run is drawn at the edge with
-the step it left the view, until the toggle fits every run.
+Three sessions, each a page load. The Compare page: its trajectory player (a
+Custom Components v2 element in the page) plays the default runs by itself; an
+optimizer changed in the sidebar gives a new player that plays; the 3-D surface
+draws and turns; a screenshot goes to test-artifacts/app.png. The bug gallery:
+the drifting updater stays in view at every frame, and again beside its fix on
+Compare, where the gallery's button opens it. Typed values: each refused value
+is named under its input while the other runs show; a diverging run is drawn
+at the edge with the step it left the view, until the toggle fits every run;
+the suggested runs of the 2-D functions converge. Every test fails on a shown
+exception, a console error or a request to another host (conftest.new_page).
 """
 import re
 from pathlib import Path
@@ -15,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from player_support import PlayerOnPage
+from playground import gallery, problems
 from playground.setups.comparison import NO_VALUE, Comparison
 from playground.training.suggest import suggested_run
 
@@ -116,29 +119,25 @@ def test_the_gallery_keeps_the_drifting_updater_in_view_at_every_frame(app_url, 
     buggy, fixed = player.js("p.drawn()")
     assert not buggy["atEdge"] and not fixed["atEdge"]
     # Every frame, not only the last: the view is fitted to the whole drift.
-    assert player.js("p.frames.every((_, i) => (p.show(i), p.drawn().every((d) => d === null || !d.atEdge)))")
+    assert player.js(EVERY_FRAME_IN_VIEW)
     sync_api.expect(player.part("legend")).not_to_contain_text("left the view")
 
-
-def test_a_diverging_run_is_drawn_at_the_edge_with_the_step_it_left(app_url, new_page):
-    page = new_page(app_url + "/?run=gd:lr%3D0.5&run=momentum:lr%3D0.05", width=1280, height=1400)
+    # On Compare, the same two runs side by side, saying where they came from, and the drift again in view.
+    page.get_by_role("button", name="Open this setup on the Compare page").click()
+    sync_api.expect(page.get_by_test_id("stMain").get_by_text("From the bug gallery:")).to_be_visible(timeout=60_000)
     legend = page.locator(".tp-player .tp-legend")
-    sync_api.expect(legend).to_contain_text("gd lr=0.5", timeout=FIRST_RENDER_MS)
+    buggy_run, fixed_run = gallery.get("linreg-divergent-updater").comparison.runs
+    sync_api.expect(legend).to_contain_text(buggy_run.label, timeout=60_000)
+    sync_api.expect(legend).to_contain_text(fixed_run.label)
+    sync_api.expect(page.get_by_test_id("stTable").locator("tbody tr")).to_have_count(2)
     player = PlayerOnPage(page)
     to_last_frame(player)
-    blown, settled = player.js("p.drawn()")
-    assert blown["atEdge"] and not settled["atEdge"]
-    sync_api.expect(legend).to_contain_text(re.compile(r"left the view at step \d+ · diverged at step \d+"))
+    assert player.step() == (500, 500) and player.js(EVERY_FRAME_IN_VIEW)
+    sync_api.expect(legend).not_to_contain_text("left the view")
 
-    # Fitted to every run instead: the contours are drawn again, wide enough to hold the blow-up.
-    page.get_by_text("fit every run").click()
-    page.wait_for_function("new URLSearchParams(location.search).get('view') === 'all'", timeout=60_000)
-    sync_api.expect(legend.filter(has_text="left the view")).to_have_count(0, timeout=60_000)
-    player = PlayerOnPage(page)
-    to_last_frame(player)
-    assert not any(d["atEdge"] for d in player.js("p.drawn()"))
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / "app-view-all.png"))
+
+#: Whether every run is drawn inside the view at every frame of the player ``p`` (each frame shown in turn).
+EVERY_FRAME_IN_VIEW = "p.frames.every((_, i) => (p.show(i), p.drawn().every((d) => d === null || !d.atEdge)))"
 
 
 def table_column(page, header: str) -> list[str]:
@@ -151,10 +150,12 @@ def table_column(page, header: str) -> list[str]:
         }""", header)
 
 
-def test_the_suggested_runs_converge_and_no_typed_value_is_refused_silently(app_url, new_page):
+def test_typed_values_are_never_refused_silently_a_diverging_run_leaves_the_view_and_suggestions_converge(
+        app_url, new_page):
     page = new_page(app_url, width=1280, height=1400)
     sidebar = page.get_by_test_id("stSidebar")
-    sync_api.expect(page.get_by_test_id("stTable")).to_be_visible(timeout=FIRST_RENDER_MS)
+    rows = page.get_by_test_id("stTable").locator("tbody tr")
+    sync_api.expect(rows).to_have_count(3, timeout=FIRST_RENDER_MS)
 
     # Typed into run 1's learning rate: each refused value is named under its input, the other runs still show.
     lr = sidebar.get_by_role("spinbutton", name="lr (learning rate)").first
@@ -163,10 +164,29 @@ def test_the_suggested_runs_converge_and_no_typed_value_is_refused_silently(app_
         lr.press("Enter")
         sync_api.expect(sidebar.get_by_test_id("stAlertContentError").filter(has_text=message)).to_be_visible(
             timeout=60_000)
-        sync_api.expect(page.get_by_test_id("stTable").locator("tbody tr")).to_have_count(2, timeout=60_000)
-    page.get_by_role("button", name="Reset runs to suggested").click()
-    sync_api.expect(page.get_by_test_id("stTable").locator("tbody tr")).to_have_count(3, timeout=60_000)
+        sync_api.expect(rows).to_have_count(2, timeout=60_000)
 
+    # Past 2/L GD diverges: drawn to the edge of the view, with the step it left, until the view fits every run.
+    lr.fill("0.5")
+    lr.press("Enter")
+    legend = page.locator(".tp-player .tp-legend")
+    sync_api.expect(legend).to_contain_text("gd lr=0.5", timeout=60_000)
+    player = PlayerOnPage(page)
+    to_last_frame(player)
+    blown, *settled = player.js("p.drawn()")
+    assert blown["atEdge"] and not any(d["atEdge"] for d in settled)
+    sync_api.expect(legend).to_contain_text(re.compile(r"left the view at step \d+ · diverged at step \d+"))
+    page.get_by_text("fit every run").click()
+    page.wait_for_function("new URLSearchParams(location.search).get('view') === 'all'", timeout=60_000)
+    sync_api.expect(legend.filter(has_text="left the view")).to_have_count(0, timeout=60_000)
+    player = PlayerOnPage(page)
+    to_last_frame(player)
+    assert not any(d["atEdge"] for d in player.js("p.drawn()"))
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "app-view-all.png"))
+
+    page.get_by_role("button", name="Reset runs to suggested").click()
+    sync_api.expect(legend).not_to_contain_text("gd lr=0.5", timeout=60_000)
     # The three 2-D functions on which the old defaults diverged within 7 steps, switched to in the sidebar:
     # their suggested runs, none diverging and none warned about (every problem's are checked the same way,
     # without a browser, in tests/test_app_compare.py).
