@@ -120,3 +120,13 @@ def test_an_unknown_optimizer_or_a_buggy_updater_is_refused_by_name(opt, message
     assert main(["anatomy", "--problem", "linreg", "--opt", opt, "--step", "3"]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and message in err
+
+
+def test_the_work_guard_counts_the_steps_replayed_not_the_whole_run(capsys):
+    # A step early in a long run replays a few steps, and runs; one deep in it would take minutes, and is refused.
+    long = ["anatomy", "--problem", "mlp", "--opt", "adam", "--steps", "1000000"]
+    assert main([*long, "--step", "5"]) == 0
+    assert "step 5 → 6 of 1000000" in capsys.readouterr().out
+    assert main([*long, "--step", "500000"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("playground: error: Replaying 500,001 steps would take about") and "--no-limit" in err

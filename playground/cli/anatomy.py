@@ -15,11 +15,14 @@ A network's table lists the first ``--coords`` coordinates after one row per
 block; ``--json`` writes every part, all coordinates, with the comparison it
 came from. The run's settings (``--steps``, ``--seed``, ``--shuffle``,
 ``--start``) are the comparison's declared fields, as in ``playground compare``.
+Work past :data:`playground.setups.cost.LIMIT` is refused unless ``--no-limit``:
+the k + 1 steps replayed, not the run's whole length.
 """
 from __future__ import annotations
 
 import argparse
 import json
+from dataclasses import replace
 from typing import Any
 
 from optimizers import HyperParam
@@ -76,7 +79,12 @@ def run(args: argparse.Namespace) -> int:
     limit = read_option(args, COORDS) or COORDS.default
     cmp = Comparison(name, settings, runs, **{f.name: v for f in RUN_FIELDS if (v := read_option(args, f)) is not None})
     problem = cmp.validate()
-    refuse_over(args, cmp.work(problem), "This replay")
+    # The replay stops after step k + 1; a network's --start first runs the whole comparison for its plane.
+    replayed = min(max(args.step + 1, 1), cmp.steps)
+    if cmp.start_home(problem) is None:
+        refuse_over(args, replace(cmp, steps=replayed).work(problem), f"Replaying {replayed:,} steps")
+    else:
+        refuse_over(args, cmp.work(problem), "This run from the problem's own start (for the plane of --start)")
     with ProgressLine("anatomy") as progress:
         if cmp.start is not None and problem.dim != 2:
             progress.status("running from the problem's own start, for the plane the start lies in")
