@@ -13,7 +13,7 @@ from playground.cli import app, main
 from playground.cli.common import ProgressLine, format_table, notice
 
 ROOT = Path(__file__).resolve().parents[1]
-COMMANDS = ["app", "compare", "gallery", "gradcheck", "sweep"]
+COMMANDS = ["anatomy", "app", "compare", "gallery", "gradcheck", "sweep"]
 
 
 def test_help_lists_every_command(capsys):

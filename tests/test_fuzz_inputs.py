@@ -22,7 +22,7 @@ import pytest
 import optimizers
 from optimizers import HyperParam
 from playground import problems
-from playground.cli import main
+from playground.cli import anatomy, main
 from playground.setups.check import CheckSetup
 from playground.setups.comparison import Comparison
 from playground.setups.fields import option_name
@@ -206,6 +206,15 @@ def test_a_bad_value_on_the_command_line_is_one_short_line(capsys):
             argv = argv_for(owner, hp, where, text)
             if argv is not None:
                 expect_one_line(capsys, argv)
+
+
+def test_a_bad_value_of_an_anatomy_option_is_one_short_line(capsys):
+    # ``anatomy`` reads its run's settings through the comparison's declarations, and --coords through its own.
+    rng = random.Random(SEED + 3)
+    for hp in (*anatomy.RUN_FIELDS, anatomy.COORDS):
+        if hp.kind != "bool":
+            for text in sample(bad_texts(hp), rng):
+                expect_one_line(capsys, ["anatomy", "--opt", "gd", "--step", "0", f"{option_name(hp)}={text}"])
 
 
 @pytest.mark.parametrize("text", ["[" * 100_000 + "]" * 100_000, '{"steps": 1e400}', '{"runs": [{}]}', "\ufeff{}",

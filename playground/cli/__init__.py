@@ -1,8 +1,9 @@
-"""The ``playground`` command line: compare, gradcheck, gallery, sweep, tune, and app (the Streamlit app).
+"""The ``playground`` command line: compare, anatomy, gradcheck, gallery, sweep, tune, and app (the Streamlit app).
 
 ::
 
     playground compare --problem rosenbrock --opt adam:lr=0.05 --opt momentum:lr=0.001 --steps 300 --gif out.gif
+    playground anatomy --problem rosenbrock --opt adam:lr=0.01 --step 40
     playground gradcheck --loss mymod:loss --grad mymod:grad --params-from mymod:params --path .
     playground gallery run mse-missing-factor
     playground sweep --problem linreg --opt momentum --momentum-range 0/0.98 --png map.png
@@ -24,7 +25,7 @@ import sys
 import traceback
 from typing import NoReturn, Sequence
 
-from . import app, compare, gallery, gradcheck, sweep, tune
+from . import anatomy, app, compare, gallery, gradcheck, sweep, tune
 from .common import UserCodeError
 
 PROG = "playground"
@@ -50,11 +51,11 @@ class Parser(argparse.ArgumentParser):
 
 def build_parser() -> argparse.ArgumentParser:
     parser = Parser(
-        prog=PROG, description="Compare gradient-descent optimizers, check gradients, browse the bug gallery "
+        prog=PROG, description="Compare gradient-descent optimizers, look inside one step, check gradients, browse the bug gallery "
                                "and map where learning rates diverge, from the command line; or start the app.",
         epilog=f"'{PROG} COMMAND --help' describes each command.")
     subparsers = parser.add_subparsers(title="commands", metavar="COMMAND", required=True)
-    for command in (compare, gradcheck, gallery, sweep, tune, app):
+    for command in (compare, anatomy, gradcheck, gallery, sweep, tune, app):
         command.register(subparsers)
     return parser
 

@@ -1,4 +1,4 @@
-"""What every subcommand shares: problem options, text tables, a progress line, and writing files.
+"""What every subcommand shares: problem and run options, text tables, a progress line, and writing files.
 
 Errors are ValueError with a message that names the bad value; ``main``
 turns them into ``playground: error: ...`` and exit code 2.
@@ -9,16 +9,18 @@ import argparse
 import math
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, Callable, Mapping, Sequence, TextIO
 
 from matplotlib.figure import Figure
 
 from optimizers import schedules
-from optimizers.hyperparams import parse_spec
+from optimizers.hyperparams import excerpt, parse_spec
 
 from .. import problems
 from ..setups import cost
+from ..training.run_spec import RunSpec
 from ..viz.plots import to_png
 
 
@@ -76,6 +78,40 @@ def parse_problem(text: str, settings: Sequence[str] = ()) -> tuple[str, dict[st
     name, _, body = text.strip().partition(":")
     spec = problems.spec(name.strip())
     return spec.name, parse_spec(",".join([body, *settings]), spec.settings, f"problem {spec.name!r}")
+
+
+# -- runs ----------------------------------------------------------------------
+class InOrder(argparse.Action):
+    """Collects ``--opt`` and ``--schedule`` in the order given, so a schedule finds its run."""
+
+    def __call__(self, parser: Any, namespace: argparse.Namespace, values: Any, option_string: Any = None) -> None:
+        items = list(getattr(namespace, self.dest) or [])
+        setattr(namespace, self.dest, items + [(option_string, values)])
+
+
+def parse_runs(items: Sequence[tuple[str, str]]) -> tuple[RunSpec, ...]:
+    """The runs of ``--opt SPEC [--schedule SPEC]`` ..., each schedule attached to the run before it."""
+    runs: list[RunSpec] = []
+    scheduled: set[int] = set()
+    for option, text in items:
+        if option == "--opt":
+            runs.append(labelled("--opt", text, RunSpec.parse, text))
+            continue
+        if not runs:
+            raise ValueError(f"--schedule {text!r}: it applies to the --opt before it; put it after an --opt")
+        if len(runs) - 1 in scheduled or runs[-1].schedule is not None:
+            raise ValueError(f"--schedule {text!r}: run {len(runs)} ({runs[-1].optimizer}) already has a schedule")
+        scheduled.add(len(runs) - 1)
+        runs[-1] = replace(runs[-1], schedule=labelled("--schedule", text, schedules.parse, text))
+    return tuple(runs)
+
+
+def labelled(option: str, text: str, parse: Any, *parse_args: Any) -> Any:
+    """``parse(*parse_args)``, with a ValueError prefixed by the option it came from."""
+    try:
+        return parse(*parse_args)
+    except ValueError as exc:
+        raise ValueError(f"{option} {excerpt(text)}: {exc}") from None
 
 
 # -- tables --------------------------------------------------------------------

@@ -22,20 +22,19 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from optimizers import schedules
-from optimizers.hyperparams import excerpt
 
 from ..gallery import updaters
 from ..viz import plots, projection
 from ..setups.comparison import MAX_RUNS, Comparison, results_table, results_text
 from ..setups.fields import add_option, read_option
-from ..training.run_spec import RECORD, RunSpec
+from ..training.run_spec import RECORD
 from ..viz.export import trajectories_csv
 from ..viz.player import runs_from_trajectories, save_gif
 from ..problems import Problem
 from ..training.runner import Trajectory
 from ..setups import cost
-from .common import (ProgressLine, add_limit_option, add_problem_options, format_table, parse_problem, refuse_over,
-                     schedules_help, write_file, write_png, write_text)
+from .common import (InOrder, ProgressLine, add_limit_option, add_problem_options, format_table, labelled, parse_problem,
+                     parse_runs, refuse_over, schedules_help, write_file, write_png, write_text)
 
 COLUMNS = ("run", "final loss", "distance to optimum", "steps to tol", "wall time (s)", "status")
 
@@ -59,13 +58,13 @@ def register(subparsers: Any) -> None:
                "  playground compare --config comparison.json --csv runs.csv\n\n"
                + schedules_help("--schedule applies to the --opt\nbefore it"))
     add_problem_options(p, default=Comparison.problem)
-    p.add_argument("--opt", action=_InOrder, dest="run_items", metavar="SPEC", default=[],
+    p.add_argument("--opt", action=InOrder, dest="run_items", metavar="SPEC", default=[],
                    help="one run, e.g. adam:lr=0.01,betas=0.9/0.999,batch_size=16,accumulate=2 (repeatable, "
                         f"up to {MAX_RUNS}; default: gd, momentum and adam); grad_noise=SIGMA adds gradient "
                         "noise on the 2-D functions; or a bug gallery's buggy updater, updater:NAME:lr=X, one of "
                         + ", ".join(updaters.available()) + ", on the problems its seed code runs on, its lr "
                         "meaning what gd's lr means there")
-    p.add_argument("--schedule", action=_InOrder, dest="run_items", metavar="SPEC",
+    p.add_argument("--schedule", action=InOrder, dest="run_items", metavar="SPEC",
                    help="the learning-rate schedule of the --opt before it, e.g. one_cycle:max_lr=0.3 or "
                         "cosine:T_max=200 (see the list below)")
     Comparison.add_options(p)
@@ -116,12 +115,12 @@ def comparison(args: argparse.Namespace) -> Comparison:
     # Bytes: from_json says by name when the file is not UTF-8 text.
     base = Comparison.from_json(Path(args.config).read_bytes()) if args.config else Comparison()
     if args.problem:
-        name, settings = _labelled("--problem", args.problem, parse_problem, args.problem, args.settings)
+        name, settings = labelled("--problem", args.problem, parse_problem, args.problem, args.settings)
     else:
         # --set alone changes settings of the config's problem and keeps the rest.
         name, extra = parse_problem(base.problem, args.settings)
         settings = {**base.settings, **extra}
-    runs = _runs(args.run_items) or base.runs
+    runs = parse_runs(args.run_items) or base.runs
     return replace(base, problem=name, settings=settings, runs=runs, **Comparison.fields_from_args(args))
 
 
@@ -149,39 +148,6 @@ def write_outputs(args: argparse.Namespace, problem: Problem, trajectories: Sequ
             write_file(args.gif, lambda path: save_gif(fig, ax, runs, path, max_frames=args.frames, fps=args.fps))
     if args.csv:
         write_text(args.csv, trajectories_csv(problem, trajectories))
-
-
-class _InOrder(argparse.Action):
-    """Collects ``--opt`` and ``--schedule`` in the order given, so a schedule finds its run."""
-
-    def __call__(self, parser: Any, namespace: argparse.Namespace, values: Any, option_string: Any = None) -> None:
-        items = list(getattr(namespace, self.dest) or [])
-        setattr(namespace, self.dest, items + [(option_string, values)])
-
-
-def _runs(items: Sequence[tuple[str, str]]) -> tuple[RunSpec, ...]:
-    """The runs of ``--opt SPEC [--schedule SPEC]`` ..., each schedule attached to the run before it."""
-    runs: list[RunSpec] = []
-    scheduled: set[int] = set()
-    for option, text in items:
-        if option == "--opt":
-            runs.append(_labelled("--opt", text, RunSpec.parse, text))
-            continue
-        if not runs:
-            raise ValueError(f"--schedule {text!r}: it applies to the --opt before it; put it after an --opt")
-        if len(runs) - 1 in scheduled or runs[-1].schedule is not None:
-            raise ValueError(f"--schedule {text!r}: run {len(runs)} ({runs[-1].optimizer}) already has a schedule")
-        scheduled.add(len(runs) - 1)
-        runs[-1] = replace(runs[-1], schedule=_labelled("--schedule", text, schedules.parse, text))
-    return tuple(runs)
-
-
-def _labelled(option: str, text: str, parse: Any, *parse_args: Any) -> Any:
-    """``parse(*parse_args)``, with a ValueError prefixed by the option it came from."""
-    try:
-        return parse(*parse_args)
-    except ValueError as exc:
-        raise ValueError(f"{option} {excerpt(text)}: {exc}") from None
 
 
 def _settings_text(cmp: Comparison) -> str:

@@ -13,6 +13,7 @@ player only draws what :func:`anatomy_overlay` gives it.
 """
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -21,6 +22,7 @@ from optimizers import tree
 from optimizers.anatomy import Anatomy
 
 from . import player
+from .anatomy_text import coordinate_rows
 from .projection import LossSurface
 
 #: The plain gradient step and the step taken, drawn beside the optimizer's own terms: (label, colour, dashed).
@@ -135,7 +137,5 @@ def anatomy_latex(a: Anatomy) -> str:
 def anatomy_rows(a: Anatomy, names: tuple[str, str]) -> list[dict[str, Any]]:
     """The step's quantities, one row per coordinate: each value of the equation, each per-coordinate scale
     (Adam's effective lr, Lion's sign) and each term."""
-    columns = {**{f"{k}": v for k, v in a.values.items()}, **a.scales, **a.terms, "taken": a.taken}
-    return [{"coordinate": names[i], **{k: float(np.asarray(v, dtype=float).ravel()[i]) for k, v in columns.items()}}
-            for i in range(2)]
+    return coordinate_rows(replace(a, gradient_step=None), names)  # the arrows show −lr·g; the table does not
 
