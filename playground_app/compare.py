@@ -13,8 +13,9 @@ import optimizers
 from playground_app import cached, compare_form, player_component, surface_panel, tune_panel, widgets
 from playground.setups import cost
 from playground.setups.comparison import VIEW, results_text
+from playground.setups.views import VIEWS
 from playground.training.run_spec import RunSpec
-from playground.viz import plots, projection
+from playground.viz import plots
 
 #: The view toggle's key: under the form's prefix, so a loaded comparison restarts it from its own view.
 VIEW_KEY = compare_form.PREFIX + "view"
@@ -130,7 +131,7 @@ with left:
     if isinstance(plane, str):
         widgets.alert(st.info, plane, "No picture of the trajectories: ")
     else:
-        st.radio(VIEW.title, VIEW.choices, key=VIEW_KEY, horizontal=True, format_func=projection.VIEWS.get,
+        st.radio(VIEW.title, VIEW.choices, key=VIEW_KEY, horizontal=True, format_func=VIEWS.get,
                  help="The runs that settle: a run that diverges or drifts away is drawn to the edge, marked "
                       "with the step at which it left the view. Every run: the view widens to hold them all.")
         # One container whatever it holds, so turning the anatomy on does not move (and so re-mount) the player.
