@@ -43,10 +43,8 @@ with fixed_col:
 st.subheader("What it does")
 result = cached.gallery_result(entry_id)
 if entry.kind == "trajectory":
-    pictures = cached.gallery_player(entry_id)
-    if isinstance(pictures, str):
-        widgets.alert(st.info, pictures, "No picture of the trajectories: ")
-    else:
+    pictures = widgets.figure_or_reason(cached.gallery_player(entry_id), "No picture of the trajectories: ")
+    if pictures is not None:
         data, losses = pictures
         left, right = st.columns(2, gap="medium")
         with left:
