@@ -77,7 +77,7 @@ except ValueError as exc:
     st.stop()
 
 try:
-    result = cached.sweep(setup)
+    result = cached.sweep(setup)  # first, outside every cached function, so that none records its progress bar
 except ValueError as exc:  # a grid value the optimizer refuses, e.g. a Nesterov momentum of 0 typed in
     widgets.alert(st.error, str(exc), icon=":material/error:")
     st.stop()
