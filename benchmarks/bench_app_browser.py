@@ -42,7 +42,7 @@ import app_server  # noqa: E402
 from player_support import launch_chromium  # noqa: E402
 
 from playground.setups.comparison import Comparison  # noqa: E402
-from playground.viz import projection  # noqa: E402
+from playground.setups.views import VIEWS  # noqa: E402
 
 FIRST_VIEW_GOAL_S = 2.0
 CACHED_CHANGE_GOAL_S = 0.5
@@ -110,7 +110,7 @@ def main() -> None:
             page.locator(".tp-player .tp-legend").wait_for(timeout=WAIT_MS)
             toggles = []
             for i in range(args.repeat + 1):  # the first "fit every run" computes its picture: untimed
-                for view in (projection.VIEWS["all"], projection.VIEWS["settled"]):
+                for view in (VIEWS["all"], VIEWS["settled"]):
                     seconds = timed_change(page, lambda: page.get_by_text(view, exact=True).click(), [], [])
                     if i:
                         toggles.append(seconds)

@@ -6,7 +6,7 @@ from playground_app.state import PageState
 from playground import gallery
 from playground.setups import check
 from playground.setups.fields import query_value
-from playground.viz import projection
+from playground.setups.views import VIEWS
 
 STATE = PageState("gallery", "gal.", lambda: gallery.ids()[0],
                   lambda query: gallery.get(query_value(query, "entry") or gallery.ids()[0]).id,
@@ -43,16 +43,14 @@ with fixed_col:
 st.subheader("What it does")
 result = cached.gallery_result(entry_id)
 if entry.kind == "trajectory":
-    pictures = cached.gallery_player(entry_id)
-    if isinstance(pictures, str):
-        widgets.alert(st.info, pictures, "No picture of the trajectories: ")
-    else:
+    pictures = widgets.figure_or_reason(cached.gallery_player(entry_id), "No picture of the trajectories: ")
+    if pictures is not None:
         data, losses = pictures
         left, right = st.columns(2, gap="medium")
         with left:
             player_component.show(data, key="gal.player")
             st.caption(f"Both runs play once when the page opens. Contour view: "
-                       f"{projection.VIEWS[entry.comparison.view]}; stars mark the known minima.")
+                       f"{VIEWS[entry.comparison.view]}; stars mark the known minima.")
             st.download_button("Trajectories (PNG)", lambda: cached.gallery_landscape_png(entry_id),
                                f"{entry_id}-trajectories.png", "image/png",
                                on_click="ignore", icon=":material/download:", key="dl.gallery.landscape")

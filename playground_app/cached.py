@@ -8,15 +8,17 @@ recomputes the picture only, never the runs. Gradient checks are keyed on their 
 their JSON text (:data:`BY_JSON`), gallery runs on the entry id. Figures are cached as PNG bytes and the player as its JSON
 payload, so a rerun that hits the cache draws nothing again.
 
-The trajectories themselves are a shared resource (``st.cache_resource``),
-not pickled data: each holds its optimizer, whose class may be a plugin
-defined where pickle cannot find it (a notebook, a function), and a rerun
-then skips unpickling megabytes of snapshots. Nothing modifies them.
+The trajectories and sweeps themselves are a shared resource (:func:`_held`,
+``st.cache_resource``), not pickled data: each run holds its optimizer, whose
+class may be a plugin defined where pickle cannot find it (a notebook, a
+function), and a rerun then skips unpickling megabytes of snapshots. Nothing
+modifies them. They are computed outside every cached function, with a
+progress bar that no cache records (:func:`_held` says why).
 """
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Any
+from typing import Any, Callable, TypeVar
 
 import streamlit as st
 
@@ -58,29 +60,40 @@ def runs_config(cmp: Comparison) -> str:
     return replace(cmp, view=VIEW.default).to_json()
 
 
-def trajectories(config: str) -> list[Trajectory]:
-    """Every run of the comparison ``config``, with a progress bar while they run; kept by size (:data:`SMALL_RESULT`).
+Held = TypeVar("Held")
 
-    The runs are kept in a holder per config and computed outside of it, so
-    that no cache records the progress bar: a cached function replays every
-    element it drew on each hit, and the bar is a hundred updates. A page
-    calls this before the cached functions that read the runs, so that they
-    find the runs held and draw nothing either.
+
+def _held(kind: str, key: str, big: bool, compute: Callable[[], Held]) -> Held:
+    """``compute()`` of the ``kind`` of result keyed ``key``, computed once and then held; ``big`` when it may be
+    larger than :data:`SMALL_RESULT` (kept among :data:`BIG_ENTRIES`, else among :data:`ENTRIES`).
+
+    The result is kept in a holder per key and computed outside of it, so
+    that no cache records what ``compute`` draws (a progress bar): a cached
+    function replays every element it drew on each hit, and a bar is a
+    hundred updates. A page calls the public function (:func:`trajectories`,
+    :func:`sweep`) before the cached functions that read its result, so that
+    they find it held and draw nothing either. The kinds share the holders'
+    entries, so all of them together stay within the bound of :data:`SMALL_RESULT`.
     """
-    held = (_big_held if result_bytes(config) > SMALL_RESULT else _held)(config)
-    if "runs" not in held:  # a run stopped by a rerun leaves the holder empty: the next call runs again
-        held["runs"] = _run(config)
-    return held["runs"]
+    held = (_big_holder if big else _holder)(kind, key)
+    if "value" not in held:  # a computation stopped by a rerun leaves the holder empty: the next call computes again
+        held["value"] = compute()
+    return held["value"]
 
 
 @st.cache_resource(show_spinner=False, max_entries=ENTRIES)
-def _held(config: str) -> dict[str, list[Trajectory]]:
+def _holder(kind: str, key: str) -> dict[str, Any]:
     return {}
 
 
 @st.cache_resource(show_spinner=False, max_entries=BIG_ENTRIES)
-def _big_held(config: str) -> dict[str, list[Trajectory]]:
+def _big_holder(kind: str, key: str) -> dict[str, Any]:
     return {}
+
+
+def trajectories(config: str) -> list[Trajectory]:
+    """Every run of the comparison ``config``, with a progress bar while they run; held by size (:func:`_held`)."""
+    return _held("runs", config, result_bytes(config) > SMALL_RESULT, lambda: _run(config))
 
 
 def _run(config: str) -> list[Trajectory]:
@@ -239,18 +252,9 @@ BY_JSON = {SweepSetup: SweepSetup.to_json}
 
 
 def sweep(setup: SweepSetup) -> SweepResult:
-    """:meth:`~playground.setups.sweep.SweepSetup.run`, with a progress bar while it runs; kept by size."""
-    return (_big_sweep if cost.sweep_result_bytes(setup) > SMALL_RESULT else _sweep)(setup)
-
-
-@st.cache_data(show_spinner=False, max_entries=ENTRIES, hash_funcs=BY_JSON)
-def _sweep(setup: SweepSetup) -> SweepResult:
-    return _run_sweep(setup)
-
-
-@st.cache_data(show_spinner=False, max_entries=BIG_ENTRIES, hash_funcs=BY_JSON)
-def _big_sweep(setup: SweepSetup) -> SweepResult:
-    return _run_sweep(setup)
+    """:meth:`~playground.setups.sweep.SweepSetup.run`, with a progress bar while it runs; held by size
+    (:func:`_held`), keyed on its JSON as :data:`BY_JSON` keys the caches that read it."""
+    return _held("sweep", setup.to_json(), cost.sweep_result_bytes(setup) > SMALL_RESULT, lambda: _run_sweep(setup))
 
 
 def _run_sweep(setup: SweepSetup) -> SweepResult:

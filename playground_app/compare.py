@@ -13,8 +13,9 @@ import optimizers
 from playground_app import cached, compare_form, player_component, surface_panel, tune_panel, widgets
 from playground.setups import cost
 from playground.setups.comparison import VIEW, results_text
+from playground.setups.views import VIEWS
 from playground.training.run_spec import RunSpec
-from playground.viz import plots, projection
+from playground.viz import plots
 
 #: The view toggle's key: under the form's prefix, so a loaded comparison restarts it from its own view.
 VIEW_KEY = compare_form.PREFIX + "view"
@@ -127,20 +128,17 @@ with left:
         plane = cached.plane(config, cmp.view)
     except ValueError as exc:  # too slow to draw here: a reason, like the ones plane() returns
         plane = str(exc)
-    if isinstance(plane, str):
-        widgets.alert(st.info, plane, "No picture of the trajectories: ")
-    else:
-        st.radio(VIEW.title, VIEW.choices, key=VIEW_KEY, horizontal=True, format_func=projection.VIEWS.get,
+    if widgets.figure_or_reason(plane, "No picture of the trajectories: ") is not None:
+        st.radio(VIEW.title, VIEW.choices, key=VIEW_KEY, horizontal=True, format_func=VIEWS.get,
                  help="The runs that settle: a run that diverges or drifts away is drawn to the edge, marked "
                       "with the step at which it left the view. Every run: the view widens to hold them all.")
         # One container whatever it holds, so turning the anatomy on does not move (and so re-mount) the player.
         with st.container():
             choice = _anatomy_choice(cmp, problem)
-            anatomy = None if choice is None else cached.step_anatomy(config, cmp.view, *choice)
-            if isinstance(anatomy, str):
-                st.error(anatomy, icon=":material/error:")
+            anatomy = None if choice is None else widgets.figure_or_reason(
+                cached.step_anatomy(config, cmp.view, *choice), "", st.error, icon=":material/error:")
         events = player_component.show(cached.player_data(config, cmp.view), key="cmp.player",
-                                       anatomy=anatomy[0] if isinstance(anatomy, tuple) else None,
+                                       anatomy=None if anatomy is None else anatomy[0],
                                        on_step=_follow_player(cmp))
         _start_from_click(cmp, problem, events.click)
         st.caption("Every run plays once when the results appear; press ▶ Play to watch again, or drag the "
@@ -153,7 +151,7 @@ with left:
         st.download_button("Trajectories (PNG)", lambda: cached.landscape_png(config, cmp.view), "trajectories.png",
                            "image/png", on_click="ignore", icon=":material/download:", key="dl.landscape")
 with right:
-    if isinstance(anatomy, tuple):  # the step's numbers beside its arrows
+    if anatomy is not None:  # the step's numbers beside its arrows
         _, equation, table = anatomy
         st.subheader(f"Step {choice[1]} → {choice[1] + 1} of {cmp.runs[choice[0]].label}")
         st.latex(equation)
@@ -172,10 +170,8 @@ with right:
     # A quadratic: theory predicts each eigendirection's decay (drawn on request: the page opens light).
     if problem.hessian is not None and st.toggle("Show the error per eigendirection, beside theory",
                                                  key=compare_form.PREFIX + "eigen.show"):
-        eigen_png = cached.eigen_errors_png(config)
-        if isinstance(eigen_png, str):
-            st.info(f"No per-direction errors: {eigen_png}")
-        else:
+        eigen_png = widgets.figure_or_reason(cached.eigen_errors_png(config), "No per-direction errors: ")
+        if eigen_png is not None:
             st.image(eigen_png, width="stretch")
             st.caption("The error along each eigenvector of the (constant) Hessian, measured (solid), and the "
                        "closed form's |e(0)| ρᵗ (dashed) for GD, heavy-ball and Nesterov momentum.")

@@ -20,8 +20,7 @@ def show(config: str, view: str, plane: tuple[Any, Any] | str) -> None:
     if not st.toggle("Show the loss as a 3-D surface", key=SHOW_KEY,
                      help="The contours' loss as heights, the runs' paths drawn on it. Drag to turn it."):
         return
-    if isinstance(plane, str):
-        widgets.alert(st.info, plane, "No 3-D surface: ")
+    if widgets.figure_or_reason(plane, "No 3-D surface: ") is None:
         return
     surface_component.show(cached.surface_data(config, view), key="cmp.surface")
     st.caption("The loss over the player's plane, in the contours' colours, lit from the upper left; each run's path "

@@ -77,7 +77,7 @@ except ValueError as exc:
     st.stop()
 
 try:
-    result = cached.sweep(setup)
+    result = cached.sweep(setup)  # first, outside every cached function, so that none records its progress bar
 except ValueError as exc:  # a grid value the optimizer refuses, e.g. a Nesterov momentum of 0 typed in
     widgets.alert(st.error, str(exc), icon=":material/error:")
     st.stop()
@@ -90,10 +90,8 @@ png = cached.stability_map_png(setup)
 st.image(png, width="content")
 st.markdown(stability_map.caption(result))
 if problem.hessian is not None:  # a quadratic: the closed-form rates, on the same axes
-    theory_png = cached.theory_png(setup)
-    if isinstance(theory_png, str):
-        st.info(f"No closed-form map: {theory_png}")
-    else:
+    theory_png = widgets.figure_or_reason(cached.theory_png(setup), "No closed-form map: ")
+    if theory_png is not None:
         st.image(theory_png, width="content")
         st.markdown("Left, theory: how fast the error shrinks per step (ρ, from the Hessian's eigenvalues), "
                     "with the edge of divergence, where the error starts to overshoot (dotted), and the best "

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 import re
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Sequence, TypeVar
 
 import streamlit as st
 
@@ -46,6 +46,21 @@ def alert(box: Callable[..., Any], message: str, lead: str = "", **kwargs: Any) 
     message from the library goes through here.
     """
     return box(lead + literal(message), **kwargs)
+
+
+Shown = TypeVar("Shown")
+
+
+def figure_or_reason(result: Shown | str, lead: str, box: Callable[..., Any] = st.info, **kwargs: Any) -> Shown | None:
+    """``result`` of a cached function that returns a figure (PNG bytes, a payload) or the reason there is none.
+
+    The figure is returned for the page to draw; a reason (a sentence) is shown
+    here in ``box`` after ``lead`` (:func:`alert`), and None returned.
+    """
+    if isinstance(result, str):
+        alert(box, result, lead, **kwargs)
+        return None
+    return result
 
 
 def start(key: str, value: Any) -> None:

@@ -32,10 +32,11 @@ from ..training.runner import Trajectory, run
 from ..training.stability import explain_divergence
 from ..training.suggest import default_runs
 from ..viz import projection
-from ..viz.projection import VIEWS, Plane
+from ..viz.projection import Plane
 from . import cost
 from .cost import Estimate
 from .fields import Declared, Query, load_json, parse_problem, problem_text, query_value, query_values, read_problem
+from .views import VIEWS
 
 MAX_RUNS = 6
 RUN_COUNT = HyperParam("runs", 3, "optimizers compared, all from the same start on the same data", low=1,
@@ -66,7 +67,7 @@ class Comparison(Declared):
     ``tol`` is the suboptimality (loss minus the optimum's loss, or the loss
     itself when no optimum is known) that counts as "reached" in the results.
     ``view`` is what the contour view fits
-    (:data:`playground.viz.projection.VIEWS`); it changes the picture, not the runs.
+    (:data:`playground.setups.views.VIEWS`); it changes the picture, not the runs.
     """
 
     FIELDS = (STEPS, SEED, SHUFFLE, TOL, VIEW, START)

@@ -18,7 +18,7 @@ into a few calls, so memory stays bounded.
 A snapshot is one recorded parameter tree flattened to a vector in the order of
 :func:`optimizers.tree.flatten` (blocks in key order, entries in C order).
 
-The view (:data:`VIEWS`, :func:`fit_view`): by default the plane's window fits
+The view (:data:`playground.setups.views.VIEWS`, :func:`fit_view`): by default the plane's window fits
 the runs that settle (:func:`settles`) and the known minima, so one run that
 diverges or drifts away does not shrink every other run to a dot; a run that
 leaves that window is drawn to its edge, where :func:`view_exit` says at which
@@ -33,11 +33,10 @@ import numpy as np
 
 from optimizers import tree
 
-Bounds = tuple[tuple[float, float], tuple[float, float]]
-View = Literal["settled", "all"]
+from ..setups.views import VIEWS, View
 
-#: The views of a plane, and what each fits, in words.
-VIEWS: dict[str, str] = {"settled": "fit the runs that settle", "all": "fit every run"}
+Bounds = tuple[tuple[float, float], tuple[float, float]]
+
 #: A run settles when the last SETTLE_TAIL of its path spans at most SETTLE_SHARE of the whole path's extent:
 #: a converging run's tail is a speck of its path, a drifting or oscillating run's tail is a fair share of it.
 SETTLE_TAIL = 0.25

@@ -19,22 +19,18 @@ import re
 from typing import Any
 
 import numpy as np
-from matplotlib import patheffects
-from matplotlib.colors import LogNorm, Normalize
+from matplotlib.colors import LogNorm
 from matplotlib.figure import Figure
 
 import optimizers
 
-from .plots import FONT, new_figure, run_color, style_axes, suboptimality
+from .plots import FONT, new_figure, run_color, style_axes
+from .sweep_axes import CURVE_POINTS, OUTLINED, cell_edges, colour_norm, colour_values, log_scale
 from ..training.sweep import SweepResult
 
-#: Points on a drawn boundary curve: enough to look smooth whatever the grid.
-CURVE_POINTS = 200
 BOUND_LABEL = "stability bound (theory)"
 #: Characters per line of the schedule under a map's title: what a one-panel map's width holds.
 TITLE_WIDTH = 50
-# A white line with a dark edge reads on every part of the colour map.
-_OUTLINED = [patheffects.withStroke(linewidth=4, foreground="black")]
 
 
 def stability_map(result: SweepResult) -> Figure:
@@ -53,7 +49,7 @@ def stability_map(result: SweepResult) -> Figure:
 
 def caption(result: SweepResult) -> str:
     """What :func:`stability_map` of ``result`` shows, in words that agree with its colour bars and marks."""
-    _, label = _colour_values(result)
+    _, label = colour_values(result)
     constant = "" if result.schedule is None else ", for a constant learning rate,"
     bound = (f"The dashed line{constant} is the largest stable learning rate that theory gives for a quadratic "
              "(2/L for gradient descent, (2 + 2μ)/L for heavy-ball momentum); adaptive methods such as Adam have none.")
@@ -85,12 +81,12 @@ def _title(result: SweepResult, label: str) -> str:
 
 
 def _heatmaps(result: SweepResult) -> Figure:
-    values, label = _colour_values(result)
-    norm = _norm(values)
+    values, label = colour_values(result)
+    norm = colour_norm(values)
     steps = result.run_settings["steps"]
     # Divergence mostly happens in the first few steps, so its scale is logarithmic too.
     div_norm = LogNorm(1, max(steps, 2))
-    lr_edges, mu_edges = _edges(result.lrs, log=True), _edges(result.momenta, log=False)
+    lr_edges, mu_edges = cell_edges(result.lrs, log=True), cell_edges(result.momenta, log=False)
     n = len(result.optimizers)
     fig = new_figure(figsize=(4.0 * n + 1.6, 4.8))
     axes = fig.subplots(1, n, squeeze=False, sharey=True)[0]
@@ -105,7 +101,7 @@ def _heatmaps(result: SweepResult) -> Figure:
         bound = result.build(name, 1.0, mu).lr_bound(result.lipschitz)
         if bound is not None:
             ax.plot(np.broadcast_to(bound, mu.shape), mu, color="white", lw=2, ls="--", label=BOUND_LABEL,
-                    path_effects=_OUTLINED)
+                    path_effects=OUTLINED)
             ax.legend(loc="lower left", fontsize=FONT["legend"])
         ax.set(xscale="log", xlim=(lr_edges[0], lr_edges[-1]), ylim=(mu_edges[0], mu_edges[-1]))
         style_axes(ax, xlabel="learning rate", title=optimizers.get(name).title)
@@ -126,7 +122,7 @@ def _colorbar(fig: Figure, mesh: Any, axes: Any, label: str, location: str) -> N
 
 
 def _lr_curves(result: SweepResult) -> Figure:
-    values, label = _colour_values(result)
+    values, label = colour_values(result)
     fig = new_figure(figsize=(5.6, 4.6))
     ax = fig.subplots()
     # Diverged runs have no final loss; their divergence step goes on a second y axis instead.
@@ -142,7 +138,7 @@ def _lr_curves(result: SweepResult) -> Figure:
         bound = opt.lr_bound(result.lipschitz)
         if bound is not None:
             ax.axvline(bound, color=color, ls="--", label=f"{name}: {opt.lr_bound_text(result.lipschitz)}")
-    if _log_scale(values):
+    if log_scale(values):
         ax.set_yscale("log")
     ax.set(xscale="log")
     style_axes(ax, xlabel="learning rate", ylabel=label,
@@ -156,35 +152,3 @@ def _lr_curves(result: SweepResult) -> Figure:
     # Under the plot, where it covers neither the curves nor the divergence marks.
     fig.legend(*handles, loc="outside lower center", fontsize=FONT["legend"], ncols=2, frameon=False)
     return fig
-
-
-def _colour_values(result: SweepResult) -> tuple[np.ndarray, str]:
-    """What the picture shows per configuration, and its name; NaN where a run diverged."""
-    if result.min_loss is None:
-        return result.final_losses, "final loss"
-    return suboptimality(result.final_losses, result.min_loss), "final loss − loss*"
-
-
-def _norm(values: np.ndarray) -> Normalize:
-    finite = values[np.isfinite(values)]
-    if not finite.size:  # every run diverged: nothing to colour
-        return Normalize(0.0, 1.0)
-    return (LogNorm if _log_scale(values) else Normalize)(finite.min(), finite.max())
-
-
-def _log_scale(values: np.ndarray) -> bool:
-    """Whether the finite values can go on a log scale (a loss can be negative, e.g. on the saddle)."""
-    finite = values[np.isfinite(values)]
-    return bool(finite.size) and finite.min() > 0
-
-
-def _edges(centres: np.ndarray, log: bool) -> np.ndarray:
-    """Cell edges around sorted ``centres``: midpoints (geometric on a log axis), the ends mirrored."""
-    x = np.log(centres) if log else centres
-    if len(x) == 1:
-        half = 0.5 if log else 0.05
-        edges = np.array([x[0] - half, x[0] + half])
-    else:
-        mid = (x[1:] + x[:-1]) / 2
-        edges = np.concatenate([[2 * x[0] - mid[0]], mid, [2 * x[-1] - mid[-1]]])
-    return np.exp(edges) if log else edges

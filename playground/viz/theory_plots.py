@@ -6,7 +6,8 @@
     fig = eigen_error_figure([eigen_errors(problem, t) for t in trajectories])
 
 Pure functions of library results (:mod:`playground.training.theory`); the
-measured panel is coloured as :func:`~playground.viz.stability_map.stability_map` colours it.
+measured panel is coloured as :func:`~playground.viz.stability_map.stability_map` colours it
+(both through :mod:`playground.viz.sweep_axes`).
 """
 from __future__ import annotations
 
@@ -23,7 +24,7 @@ from optimizers import Schedule
 from ..training.sweep import SweepResult
 from ..training.theory import DIVERGENT, OSCILLATING, EigenErrors, method_of, theory_map
 from .plots import new_figure, run_color
-from .stability_map import CURVE_POINTS, _OUTLINED, _colour_values, _edges, _log_scale, _norm
+from .sweep_axes import CURVE_POINTS, OUTLINED, cell_edges, colour_norm, colour_values, log_scale
 
 #: The smallest 1 - rho coloured: slower rates share its colour (1e-4 is 10,000 steps per e-fold).
 SPEED_FLOOR = 1e-4
@@ -58,7 +59,7 @@ def theory_beside_measured(result: SweepResult, eigenvalues: np.ndarray, optimiz
                          "dampening or weight decay")
     if result.momenta is None:
         return _lr_panels(result, name, eigenvalues, method)
-    lr_edges, mu_edges = _edges(result.lrs, log=True), _edges(result.momenta, log=False)
+    lr_edges, mu_edges = cell_edges(result.lrs, log=True), cell_edges(result.momenta, log=False)
     # A fine grid over the same window: the boundaries are smooth whatever the sweep's resolution.
     lrs = np.geomspace(lr_edges[0], lr_edges[-1], CURVE_POINTS)
     mus = np.linspace(max(mu_edges[0], 0.0), min(mu_edges[-1], 0.999), CURVE_POINTS)
@@ -77,9 +78,9 @@ def theory_beside_measured(result: SweepResult, eigenvalues: np.ndarray, optimiz
                       linewidths=1.2, linestyles=":")
     theory_ax.plot([], [], color="white", ls=":", label="monotone | oscillating")
 
-    values, label = _colour_values(result)
+    values, label = colour_values(result)
     measured = measured_ax.pcolormesh(lr_edges, mu_edges, np.ma.masked_invalid(result.grid(values, name).T),
-                                      norm=_norm(values), cmap="viridis")
+                                      norm=colour_norm(values), cmap="viridis")
     div = result.grid(result.diverged, name).T
     measured_ax.pcolormesh(lr_edges, mu_edges, np.ma.masked_where(~div, div.astype(float)), cmap=_GREY)
     for ax in (theory_ax, measured_ax):
@@ -116,9 +117,9 @@ def _lr_panels(result: SweepResult, name: str, eigenvalues: np.ndarray, method: 
     for code, color, text in ((OSCILLATING, "tab:orange", "oscillating"), (DIVERGENT, "0.6", "divergent")):
         theory_ax.fill_between(lrs, 0, 1, where=tm.region == code, color=color, alpha=0.25, label=text,
                                transform=theory_ax.get_xaxis_transform())
-    values, label = _colour_values(result)
+    values, label = colour_values(result)
     measured_ax.plot(result.lrs, result.grid(values, name), marker=".", color=run_color(0))
-    if _log_scale(values):
+    if log_scale(values):
         measured_ax.set_yscale("log")
     for ax in (theory_ax, measured_ax):
         if tm.optimum is not None:
@@ -138,7 +139,7 @@ def _mark_optimum(ax, opt) -> None:
     if opt is None:
         return
     ax.plot(opt.lr, opt.momentum, marker="*", ms=16, color="gold", mec="black", ls="none",
-            label=f"optimum: lr {opt.lr:.3g}, μ {opt.momentum:.3g}, ρ {opt.rate:.3g}", path_effects=_OUTLINED)
+            label=f"optimum: lr {opt.lr:.3g}, μ {opt.momentum:.3g}, ρ {opt.rate:.3g}", path_effects=OUTLINED)
 
 
 def eigen_error_figure(curves: Sequence[EigenErrors]) -> Figure:
