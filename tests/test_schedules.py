@@ -115,14 +115,14 @@ def test_step_overrides_are_pure_and_per_run() -> None:
 
 
 def test_cli_attaches_each_schedule_to_the_opt_before_it() -> None:
-    from playground.cli.compare import _runs
+    from playground.cli.common import parse_runs
 
-    runs = _runs([("--opt", "momentum:lr=0.1"), ("--schedule", "cosine:T_max=50"), ("--opt", "gd:lr=0.1")])
+    runs = parse_runs([("--opt", "momentum:lr=0.1"), ("--schedule", "cosine:T_max=50"), ("--opt", "gd:lr=0.1")])
     assert runs[0].schedule == optimizers.schedule("cosine", T_max=50) and runs[1].schedule is None
     with pytest.raises(ValueError, match="after an --opt"):
-        _runs([("--schedule", "cosine")])
+        parse_runs([("--schedule", "cosine")])
     with pytest.raises(ValueError, match="already has a schedule"):
-        _runs([("--opt", "gd"), ("--schedule", "cosine"), ("--schedule", "step")])
+        parse_runs([("--opt", "gd"), ("--schedule", "cosine"), ("--schedule", "step")])
 
 
 def test_the_lr_panel_appears_with_a_schedule() -> None:
