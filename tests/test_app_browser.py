@@ -196,8 +196,8 @@ def test_typed_values_are_never_refused_silently_a_diverging_run_leaves_the_view
     page.get_by_role("button", name="Reset runs to suggested").click()
     shows_runs(page, Comparison().runs)
     # The three 2-D functions on which the old defaults diverged within 7 steps, switched to in the sidebar:
-    # their suggested runs, none diverging and none warned about (every problem's are checked the same way,
-    # without a browser, in tests/test_app_compare.py).
+    # their suggested runs, none diverging and none warned about (every problem's suggested runs are run, none
+    # diverging, in tests/test_suggest.py).
     for name in ("rosenbrock", "beale", "himmelblau"):
         sidebar.get_by_test_id("stSelectbox").filter(has_text="problem").first.click()
         page.get_by_role("option", name=problems.spec(name).title, exact=True).click()

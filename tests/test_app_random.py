@@ -8,7 +8,7 @@ declaration (default, each bound, a middle value, decades off a log-scale
 default), and rows are chosen greedily, with a fixed seed, one per problem,
 to cover on the Compare page, with results,
 
-* every problem (switched to with the tolerance at 0: its suggested runs are checked in test_app_compare.py);
+* every problem (switched to with the tolerance at 0: its suggested runs are checked in test_suggest.py);
 * every optimizer on a problem with data and on a 2-D function (Muon, which
   needs a weight matrix, only on the networks; on a function it is a fault),
   every buggy updater the problems offer;
@@ -357,8 +357,8 @@ def enter(at, row: Row, history: list) -> None:
     """
     cmp, modes = row
     data = has_data(cmp.problem)
-    # The switch itself computes nothing here: its suggested runs' results are checked in tests/test_app_compare.py
-    # (test_switching_problem_starts_every_run_from_its_suggestions_and_none_diverges), and the row's own come last.
+    # The switch itself computes nothing here: switching is checked in tests/test_app_compare.py, every problem's
+    # suggested runs in tests/test_suggest.py, and the row's own results come last.
     step(at, {"cmp.problem": cmp.problem, "cmp.tol": 0.0}, history)
     refused(at, REFUSED_TOL, history)
     row_settings = {setting_key(cmp.problem, hp, inp): v for hp in problems.spec(cmp.problem).settings
