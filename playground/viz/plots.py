@@ -23,6 +23,7 @@ import io
 from typing import Any, Sequence
 
 import numpy as np
+from matplotlib import rcParams
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.colors import BoundaryNorm, LinearSegmentedColormap
@@ -74,12 +75,18 @@ def style_axes(ax: Axes, *, xlabel: str = "", ylabel: str = "", title: str = "")
     ax.tick_params(labelsize=FONT["tick"])
 
 
-def legend_below(fig: Figure, ax: Axes) -> None:
-    """The legend of ``ax`` under the plot, where long labels cover no run; two columns when there are many."""
+def legend_below(fig: Figure, ax: Axes) -> Any:
+    """The legend of ``ax`` under the plot, where long labels cover no run; two columns when there are many.
+
+    Returns it (None without labels): a figure placed by :func:`measured_layout` makes room for it there; under
+    constrained layout it takes its room itself.
+    """
     handles, labels = ax.get_legend_handles_labels()
-    if handles:
-        fig.legend(handles, labels, loc="outside lower center", fontsize=FONT["legend"],
-                   ncols=2 if len(handles) > 3 else 1, frameon=False)
+    if not handles:
+        return None
+    where = "outside lower center" if fig.get_layout_engine() is not None else "lower center"
+    return fig.legend(handles, labels, loc=where, fontsize=FONT["legend"], ncols=2 if len(handles) > 3 else 1,
+                      frameon=False)
 
 
 def suboptimality(losses: np.ndarray, optimum_loss: float) -> np.ndarray:
@@ -116,13 +123,11 @@ def loss_curves(trajectories: Sequence[Any], *, optimum_loss: float | None = Non
     """
     if lrs is None:
         lrs = any(getattr(t, "schedule", None) is not None for t in trajectories)
-    if not lrs:
-        fig = new_figure(figsize, dpi)
-        ax = fig.add_subplot()
-    else:
-        fig = new_figure((figsize[0], figsize[1] * 4 / 3), dpi)
-        ax, lr_ax = fig.subplots(2, 1, sharex=True, gridspec_kw={"height_ratios": (3, 1)})
-        draw_lrs(lr_ax, trajectories)
+    fig, column = measured_figure((figsize[0], figsize[1] * 4 / 3) if lrs else figsize, dpi, 2 if lrs else 1)
+    ax = column[0]
+    if lrs:
+        ax.xaxis.set_tick_params(labelbottom=False)  # the lr panel's step axis is the one read
+        draw_lrs(column[1], trajectories)
     finite_values = []
     last_step = max((int(np.asarray(t.steps)[-1]) for t in trajectories if len(t.steps)), default=0)
     for i, t in enumerate(trajectories):
@@ -151,7 +156,7 @@ def loss_curves(trajectories: Sequence[Any], *, optimum_loss: float | None = Non
     default_title = "Full-data loss" if optimum_loss is None else "Distance above the minimum's loss"
     style_axes(ax, xlabel="" if lrs else "step", ylabel=ylabel, title=default_title if title is None else title)
     ax.grid(True, which="major", alpha=0.3)
-    legend_below(fig, ax)
+    measured_layout(fig, column, heights=(3, 1) if lrs else None, legend=legend_below(fig, ax))
     return fig
 
 
@@ -281,11 +286,10 @@ def surface_figure(surface: LossSurface, trajectories: Sequence[Any] = (),
         raise ValueError(f"the loss is not finite anywhere on the grid of {surface.title!r}")
     norm = loss_norm(z.compressed(), levels)
     lv = norm.boundaries
-    fig = new_figure(figsize, dpi)
-    ax = fig.add_subplot()
+    fig, (ax,) = measured_figure(figsize, dpi)
     filled = ax.contourf(surface.xs, surface.ys, z, levels=lv, cmap=LOSS_CMAP, norm=norm)
     ax.contour(surface.xs, surface.ys, z, levels=lv, colors="#303a46", linewidths=0.5, alpha=0.35)
-    bar = fig.colorbar(filled, ax=ax, ticks=lv[:: max(1, len(lv) // 6)], format="{x:.3g}")
+    bar = fig.colorbar(filled, cax=fig.add_axes((0, 0, 1, 1)), ticks=lv[:: max(1, len(lv) // 6)], format="{x:.3g}")
     bar.set_label("loss", fontsize=FONT["label"])
     bar.ax.tick_params(labelsize=FONT["tick"])
     if len(surface.minima):
@@ -298,10 +302,90 @@ def surface_figure(surface: LossSurface, trajectories: Sequence[Any] = (),
             _mark_exit(ax, *exit_, surface.bounds, run_color(i))
     ax.set(xlim=(surface.xs[0], surface.xs[-1]), ylim=(surface.ys[0], surface.ys[-1]))
     style_axes(ax, xlabel=surface.axis_labels[0], ylabel=surface.axis_labels[1], title=surface.title)
-    if len(trajectories):
-        legend_below(fig, ax)
+    measured_layout(fig, [ax], bar_ax=bar.ax, legend=legend_below(fig, ax) if len(trajectories) else None)
     return fig, ax
 
+
+#: Space around the figure's edges and between its parts, in points.
+EDGE_PT, GAP_PT = 4.0, 8.0
+
+
+def measured_figure(figsize: tuple[float, float], dpi: float, panels: int = 1) -> tuple[Figure, list[Axes]]:
+    """A Figure on its own Agg canvas with ``panels`` axes stacked top to bottom (sharing x), to be placed by
+    :func:`measured_layout` once drawn on: the figures the app draws for every new set of runs."""
+    fig = Figure(figsize=figsize, dpi=dpi)
+    FigureCanvasAgg(fig)
+    first = fig.add_axes((0, 0, 1, 1))
+    return fig, [first] + [fig.add_axes((0, 0, 1, 1), sharex=first) for _ in range(panels - 1)]
+
+
+def measured_layout(fig: Figure, column: Sequence[Axes], *, heights: Sequence[float] | None = None,
+                    bar_ax: Axes | None = None, legend: Any = None) -> None:
+    """Place the axes of ``column`` one above the other (height ratios ``heights``), the colour bar ``bar_ax``
+    to their right and ``legend`` (a figure legend) under everything.
+
+    The margins are the measured extents of what sits outside the axes: the
+    tick labels the axes' locators and formatters will draw, the axis labels,
+    the title and the legend. Measuring those strings is one text layout each
+    and needs no draw, where constrained layout draws every axis's ticks twice
+    more than the draw itself does; these figures are drawn for every new set
+    of runs the app shows.
+    """
+    renderer = fig.canvas.get_renderer()
+    px = fig.dpi / 72  # pixels per point
+    width, height = fig.get_size_inches() * fig.dpi
+    edge, gap = EDGE_PT * px, GAP_PT * px
+
+    def extent(text: Any) -> tuple[float, float]:
+        if not (text.get_visible() and text.get_text()):
+            return 0.0, 0.0
+        box = text.get_window_extent(renderer)
+        return box.width, box.height
+
+    def labels(axis: Any) -> tuple[float, float]:
+        """The widest and tallest tick label ``axis`` will draw (major and minor), in pixels."""
+        ticks = axis.get_major_ticks()
+        if not ticks or not ticks[0].label1.get_visible():
+            return 0.0, 0.0
+        lo, hi = sorted(axis.get_view_interval())
+        slack = 1e-9 * (hi - lo)
+        texts = []
+        for locator, formatter in ((axis.get_major_locator(), axis.get_major_formatter()),
+                                   (axis.get_minor_locator(), axis.get_minor_formatter())):
+            locs = [v for v in locator() if lo - slack <= v <= hi + slack]
+            texts += [t for t in formatter.format_ticks(locs) if t]
+        font = ticks[0].label1.get_fontproperties()
+        sizes = [renderer.get_text_width_height_descent(t, font, ismath="$" in t)[:2] for t in texts]
+        return max((w for w, _ in sizes), default=0.0), max((h for _, h in sizes), default=0.0)
+
+    def ticks_out(axis: Any) -> float:
+        ticks = axis.get_major_ticks()
+        return ticks[0].get_tick_padding() * px + ticks[0].get_pad() * px if ticks else 0.0
+
+    left = edge + max(extent(ax.yaxis.label)[0] + ax.yaxis.labelpad * px + labels(ax.yaxis)[0] + ticks_out(ax.yaxis)
+                      for ax in column)
+    bottom_ax, top_ax = column[-1], column[0]
+    x_w, x_h = labels(bottom_ax.xaxis)
+    legend_h = legend.get_window_extent(renderer).height + gap if legend is not None else 0.0
+    bottom = edge + legend_h + extent(bottom_ax.xaxis.label)[1] + bottom_ax.xaxis.labelpad * px + x_h + \
+        ticks_out(bottom_ax.xaxis)
+    title_h = extent(top_ax.title)[1]
+    top = edge + (title_h + rcParams["axes.titlepad"] * px if title_h else 0.0)
+    side = max(gap, x_w / 2 + edge)  # the last x tick label is centred on the axes' right edge
+    inner = height - bottom - top - gap * (len(column) - 1)
+    bar_w = 0.05 * inner  # matplotlib's colour bar aspect, 20
+    right = edge + (extent(bar_ax.yaxis.label)[0] + bar_ax.yaxis.labelpad * px + labels(bar_ax.yaxis)[0] +
+                    ticks_out(bar_ax.yaxis) + bar_w + side if bar_ax is not None else side)
+    shares = np.asarray(heights if heights is not None else [1.0] * len(column), dtype=float)
+    y = height - top
+    for ax, share in zip(column, shares / shares.sum()):
+        ax.set_position((left / width, (y - share * inner) / height, (width - left - right) / width,
+                         share * inner / height))
+        y -= share * inner + gap
+    if bar_ax is not None:
+        bar_ax.set_position(((width - right + side) / width, bottom / height, bar_w / width, inner / height))
+    if legend is not None:
+        legend.set_bbox_to_anchor((0.5, edge / height), transform=fig.transFigure)
 
 def contour_levels(values: np.ndarray, n: int) -> np.ndarray:
     """``n`` increasing contour levels spanning the finite ``values``.
