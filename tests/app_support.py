@@ -1,17 +1,24 @@
 """Shared by the app tests and the app benchmark: open the app in AppTest, read what it shows."""
 from __future__ import annotations
 
+import functools
 import json
 import re
 from pathlib import Path
 from typing import Any
 
 from streamlit.runtime.memory_media_file_storage import _calculate_file_id
+from streamlit.components.v2 import manifest_scanner
 from streamlit.testing.v1 import AppTest
 
 from playground.setups.comparison import Comparison, results_table, results_text
 
 APP = str(Path(__file__).resolve().parents[1] / "streamlit_app.py")
+
+# Every AppTest starts a runtime of its own, which reads the metadata of every installed distribution looking for
+# component manifests: a quarter of a second each, more than a rerun of the page. The installed packages do not
+# change while the tests run, so the scan is done once.
+manifest_scanner.scan_component_manifests = functools.lru_cache(maxsize=None)(manifest_scanner.scan_component_manifests)
 #: Columns of the results table that are timings, so differ between two runs of one config.
 TIMED = ("wall time (s)",)
 
