@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Callable
 
+import streamlit as st
+
 from playground.viz import player
 from playground_app import web_component
 

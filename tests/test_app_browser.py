@@ -64,6 +64,20 @@ def test_compare_page_plays_in_the_browser(app_url, new_page):
     player.wait(f"p.frames[p.frame()] > {first}")
     assert 0 < first < player.step()[0] < 200
 
+    # Paused with the anatomy shown: the chosen step reaches the step input, and its arrows are drawn there.
+    page.get_by_text("Show the anatomy of a step").click()
+    step_input = page.get_by_role("spinbutton", name="step k (shows k → k + 1)")
+    sync_api.expect(step_input).to_be_visible(timeout=60_000)
+    player = PlayerOnPage(page)
+    if player.part("play").inner_text().endswith("Play"):  # it played to the end meanwhile: from there, again
+        player.part("play").click()
+        player.wait("p.frame() > 0")
+    player.part("play").click()  # pause
+    sync_api.expect(player.part("play")).to_have_text(re.compile("Play$"))
+    paused = player.step()[0]
+    sync_api.expect(step_input).to_have_value(str(min(paused, 199)), timeout=60_000)
+    player.wait(f"p.anatomyShown && p.anatomyShown() === {min(paused, 199)}")
+
     assert page.locator('[data-testid="stException"]').count() == 0
     sync_api.expect(page.get_by_test_id("stTable")).to_be_visible()
     ARTIFACTS.mkdir(exist_ok=True)
