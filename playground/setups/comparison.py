@@ -16,7 +16,6 @@ CLI and the URL: ``adam:lr=0.01,betas=0.9/0.999,batch_size=16,accumulate=2``
 """
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Mapping, Sequence
 
@@ -35,7 +34,7 @@ from ..viz import projection
 from ..viz.projection import Plane
 from . import cost
 from .cost import Estimate
-from .fields import Declared, Query, load_json, parse_problem, problem_text, query_value, query_values, read_problem
+from .fields import Declared, Query, parse_problem, problem_text, query_value, query_values, read_problem
 from .views import VIEWS
 
 MAX_RUNS = 6
@@ -212,14 +211,6 @@ class Comparison(Declared):
         cmp = cls(name, settings, parsed, **cls.fields_from_dict(data))
         cmp.validate()
         return cmp
-
-    def to_json(self) -> str:
-        return json.dumps(self.to_dict(), indent=2)
-
-    @classmethod
-    def from_json(cls, text: str | bytes) -> "Comparison":
-        """A comparison from JSON text or UTF-8 bytes; ValueError says what is wrong, by name."""
-        return cls.from_dict(load_json(text, cls.OWNER))
 
     def to_query(self) -> dict[str, str | list[str]]:
         """URL query parameters: ``problem``, the declared fields and one ``run`` per run."""

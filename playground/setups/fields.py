@@ -39,6 +39,16 @@ class Declared:
     FIELDS: ClassVar[tuple[HyperParam, ...]] = ()
     OWNER: ClassVar[str] = "setup"
 
+    def to_json(self) -> str:
+        """The setup as JSON text: its ``to_dict()``, which the subclass defines."""
+        return json.dumps(self.to_dict(), indent=2)
+
+    @classmethod
+    def from_json(cls, text: str | bytes) -> Any:
+        """A setup from JSON text or UTF-8 bytes, through the subclass's ``from_dict``; ValueError says what is
+        wrong, by name."""
+        return cls.from_dict(load_json(text, cls.OWNER))
+
     def check_fields(self) -> None:
         """ValueError for the first field whose value is outside its declaration."""
         for f in self.FIELDS:

@@ -34,7 +34,6 @@ from typing import Any, Mapping, Sequence
 
 import numpy as np
 
-import json
 
 import optimizers
 from optimizers import HyperParam, schedules
@@ -49,7 +48,7 @@ from ..training.runner import Progress
 from ..training.sweep import SweepResult, momentum_hyperparam, optimizer_names, sweep
 from . import cost
 from .cost import Estimate
-from .fields import Declared, Query, load_json, parse_problem, problem_text, query_value, query_values, read_problem
+from .fields import Declared, Query, parse_problem, problem_text, query_value, query_values, read_problem
 
 #: Values per grid axis at most.
 MAX_AXIS = 1000
@@ -234,14 +233,6 @@ class SweepSetup(Declared):
         setup = cls(name, settings, names, hp=hp, **cls.fields_from_dict(data))
         setup.validate()
         return setup
-
-    def to_json(self) -> str:
-        return json.dumps(self.to_dict(), indent=2)
-
-    @classmethod
-    def from_json(cls, text: str | bytes) -> "SweepSetup":
-        """A sweep from JSON text or UTF-8 bytes; ValueError says what is wrong, by name."""
-        return cls.from_dict(load_json(text, cls.OWNER))
 
     def to_query(self) -> dict[str, str | list[str]]:
         """URL query parameters: ``problem``, one ``optimizer`` per optimizer, ``hp`` when set, and each field."""
