@@ -7,7 +7,6 @@ built in well under a second; playback holds at least 30 frames per second.
 """
 from __future__ import annotations
 
-import argparse
 import statistics
 import sys
 import tempfile
@@ -17,7 +16,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
-from player_support import PlayerOnPage, benchmark_runs, launch_chromium, measure_fps  # noqa: E402
+from player_support import PlayerOnPage, benchmark_load, launch_chromium, measure_fps  # noqa: E402
 
 from playground.viz import player, plots  # noqa: E402
 
@@ -41,13 +40,7 @@ def timed(fn, repeat):
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--runs", type=int, default=6)
-    ap.add_argument("--steps", type=int, default=500)
-    ap.add_argument("--repeat", type=int, default=5)
-    args = ap.parse_args()
-
-    problem, trajs = benchmark_runs(args.runs, args.steps)
+    args, problem, trajs = benchmark_load(__doc__.splitlines()[0], steps=500, repeat=5)
     runs = player.runs_from_trajectories(trajs)
     w_contour, c_contour, (fig, ax) = timed(lambda: plots.contour(problem), args.repeat)
     w_html, c_html, html = timed(lambda: player.standalone_html(fig, ax, runs), args.repeat)

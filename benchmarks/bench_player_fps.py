@@ -11,7 +11,6 @@ playing; its legend stays under the player.
 """
 from __future__ import annotations
 
-import argparse
 import statistics
 import sys
 import tempfile
@@ -20,7 +19,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
-from player_support import PlayerOnPage, benchmark_runs, launch_chromium, measure_fps  # noqa: E402
+from player_support import PlayerOnPage, benchmark_load, launch_chromium, measure_fps  # noqa: E402
 
 from playground.training import replay  # noqa: E402
 from playground.training.run_spec import RunSpec  # noqa: E402
@@ -38,13 +37,7 @@ BARE_LOOP = """ms => new Promise(done => {
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--runs", type=int, default=6)
-    ap.add_argument("--steps", type=int, default=1000)
-    ap.add_argument("--repeat", type=int, default=3)
-    args = ap.parse_args()
-
-    problem, trajs = benchmark_runs(args.runs, args.steps)
+    args, problem, trajs = benchmark_load(__doc__.splitlines()[0], steps=1000, repeat=3)
     surface, paths = projection.run_plane(problem, trajs)
     data = player.for_trajectories(problem, trajs, plane=(surface, paths))
     spec = RunSpec(trajs[1].optimizer.name, dict(trajs[1].optimizer.hp))

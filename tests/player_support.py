@@ -70,6 +70,19 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic"
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
 
+def benchmark_load(description: str, *, steps: int, repeat: int):
+    """A player benchmark's command line (``--runs``, ``--steps``, ``--repeat``) read, and its load: (args, problem,
+    trajectories) from :func:`benchmark_runs`."""
+    import argparse  # only the benchmarks read a command line
+
+    ap = argparse.ArgumentParser(description=description)
+    ap.add_argument("--runs", type=int, default=6)
+    ap.add_argument("--steps", type=int, default=steps)
+    ap.add_argument("--repeat", type=int, default=repeat)
+    args = ap.parse_args()
+    return (args, *benchmark_runs(args.runs, args.steps))
+
+
 def launch_chromium(playwright):
     """Debian's Chromium: ``playwright install`` cannot download browsers on this offline machine."""
     return playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
