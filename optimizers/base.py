@@ -39,6 +39,8 @@ rate on a quadratic, where one is known.
 """
 from __future__ import annotations
 
+import functools
+
 from typing import Any, ClassVar, Mapping, NamedTuple
 
 import numpy as np
@@ -264,6 +266,7 @@ class Optimizer:
         return new_p, State(t, new_b, state.batched)
 
     @classmethod
+    @functools.cache  # a schedule that cycles momentum asks every step; a class's declarations do not change
     def momentum_name(cls) -> str | None:
         """The hyperparameter that holds this rule's momentum: ``"momentum"``, ``"betas"`` (beta1), or None."""
         declared = {h.name for h in cls.hyperparams}
