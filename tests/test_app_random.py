@@ -45,6 +45,8 @@ import functools
 import random
 from typing import Any
 
+import pytest
+
 import optimizers
 from app_support import exceptions, goto, open_app, shown
 from app_support import shown as shown_text
@@ -481,6 +483,11 @@ def faults(row: Row, seen: set) -> list[tuple[dict[str, Any], str]]:
     return out
 
 
+#: The design is computed once per process (compare_design is cached): its two tests share a worker.
+SHARES_THE_DESIGN = pytest.mark.xdist_group("compare design")
+
+
+@SHARES_THE_DESIGN
 def test_compare_design_covers_every_value_and_pair_it_promises():
     """The design's own promise, checked without the app: it fails when a declaration gains a value it misses."""
     rows, covered = compare_design()
@@ -505,6 +512,7 @@ def _accepted(row: Row, covered: set) -> set:
             for i in inputs(hp) for v in i.valid}
 
 
+@SHARES_THE_DESIGN
 def test_compare_combinations_show_results_or_name_the_refused_value():
     rows, covered = compare_design()
     ACCEPTED.clear()
