@@ -88,7 +88,13 @@ def new_page(browser):
 
 
 def pytest_collection_modifyitems(config, items):
-    """Under pytest-xdist, every test that uses the browser runs in one worker: one Chromium, one server."""
+    """Under pytest-xdist, every test that uses the browser runs in one worker: one Chromium, one server.
+
+    The tests that must share a worker (the browser's, the covering design's) are the longest units of work;
+    they go first, so the other tests fill in beside them rather than leaving one worker running them alone
+    at the end.
+    """
     for item in items:
         if "browser" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.xdist_group("browser"))
+    items.sort(key=lambda item: item.get_closest_marker("xdist_group") is None)
