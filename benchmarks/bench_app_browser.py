@@ -42,7 +42,7 @@ import app_server  # noqa: E402
 from player_support import launch_chromium  # noqa: E402
 
 from playground.setups.comparison import Comparison  # noqa: E402
-from playground.setups.views import VIEWS  # noqa: E402
+from playground.training.projection import VIEWS  # noqa: E402
 
 FIRST_VIEW_GOAL_S = 2.0
 CACHED_CHANGE_GOAL_S = 0.5

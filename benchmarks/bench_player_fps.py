@@ -23,7 +23,8 @@ from player_support import PlayerOnPage, benchmark_load, launch_chromium, measur
 
 from playground.training import replay  # noqa: E402
 from playground.training.run_spec import RunSpec  # noqa: E402
-from playground.viz import anatomy_plots, player, projection  # noqa: E402
+from playground.training import projection  # noqa: E402
+from playground.viz import anatomy_plots, player  # noqa: E402
 
 RATIO_GOAL = 0.9
 #: How long the bare loop runs, in ms: about as long as one playback at 16x.

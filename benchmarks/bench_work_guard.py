@@ -35,7 +35,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from playground.setups import cost  # noqa: E402
 from playground.setups.comparison import Comparison  # noqa: E402
 from playground.setups.sweep import SweepSetup  # noqa: E402
-from playground.viz import projection  # noqa: E402
+from playground.training import projection  # noqa: E402
 
 GOAL = (0.3, 30.0)
 REPEATS = 2

@@ -6,7 +6,7 @@ from playground_app.state import PageState
 from playground import gallery
 from playground.setups import check
 from playground.setups.fields import query_value
-from playground.setups.views import VIEWS
+from playground.training.projection import VIEWS
 
 STATE = PageState("gallery", "gal.", lambda: gallery.ids()[0],
                   lambda query: gallery.get(query_value(query, "entry") or gallery.ids()[0]).id,

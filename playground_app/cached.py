@@ -23,16 +23,14 @@ from typing import Any, Callable, TypeVar
 import streamlit as st
 
 from playground import gallery
-from playground.training import replay
-from playground.viz import (anatomy_plots, export, player, plots, projection, stability_map, surface3d, theory_plots,
-                            tune_plots)
-from playground.training import theory
+from playground.training import projection, replay, theory
+from playground.viz import anatomy_plots, export, player, plots, stability_map, surface3d, theory_plots, tune_plots
 from playground.setups.tune import TuneResult, tune_comparison
 from playground.setups import cost
 from playground.setups.check import CheckSetup
 from playground.setups.comparison import VIEW, Comparison, results_table
 from playground.gradcheck import GradcheckReport
-from playground.viz.projection import LossSurface
+from playground.training.projection import LossSurface
 from playground.training.runner import Trajectory
 from playground.training.sweep import SweepResult
 from playground.setups.sweep import SweepSetup
@@ -147,7 +145,7 @@ def parameters_png(config: str) -> bytes:
 
 @st.cache_data(show_spinner="Computing the loss landscape…", max_entries=ENTRIES)
 def plane(config: str, view: str) -> tuple[LossSurface, tuple[Any, ...]] | str:
-    """:func:`~playground.viz.projection.run_plane` of the runs in ``view`` (a network's in its :func:`start_plane`),
+    """:func:`~playground.training.projection.run_plane` of the runs in ``view`` (a network's in its :func:`start_plane`),
     or why there is none (a sentence)."""
     try:
         return projection.run_plane(Comparison.from_json(config).build_problem(), trajectories(config), view,
@@ -239,7 +237,7 @@ def _gallery_runs(entry_id: str) -> list[Trajectory]:
 
 @st.cache_data(show_spinner=False, max_entries=ENTRIES)
 def _gallery_plane(entry_id: str) -> tuple[LossSurface, tuple[Any, ...]] | str:
-    """:func:`~playground.viz.projection.run_plane` of the entry's two runs in its view, or why there is none."""
+    """:func:`~playground.training.projection.run_plane` of the entry's two runs in its view, or why there is none."""
     entry = gallery.get(entry_id)
     try:
         return projection.run_plane(entry.comparison.build_problem(), _gallery_runs(entry_id), entry.comparison.view)

@@ -13,7 +13,7 @@ import optimizers
 from playground_app import cached, compare_form, player_component, surface_panel, tune_panel, widgets
 from playground.setups import cost
 from playground.setups.comparison import VIEW, results_text
-from playground.setups.views import VIEWS
+from playground.training.projection import VIEWS
 from playground.training.run_spec import RunSpec
 from playground.viz import plots
 

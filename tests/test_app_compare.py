@@ -14,7 +14,8 @@ from playground.setups.comparison import NO_VALUE, Comparison
 from playground.training import replay
 from playground.training.run_spec import RunSpec
 from playground.training.suggest import suggest, suggested_run
-from playground.viz import anatomy_plots, projection, surface3d
+from playground.training import projection
+from playground.viz import anatomy_plots, surface3d
 
 #: The default runs: GD, momentum and Adam with linear regression's suggested learning rates.
 DEFAULT_RUNS = Comparison().runs

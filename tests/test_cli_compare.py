@@ -13,7 +13,7 @@ from playground import problems
 from playground.cli import main
 from playground.setups.comparison import Comparison
 from playground.training.run_spec import RunSpec
-from playground.viz import projection
+from playground.training import projection
 
 
 def read_csv(path):

@@ -207,7 +207,7 @@ def test_a_link_that_repeats_or_misspells_a_value_is_refused(query, message):
 
 
 def test_a_networks_start_is_a_point_of_the_plane_drawn_from_its_own_start_which_stays_the_picture():
-    from playground.viz import projection
+    from playground.training import projection
     home = Comparison("xor", steps=60)
     problem = home.build_problem()
     before = home.run()
@@ -256,7 +256,7 @@ class NanBeyond:
 
 
 def test_a_networks_start_where_the_loss_is_not_finite_is_refused_naming_the_point():
-    from playground.viz import projection
+    from playground.training import projection
     home = Comparison("xor", steps=30)
     problem = home.build_problem()
     plane = projection.principal_plane(problem, home.run())

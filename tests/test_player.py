@@ -12,7 +12,8 @@ from player_support import descend, plane_runs, with_path
 from playground import problems, run
 from playground.training import replay
 from playground.training.run_spec import RunSpec
-from playground.viz import anatomy_plots, player, plots, projection
+from playground.training import projection
+from playground.viz import anatomy_plots, player, plots
 
 
 def page_data(html):

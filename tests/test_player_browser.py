@@ -8,7 +8,8 @@ from player_support import PlayerOnPage, descend
 from playground import problems
 from playground.training import replay
 from playground.training.run_spec import RunSpec
-from playground.viz import anatomy_plots, player, plots, projection
+from playground.training import projection
+from playground.viz import anatomy_plots, player, plots
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
 

@@ -10,7 +10,8 @@ from matplotlib.figure import Figure
 
 from player_support import descend, plane_runs
 from playground import problems
-from playground.viz import plots, projection
+from playground.training import projection
+from playground.viz import plots
 
 
 def run_lines(ax):
@@ -123,7 +124,7 @@ def test_to_png_is_a_png_without_urls():
 
 
 def test_library_imports_neither_pyplot_nor_streamlit():
-    code = ("import sys, playground.viz.plots, playground.viz.player, playground.viz.projection; "
+    code = ("import sys, playground.viz.plots, playground.viz.player, playground.training.projection; "
             "print(sorted(m for m in ('matplotlib.pyplot', 'streamlit') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          cwd=Path(__file__).resolve().parents[1])
@@ -200,3 +201,43 @@ def test_text_is_legible_where_the_app_shows_a_figure():
     pixels = 450 / fig.get_figwidth()  # CSS pixels per inch, as the page shows it
     sizes = [t.get_fontsize() for t in fig.findobj(lambda a: hasattr(a, "get_fontsize") and a.get_text())]
     assert sizes and min(sizes) / 72 * pixels >= 10
+
+
+def _imported_packages(folder: Path) -> dict[str, set[str]]:
+    """Per module under ``folder``, the ``playground`` subpackages it imports at module level (absolute or relative).
+
+    Imports inside functions are left out: a notebook display hook (``_repr_html_``) imports the figures that
+    draw its object when it is shown, which is the one way back up the flow, and only at display time.
+    """
+    import ast
+
+    root = Path(__file__).resolve().parents[1]
+    out = {}
+    for path in sorted((root / folder).rglob("*.py")):
+        parts = path.relative_to(root).with_suffix("").parts
+        package = parts[:-1] if parts[-1] != "__init__" else parts[:-1]
+        found = set()
+        for node in ast.parse(path.read_text(encoding="utf-8")).body:
+            if isinstance(node, ast.ImportFrom):
+                base = package[:len(package) - node.level + 1] if node.level else ()
+                name = ".".join((*base, node.module)) if node.module else ".".join(base)
+                names = [f"{name}.{a.name}" for a in node.names]
+            elif isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            else:
+                continue
+            found |= {n.split(".")[1] for n in names if n.startswith("playground.") and n.count(".") >= 1}
+        out[str(path.relative_to(root))] = found
+    return out
+
+
+@pytest.mark.parametrize("layer, above", [
+    ("playground/problems", {"training", "setups", "viz", "cli"}),
+    ("playground/training", {"setups", "viz", "cli"}),
+    ("playground/setups", {"viz", "cli"}),
+])
+def test_each_layer_imports_only_the_layers_before_it_in_the_data_flow(layer, above):
+    # problems -> training -> setups -> figures and player -> app and CLI: nothing reaches back up the flow.
+    wrong = {module: sorted(found & above) for module, found in _imported_packages(Path(layer)).items()
+             if found & above}
+    assert wrong == {}

@@ -6,7 +6,7 @@ from optimizers import tree
 
 from player_support import plane_runs, with_path
 from playground import problems, run
-from playground.viz import projection
+from playground.training import projection
 
 
 class CountingLoss:

@@ -8,7 +8,8 @@ from matplotlib.colors import to_rgb
 
 from player_support import descend
 from playground import problems
-from playground.viz import plots, projection, surface3d
+from playground.training import projection
+from playground.viz import plots, surface3d
 
 
 def rosenbrock_runs():

@@ -24,7 +24,8 @@ from typing import Any, Sequence
 from optimizers import schedules
 
 from ..gallery import updaters
-from ..viz import plots, projection
+from ..training import projection
+from ..viz import plots
 from ..setups.comparison import MAX_RUNS, Comparison, results_table, results_text
 from ..setups.fields import add_option, read_option
 from ..training.run_spec import RECORD

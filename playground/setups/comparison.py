@@ -30,12 +30,11 @@ from ..training.run_spec import SEED, SHUFFLE, STEPS, RunSpec
 from ..training.runner import Trajectory, run
 from ..training.stability import explain_divergence
 from ..training.suggest import default_runs
-from ..viz import projection
-from ..viz.projection import Plane
+from ..training import projection
+from ..training.projection import VIEWS, Plane
 from . import cost
 from .cost import Estimate
 from .fields import Declared, Query, parse_problem, problem_text, query_value, query_values, read_problem
-from .views import VIEWS
 
 MAX_RUNS = 6
 RUN_COUNT = HyperParam("runs", 3, "optimizers compared, all from the same start on the same data", low=1,
@@ -66,7 +65,7 @@ class Comparison(Declared):
     ``tol`` is the suboptimality (loss minus the optimum's loss, or the loss
     itself when no optimum is known) that counts as "reached" in the results.
     ``view`` is what the contour view fits
-    (:data:`playground.setups.views.VIEWS`); it changes the picture, not the runs.
+    (:data:`playground.training.projection.VIEWS`); it changes the picture, not the runs.
     """
 
     FIELDS = (STEPS, SEED, SHUFFLE, TOL, VIEW, START)
@@ -113,7 +112,7 @@ class Comparison(Declared):
         """The plane a network's ``start`` lies in, and which its runs are drawn in; None when
         :meth:`start_home` is.
 
-        It is the principal plane (:func:`~playground.viz.projection.principal_plane`) of the runs of
+        It is the principal plane (:func:`~playground.training.projection.principal_plane`) of the runs of
         :meth:`start_home`: the picture drawn before any click, so a click does not move it. ``home_runs`` are
         those runs when the caller has them, else they run now. ValueError when they did not move.
         """

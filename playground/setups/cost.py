@@ -34,7 +34,7 @@ import optimizers
 
 from ..problems import MLP, Function2D, LeastSquares, Problem
 from ..training.sweep import sweep as _sweep
-from ..viz.projection import PLANE_RESOLUTION, PROJECTION_RESOLUTION
+from ..training.projection import PLANE_RESOLUTION, PROJECTION_RESOLUTION
 
 #: Seconds per array entry read or written by one elementwise operation.
 ELEMENT = 12e-9
@@ -220,7 +220,7 @@ def sweep_result_bytes(setup: Any) -> int:
 
 
 def plane(problem: Problem) -> Estimate:
-    """The contour plane's loss grid (:func:`playground.viz.projection.run_plane`): points x samples x a loss."""
+    """The contour plane's loss grid (:func:`playground.training.projection.run_plane`): points x samples x a loss."""
     points = (PLANE_RESOLUTION if problem.dim == 2 else PROJECTION_RESOLUTION) ** 2
     return Estimate({"the loss at every point of the grid": points * problem.n_samples
                      * sample_cost(problem, grad=False)},

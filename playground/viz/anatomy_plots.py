@@ -23,7 +23,7 @@ from optimizers.anatomy import Anatomy
 
 from . import player
 from .anatomy_text import coordinate_rows
-from .projection import LossSurface
+from ..training.projection import LossSurface
 
 #: The plain gradient step and the step taken, drawn beside the optimizer's own terms: (label, colour, dashed).
 REFERENCE = {"gradient step": ("−lr·g: the plain gradient step", "#5f6b7a", True),

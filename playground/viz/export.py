@@ -16,7 +16,7 @@ import numpy as np
 
 from optimizers import tree
 
-from .projection import snapshot_rows
+from ..training.projection import snapshot_rows
 
 
 def parameter_names(problem: Any) -> list[str]:

@@ -30,8 +30,8 @@ from matplotlib.colors import BoundaryNorm, LinearSegmentedColormap
 from matplotlib.figure import Figure
 
 from ..gradcheck.report import format_eps
-from . import projection
-from .projection import Bounds, LossSurface, Projection
+from ..training import projection
+from ..training.projection import Bounds, LossSurface, Projection
 
 # Okabe & Ito's colour-blind-safe palette, yellow last: it is the one that
 # vanishes on the light contour background.
@@ -245,7 +245,7 @@ def contour(problem: Any, trajectories: Sequence[Any] = (), bounds: Bounds | Non
     """Loss contours of a two-parameter problem, its minima starred, runs drawn on top.
 
     ``bounds`` defaults to ``view``'s window
-    (:func:`playground.viz.projection.parameter_bounds`): the problem's own
+    (:func:`playground.training.projection.parameter_bounds`): the problem's own
     window grown to fit the runs that settle (or every run) and the minima.
     With no ``trajectories`` this is the player's background.
     """
@@ -261,7 +261,7 @@ def contour(problem: Any, trajectories: Sequence[Any] = (), bounds: Bounds | Non
 
 def projected_contour(proj: Projection, trajectories: Sequence[Any] = (), *, levels: int = 25,
                       figsize: tuple[float, float] = CONTOUR_SIZE, dpi: float = DPI) -> tuple[Figure, Axes]:
-    """Loss contours on a :func:`playground.viz.projection.project` plane, runs drawn by their coordinates.
+    """Loss contours on a :func:`playground.training.projection.project` plane, runs drawn by their coordinates.
 
     ``trajectories`` are the runs ``proj`` was made from, in the same order (or
     none, for the player's background).
@@ -275,11 +275,11 @@ def surface_figure(surface: LossSurface, trajectories: Sequence[Any] = (),
                    figsize: tuple[float, float] = CONTOUR_SIZE, dpi: float = DPI) -> tuple[Figure, Axes]:
     """Draw ``surface`` and, per run, its (T, 2) ``paths[r]`` labelled from ``trajectories[r]``.
 
-    With :func:`playground.viz.projection.run_plane` this draws any problem's
+    With :func:`playground.training.projection.run_plane` this draws any problem's
     runs; with no ``trajectories`` it is the player's background. A path that
     leaves the surface's window is cut at its edge, where a diamond and the
     words "left the view at step k" mark it
-    (:func:`playground.viz.projection.view_exit`).
+    (:func:`playground.training.projection.view_exit`).
     """
     z = np.ma.masked_invalid(surface.loss)
     if z.count() == 0:

@@ -32,7 +32,8 @@ from typing import TYPE_CHECKING, Any, Sequence
 
 from matplotlib.figure import Figure
 
-from .. import player, plots, projection
+from ...training import projection
+from .. import player, plots
 from ..stability_map import stability_map
 
 if TYPE_CHECKING:

@@ -39,7 +39,7 @@ different lengths, play together; at each frame a run shows its latest point
 at or before that frame's step (:func:`frame_points`).
 
 The view: a run whose point is outside the axes (it left the view, see
-:func:`playground.viz.projection.view_exit`) is drawn at the nearest point
+:func:`playground.training.projection.view_exit`) is drawn at the nearest point
 of the axes' edge, as a diamond with the words "left the view at step k";
 its legend entry keeps those words from that step on.
 
@@ -87,7 +87,8 @@ from matplotlib.colors import to_hex, to_rgb
 from matplotlib.figure import Figure
 from PIL import Image
 
-from .. import plots, projection, web_assets
+from ...training import projection
+from .. import plots, web_assets
 
 # Canvas coordinates are float32 in Chromium's rasteriser; a point from a
 # near-divergence (1e200) would overflow it, so pixels are clamped here. Only
@@ -149,7 +150,7 @@ def runs_from_trajectories(trajectories: Sequence[Any], coords: Sequence[np.ndar
     run keeps its finite snapshots only. A run that keeps where its gradients
     were taken (``gradient_params``, Schedule-Free) gets them as
     ``gradient_xy``, put on ``surface``'s plane (the one ``coords`` are in,
-    as :func:`~playground.viz.projection.run_plane` returns it); without a
+    as :func:`~playground.training.projection.run_plane` returns it); without a
     ``surface`` only a two-parameter problem's points can be placed.
     """
     if coords is not None and len(coords) != len(trajectories):
@@ -248,7 +249,7 @@ def for_trajectories(problem: Any, trajectories: Sequence[Any], *,
                      **options: Any) -> dict[str, Any]:
     """The payload playing runner ``trajectories`` of ``problem`` over its loss landscape; ``options`` as for :func:`player_data`.
 
-    The landscape is :func:`~playground.viz.projection.run_plane`: the
+    The landscape is :func:`~playground.training.projection.run_plane`: the
     problem's own parameter plane for two parameters, else the plane of the
     runs' two main directions. ``plane`` is that function's result when the
     caller has it already (it costs a loss grid). Raises ValueError, saying

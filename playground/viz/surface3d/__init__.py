@@ -1,7 +1,7 @@
 """The loss as a 3-D surface with the runs' paths on it, turned and zoomed in the browser.
 
 :func:`surface_data` computes every number the viewer draws from a
-:func:`~playground.viz.projection.run_plane` result, the grid and paths the
+:func:`~playground.training.projection.run_plane` result, the grid and paths the
 player's contours use: each grid point's height, each grid cell's colour
 (the contours' :data:`~playground.viz.plots.LOSS_CMAP` bands, shaded by a fixed
 light so the shape reads), the tick positions and labels of the three axes,
@@ -37,8 +37,9 @@ import numpy as np
 from matplotlib.colors import LightSource, to_hex
 from matplotlib.ticker import MaxNLocator
 
-from .. import plots, projection, web_assets
-from ..projection import LossSurface
+from ...training import projection
+from .. import plots, web_assets
+from ...training.projection import LossSurface
 
 Height = Literal["auto", "linear", "log"]
 #: The height of the drawn box, as a share of its width: the viewer's, and the shading's, geometry.
@@ -60,11 +61,11 @@ def surface_data(surface: LossSurface, trajectories: Sequence[Any] = (), paths: 
                  height: Height = "auto") -> dict[str, Any]:
     """The viewer's JSON payload: ``surface`` in 3-D, and per run its (T, 2) ``paths[r]`` labelled from ``trajectories[r]``.
 
-    ``surface`` and ``paths`` are a :func:`~playground.viz.projection.run_plane`
+    ``surface`` and ``paths`` are a :func:`~playground.training.projection.run_plane`
     result. ``height`` is ``"linear"`` (heights are the losses), ``"log"``
     (see the module's docstring) or ``"auto"``: log where the loss spans
     decades. A path that leaves the surface's window is cut where it crosses
-    the edge (:func:`~playground.viz.projection.view_exit`), as the contours
+    the edge (:func:`~playground.training.projection.view_exit`), as the contours
     cut it. Grid points with no finite loss, and the cells and path points on
     them, are ``None``: the viewer leaves them out.
 
@@ -120,7 +121,7 @@ def surface_data(surface: LossSurface, trajectories: Sequence[Any] = (), paths: 
 def for_trajectories(problem: Any, trajectories: Sequence[Any], *,
                      plane: tuple[LossSurface, Sequence[np.ndarray]] | None = None,
                      view: projection.View = "settled", height: Height = "auto") -> dict[str, Any]:
-    """The payload for runner ``trajectories`` of ``problem`` on :func:`~playground.viz.projection.run_plane`.
+    """The payload for runner ``trajectories`` of ``problem`` on :func:`~playground.training.projection.run_plane`.
 
     ``plane`` is that function's result when the caller has it already (it
     costs a loss grid); else it is computed in ``view``. Raises ValueError,

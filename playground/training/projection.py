@@ -18,7 +18,7 @@ into a few calls, so memory stays bounded.
 A snapshot is one recorded parameter tree flattened to a vector in the order of
 :func:`optimizers.tree.flatten` (blocks in key order, entries in C order).
 
-The view (:data:`playground.setups.views.VIEWS`, :func:`fit_view`): by default the plane's window fits
+The view (:data:`VIEWS`, :func:`fit_view`): by default the plane's window fits
 the runs that settle (:func:`settles`) and the known minima, so one run that
 diverges or drifts away does not shrink every other run to a dot; a run that
 leaves that window is drawn to its edge, where :func:`view_exit` says at which
@@ -33,7 +33,11 @@ import numpy as np
 
 from optimizers import tree
 
-from ..setups.views import VIEWS, View
+View = Literal["settled", "all"]
+#: The views of a plane, and what each fits, in words: the choices of a comparison's ``view`` field
+#: (:data:`playground.setups.comparison.VIEW`), which the app labels its radio with.
+VIEWS: dict[str, str] = {"settled": "fit the runs that settle", "all": "fit every run"}
+
 
 Bounds = tuple[tuple[float, float], tuple[float, float]]
 
