@@ -228,10 +228,18 @@ def drive(problem: Problem, opt: Optimizer, params0: Tree, settings: Mapping[str
               if snapshots and averaged else None)
     inspected = None
 
-    def finish(at: int | np.ndarray, p: Tree, loss: Any) -> None:
+    # The lr and momentum of the last step taken, for the runs in ``rows``: written to final_lr and final_mom
+    # when a run stops, not on every step.
+    last_lr = last_mom = None
+
+    def finish(at: int | np.ndarray, p: Tree, loss: Any, keep: np.ndarray | None = None) -> None:
         for name, x in zip(names(p), leaves(p)):
             final_p[name][at] = x
         final_loss[at] = loss
+        if last_lr is not None:  # ``keep``: which of the current rows stop here (an lr per run is cut with it)
+            final_lr[at] = last_lr if keep is None or np.ndim(last_lr) == 0 else last_lr[keep]
+            if final_mom is not None:
+                final_mom[at] = last_mom if keep is None or np.ndim(last_mom) == 0 else last_mom[keep]
 
     with np.errstate(all="ignore"):
         for k in range(steps + 1):
@@ -255,7 +263,7 @@ def drive(problem: Problem, opt: Optimizer, params0: Tree, settings: Mapping[str
             elif not ok.all():
                 bad = ~ok
                 at, p_bad, check_bad = rows[bad], _rows(p, bad), check[bad]
-                finish(at, p_bad, loss_at(p_bad, None) if loss is None else loss[bad])
+                finish(at, p_bad, loss_at(p_bad, None) if loss is None else loss[bad], bad)
                 diverged_at[at] = k
                 for i, r in enumerate(at.tolist()):
                     reasons[r] = divergence(k, tree_map(lambda x: x[i], p_bad), check_bad[i], bound)
@@ -265,6 +273,10 @@ def drive(problem: Problem, opt: Optimizer, params0: Tree, settings: Mapping[str
                 probe = probe[ok]
                 if sched is not None:
                     sched = schedule.select_runs(sched, ok)
+                    if np.ndim(last_lr) > 0:
+                        last_lr = last_lr[ok]
+                    if np.ndim(last_mom) > 0:
+                        last_mom = last_mom[ok]
                 state = state._replace(buffers={b: _rows(t, ok) for b, t in state.buffers.items()})
                 loss = None if loss is None else loss[ok]
             if j is not None:
@@ -291,13 +303,11 @@ def drive(problem: Problem, opt: Optimizer, params0: Tree, settings: Mapping[str
             p, state = opt.step(p, g, state, **override)
             if sched is not None:
                 sched = schedule.advance(sched, probe)
+                last_lr, last_mom = lr, mom
                 at = rec.get(k + 1)
-                final_lr[rows] = lr
                 if at is not None:
                     lrs[rows, at - 1] = lr
-                if moms is not None:
-                    final_mom[rows] = mom
-                    if at is not None:
+                    if moms is not None:
                         moms[rows, at - 1] = mom
             if progress is not None and (k + 1) % every == 0 and k + 1 < steps:
                 progress(k + 1)
