@@ -25,13 +25,13 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-import time
 from dataclasses import replace
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Iterator
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench_runner import best_of  # noqa: E402  (the benchmarks' directory is on sys.path, as for run.py)
 from playground.setups import cost  # noqa: E402
 from playground.setups.comparison import Comparison  # noqa: E402
 from playground.setups.sweep import SweepSetup  # noqa: E402
@@ -40,15 +40,6 @@ from playground.training import projection  # noqa: E402
 GOAL = (0.3, 30.0)
 REPEATS = 2
 MEMORY_GOAL = (0.5, 1.5)
-
-
-def best(f: Callable[[], Any], repeats: int = REPEATS) -> float:
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        f()
-        times.append(time.perf_counter() - start)
-    return min(times)
 
 
 def comparison_rows() -> Iterator[tuple[str, float, float, float]]:
@@ -67,7 +58,7 @@ def comparison_rows() -> Iterator[tuple[str, float, float, float]]:
         problem = cmp.validate()
         full = cmp.work(problem).seconds
         small = cmp if steps is None else replace(cmp, steps=steps)
-        yield label, full, small.work(problem).seconds, best(small.run)
+        yield label, full, small.work(problem).seconds, best_of(small.run, REPEATS)
 
 
 def sweep_rows() -> Iterator[tuple[str, float, float, float]]:
@@ -81,7 +72,7 @@ def sweep_rows() -> Iterator[tuple[str, float, float, float]]:
     for label, setup, steps in cases:
         problem = setup.validate()
         small = setup if steps is None else replace(setup, steps=steps)
-        yield label, setup.work(problem).seconds, small.work(problem).seconds, best(small.run)
+        yield label, setup.work(problem).seconds, small.work(problem).seconds, best_of(small.run, REPEATS)
 
 
 def plane_rows() -> Iterator[tuple[str, float, float, float]]:
@@ -94,7 +85,7 @@ def plane_rows() -> Iterator[tuple[str, float, float, float]]:
         full = cost.plane(cmp.validate()).seconds
         small = replace(cmp, settings={**settings, "n": measured_n})
         problem, runs = small.validate(), small.run()
-        yield label, full, cost.plane(problem).seconds, best(lambda: projection.run_plane(problem, runs))
+        yield label, full, cost.plane(problem).seconds, best_of(lambda: projection.run_plane(problem, runs), REPEATS)
 
 
 #: Run in a subprocess, so that its peak is its own: the largest sweep validate() allows, for one step.

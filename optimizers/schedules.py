@@ -184,6 +184,14 @@ CYCLE_MOMENTUM = HyperParam("cycle_momentum", None, "cycle momentum (or beta1) a
                             "the optimizer has one", kind="bool", optional=True)
 
 
+def _momentum_range(base: float, top: float, *, top_where: str) -> tuple[HyperParam, HyperParam]:
+    """The momentum (or beta1) a cycling schedule moves between: ``base_momentum`` at the lr's peak, and
+    ``max_momentum`` where the lr is lowest (``top_where`` says where that is)."""
+    return (HyperParam("base_momentum", base, "the lower momentum, at the lr's peak", low=0.0, high=1.0,
+                       high_open=True),
+            HyperParam("max_momentum", top, f"the upper momentum, {top_where}", low=0.0, high=1.0, high_open=True))
+
+
 def _milestones(default: tuple[float, ...], meaning: str) -> HyperParam:
     return HyperParam("milestones", default, meaning, low=1, kind="list")
 
@@ -328,9 +336,7 @@ class Cyclic(_CyclesMomentum):
                    "exp_range: scaled by gamma**t", kind="choice", choices=("triangular", "triangular2", "exp_range")),
         HyperParam("gamma", 1.0, "exp_range's factor per step", low=0.0, low_open=True, high=1.0),
         CYCLE_MOMENTUM,
-        HyperParam("base_momentum", 0.8, "the lower momentum, at the lr's peak", low=0.0, high=1.0, high_open=True),
-        HyperParam("max_momentum", 0.9, "the upper momentum, at the lr's trough", low=0.0, high=1.0,
-                   high_open=True),
+        *_momentum_range(0.8, 0.9, top_where="at the lr's trough"),
     )
 
     def _phase(self, k: int) -> tuple[float, float]:
@@ -370,9 +376,7 @@ class OneCycle(_CyclesMomentum):
         HyperParam("pct_start", 0.3, "fraction of the cycle spent raising the lr", low=0.0, high=1.0),
         HyperParam("anneal_strategy", "cos", "cos or linear annealing", kind="choice", choices=("cos", "linear")),
         CYCLE_MOMENTUM,
-        HyperParam("base_momentum", 0.85, "the lower momentum, at the lr's peak", low=0.0, high=1.0, high_open=True),
-        HyperParam("max_momentum", 0.95, "the upper momentum, at the start and end", low=0.0, high=1.0,
-                   high_open=True),
+        *_momentum_range(0.85, 0.95, top_where="at the start and end"),
         HyperParam("div_factor", 25.0, "initial lr = max_lr / div_factor", low=0.0, low_open=True),
         HyperParam("final_div_factor", 1e4, "final lr = initial lr / final_div_factor", low=0.0, low_open=True),
         HyperParam("three_phase", False, "a third phase annealing to the final lr", kind="bool"),

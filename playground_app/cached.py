@@ -97,7 +97,12 @@ def trajectories(config: str) -> list[Trajectory]:
 def _run(config: str) -> list[Trajectory]:
     cmp = Comparison.from_json(config)
     plane = start_plane(config)  # before this bar: it may run the comparison from the problem's own start
-    bar = st.progress(0.0, text="Running the optimizers…")
+    return _with_bar("Running the optimizers", lambda progress: cmp.run(progress=progress, plane=plane))
+
+
+def _with_bar(what: str, compute: Callable[[Callable[[int, int], None]], Held]) -> Held:
+    """``compute(progress)`` under a progress bar saying ``what``, step k of n; the bar goes when it is done."""
+    bar = st.progress(0.0, text=f"{what}…")
     shown = -1
 
     def progress(done: int, total: int) -> None:
@@ -105,11 +110,11 @@ def _run(config: str) -> list[Trajectory]:
         percent = 100 * done // total
         if percent != shown:  # one update per percent: each is a message to the browser
             shown = percent
-            bar.progress(percent / 100, text=f"Running the optimizers… step {done} of {total}")
+            bar.progress(percent / 100, text=f"{what}… step {done} of {total}")
 
-    runs = cmp.run(progress=progress, plane=plane)
+    result = compute(progress)
     bar.empty()
-    return runs
+    return result
 
 
 @st.cache_data(show_spinner=False, max_entries=ENTRIES)
@@ -252,18 +257,8 @@ BY_JSON = {SweepSetup: SweepSetup.to_json}
 def sweep(setup: SweepSetup) -> SweepResult:
     """:meth:`~playground.setups.sweep.SweepSetup.run`, with a progress bar while it runs; held by size
     (:func:`_held`), keyed on its JSON as :data:`BY_JSON` keys the caches that read it."""
-    return _held("sweep", setup.to_json(), cost.sweep_result_bytes(setup) > SMALL_RESULT, lambda: _run_sweep(setup))
-
-
-def _run_sweep(setup: SweepSetup) -> SweepResult:
-    bar = st.progress(0.0, text="Sweeping…")
-
-    def progress(done: int, total: int) -> None:  # the sweep calls it about a hundred times
-        bar.progress(done / total, text=f"Sweeping… step {done} of {total}")
-
-    result = setup.run(progress=progress)
-    bar.empty()
-    return result
+    return _held("sweep", setup.to_json(), cost.sweep_result_bytes(setup) > SMALL_RESULT,
+                 lambda: _with_bar("Sweeping", lambda progress: setup.run(progress=progress)))
 
 
 @st.cache_data(show_spinner=False, max_entries=ENTRIES, hash_funcs=BY_JSON)
