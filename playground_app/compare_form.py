@@ -170,6 +170,7 @@ def _run_form(i: int, given: RunSpec, has_data: bool, problem: Problem | None,
         # then the bug gallery's buggy updaters whose seed code runs on this problem.
         name = widgets.select("optimizer", choices, key + "optimizer", given.optimizer,
                               format_func=_grouped_title,
+                              on_change=widgets.forget_unchosen(key, choices, key + "optimizer"),
                               help="The optimizers by family, then the bug gallery's buggy updaters whose seed code "
                                    "runs on this problem: their lr means what GD's lr means here.")
         updater = RunSpec(name).updater

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 import re
-from typing import Any, Callable, Sequence, TypeVar
+from typing import Any, Callable, Collection, Sequence, TypeVar
 
 import streamlit as st
 
@@ -73,6 +73,25 @@ def clear(prefix: str) -> None:
     """Forget every widget value whose key starts with ``prefix``: they restart from a new config."""
     for key in [k for k in st.session_state if isinstance(k, str) and k.startswith(prefix)]:
         del st.session_state[key]
+
+
+def forget_unchosen(prefix: str, options: Collection[str], select_key: str) -> Callable[[], None]:
+    """An ``on_change`` for the select at ``select_key`` whose options each have inputs keyed
+    ``prefix + option + "." + ...``: it forgets the inputs of every option but the one now chosen.
+
+    An option's inputs are drawn only while it is chosen, so one chosen again
+    starts afresh (from its suggestion). Their values would otherwise stay in
+    the session for good, and every input Streamlit draws reads the whole
+    session: each optimizer tried made every later rerun slower.
+    """
+    def forget() -> None:
+        if select_key not in st.session_state:  # an earlier callback of this rerun cleared the page's inputs
+            return
+        others = set(options) - {st.session_state[select_key]}
+        for key in [k for k in st.session_state if isinstance(k, str) and k.startswith(prefix)
+                    and k[len(prefix):].split(".", 1)[0] in others]:
+            del st.session_state[key]
+    return forget
 
 
 def select(label: str, options: Sequence[Any], key: str, value: Any, *,
@@ -158,7 +177,8 @@ def schedule(key: str, given: Schedule | None, help: str | None = None) -> Sched
     current = NO_SCHEDULE if given is None else given.name
     name = select("learning-rate schedule", [NO_SCHEDULE] + schedules.available(), key + "name", current,
                   format_func=lambda n: n if n == NO_SCHEDULE else f"{schedules.get(n).title} ({n})",
-                  help=help or "torch.optim.lr_scheduler's schedules, stepped once per optimizer step")
+                  help=help or "torch.optim.lr_scheduler's schedules, stepped once per optimizer step",
+                  on_change=forget_unchosen(key, schedules.available(), key + "name"))
     if name == NO_SCHEDULE:
         return None
     cls = schedules.get(name)

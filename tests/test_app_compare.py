@@ -61,6 +61,19 @@ def test_changing_an_optimizer_setting_reruns_and_updates_the_url():
     assert at.expander[2].label.startswith("Run 2 · Nesterov")
 
 
+def test_an_optimizer_chosen_again_starts_from_its_suggestion_even_while_the_page_is_refused():
+    at = open_app()
+    at.number_input(key="cmp.run2.adam.lr").set_value(0.02)
+    at.number_input(key="cmp.tol").set_value(0.0).run()  # refused: the page stops, and Streamlit keeps every input
+    keys = len(list(at.session_state.keys()))
+    for name in ("rmsprop", "lion", "adam"):
+        at.selectbox(key="cmp.run2.optimizer").select(name).run()
+    assert exceptions(at) == []
+    assert at.number_input(key="cmp.run2.adam.lr").value == suggested_run("linreg", {}, "adam").hp["lr"] != 0.02
+    # Every input Streamlit draws reads the whole session: the inputs of the optimizers tried are not kept in it.
+    assert len(list(at.session_state.keys())) == keys
+
+
 def test_a_diverged_run_is_explained_and_the_others_still_show():
     at = open_app()
     at.number_input(key="cmp.run0.gd.lr").set_value(0.5).run()
