@@ -32,7 +32,7 @@ from ..setups.fields import add_option, read_option
 from ..training import replay
 from ..training.run_spec import SEED, SHUFFLE, STEPS
 from ..viz.anatomy_text import anatomy_dict, block_rows, coordinate_names, coordinate_rows, update_lines
-from .common import (InOrder, ProgressLine, add_limit_option, add_problem_options, format_table, labelled,
+from .common import (InOrder, ProgressLine, add_command, add_limit_option, add_problem_options, format_table, labelled,
                      parse_problem, parse_runs, refuse_over, schedules_help, write_text)
 
 #: The settings of the run replayed: the comparison's own declarations, so their ranges are its ranges.
@@ -42,19 +42,17 @@ COORDS = HyperParam("coords", 10, "coordinates listed in the table; a problem wi
 
 
 def register(subparsers: Any) -> None:
-    p = subparsers.add_parser(
-        "anatomy", help="one step of a run in its parts: the update with its numbers, per coordinate",
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+    p = add_command(
+        subparsers, "anatomy", help="one step of a run in its parts: the update with its numbers, per coordinate",
         description="Replay a run to step k and print the step k -> k+1 in the parts the optimizer\n"
                     "computed: the update in symbols, each term's numbers, the step taken and the plain\n"
                     "gradient step -lr*g beside it, then a table per coordinate of the equation's values\n"
                     "(g_t, m_t, v_t, ...), the per-coordinate scales and the terms.",
-        epilog="examples:\n"
-               "  playground anatomy --problem rosenbrock --opt adam:lr=0.01 --step 40\n"
-               "  playground anatomy --problem linreg --opt momentum:lr=0.1,batch_size=10 --step 5 --seed 3\n"
-               "  playground anatomy --problem mlp --opt momentum:lr=0.05 --schedule cosine:T_max=100 \\\n"
-               "      --steps 100 --step 30 --json step30.json\n\n"
-               + schedules_help("--schedule applies to the --opt before it"))
+        examples=["playground anatomy --problem rosenbrock --opt adam:lr=0.01 --step 40",
+                  "playground anatomy --problem linreg --opt momentum:lr=0.1,batch_size=10 --step 5 --seed 3",
+                  "playground anatomy --problem mlp --opt momentum:lr=0.05 --schedule cosine:T_max=100 \\\n"
+                  "    --steps 100 --step 30 --json step30.json"],
+        notes=[schedules_help("--schedule applies to the --opt before it")])
     add_problem_options(p, default=Comparison.problem)
     p.add_argument("--opt", action=InOrder, dest="run_items", metavar="SPEC", default=[], required=True,
                    help="the run, e.g. adam:lr=0.01,betas=0.9/0.999,batch_size=16 (as playground compare's --opt)")

@@ -22,18 +22,18 @@ import tomllib
 from pathlib import Path
 from typing import Any, Sequence
 
-EXAMPLES = ("examples:\n  playground app\n  playground app --server.port 8502\n"
-            "  playground app --server.address 0.0.0.0     # reachable from the network: only one you trust")
+from .common import add_command
 
 
 def register(subparsers: Any) -> None:
-    p = subparsers.add_parser(
-        "app", help="start the app in your browser (Streamlit); any Streamlit flags pass through",
-        usage="%(prog)s [-h] [STREAMLIT_FLAG ...]", formatter_class=argparse.RawDescriptionHelpFormatter,
+    p = add_command(
+        subparsers, "app", help="start the app in your browser (Streamlit); any Streamlit flags pass through",
+        usage="%(prog)s [-h] [STREAMLIT_FLAG ...]",
         description="Start the app: Compare, Gradient check, Bug gallery and Sweep, served on\n"
                     "http://127.0.0.1:8501 by default. Every other argument is a flag of\n"
                     "'streamlit run' (see 'streamlit run --help'), such as --server.port PORT.",
-        epilog=EXAMPLES)
+        examples=["playground app", "playground app --server.port 8502",
+                  "playground app --server.address 0.0.0.0     # reachable from the network: only one you trust"])
     # main() hands every argument this parser does not know to run_app, as args.extra.
     p.set_defaults(run=run_app, pass_through=True)
 

@@ -1,4 +1,4 @@
-"""What every subcommand shares: problem and run options, text tables, a progress line, and writing files.
+"""What every subcommand shares: its parser, problem and run options, text tables, a progress line, writing files.
 
 Errors are ValueError with a message that names the bad value; ``main``
 turns them into ``playground: error: ...`` and exit code 2.
@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import math
 import sys
+import textwrap
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -31,6 +32,26 @@ class UserCodeError(ValueError):
     it only when the command was given ``--traceback``: the traceback is about
     the user's code, not about this program.
     """
+
+
+# -- the command and its help page -----------------------------------------------
+def add_command(subparsers: Any, name: str, *, help: str, description: str, examples: Sequence[str],
+                notes: Sequence[str] = (), usage: str | None = None) -> argparse.ArgumentParser:
+    """Add the subcommand ``name`` to ``subparsers`` and return its parser.
+
+    ``help`` is its line in the list of commands. Its ``--help`` page shows
+    ``description`` as written (line breaks kept, not rewrapped), then
+    ``examples:`` (``example:`` for one) with each command line indented two
+    spaces; a line continued with a backslash carries on on the next line of
+    the string, which is indented with it. ``notes`` are paragraphs after the
+    examples, a blank line apart. ``usage`` replaces argparse's usage line.
+    """
+    if not examples:
+        raise ValueError(f"command {name!r}: give at least one example command line")
+    heading = "examples:" if len(examples) > 1 else "example:"
+    epilog = "\n\n".join([heading + "\n" + "\n".join(textwrap.indent(e, "  ") for e in examples), *notes])
+    return subparsers.add_parser(name, help=help, usage=usage, description=description, epilog=epilog,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
 
 
 def schedules_help(applies: str) -> str:

@@ -34,30 +34,28 @@ from ..viz.player import runs_from_trajectories, save_gif
 from ..problems import Problem
 from ..training.runner import Trajectory
 from ..setups import cost
-from .common import (InOrder, ProgressLine, add_limit_option, add_problem_options, format_table, labelled, parse_problem,
-                     parse_runs, refuse_over, schedules_help, write_file, write_png, write_text)
+from .common import (InOrder, ProgressLine, add_command, add_limit_option, add_problem_options, format_table, labelled,
+                     parse_problem, parse_runs, refuse_over, schedules_help, write_file, write_png, write_text)
 
 COLUMNS = ("run", "final loss", "distance to optimum", "steps to tol", "wall time (s)", "status")
 
 
 def register(subparsers: Any) -> None:
-    p = subparsers.add_parser(
-        "compare", help="run optimizers side by side: results table, figures, GIF, CSV",
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+    p = add_command(
+        subparsers, "compare", help="run optimizers side by side: results table, figures, GIF, CSV",
         description="Run up to six optimizers on one problem from the same start and data order and\n"
                     "print the results; on request write the loss curves, the contour with the\n"
                     "trajectories (the principal plane for MLPs), an animated GIF, the trajectories\n"
                     "as CSV, and the JSON config the app imports.",
-        epilog="examples:\n"
-               "  playground compare --problem rosenbrock --opt adam:lr=0.05 --opt momentum:lr=0.001 \\\n"
-               "      --steps 300 --gif out.gif\n"
-               "  playground compare --problem linreg --set n=200 --set noise=0.3 \\\n"
-               "      --opt gd:lr=0.05,batch_size=1 --opt adam:lr=0.05,batch_size=16 --png figures/\n"
-               "  playground compare --problem quadratic --opt momentum:lr=0.1 \\\n"
-               "      --schedule one_cycle:max_lr=0.3,total_steps=200 --opt adam:lr=0.1 \\\n"
-               f"      --schedule {schedules.SEQUENTIAL_EXAMPLE}\n"
-               "  playground compare --config comparison.json --csv runs.csv\n\n"
-               + schedules_help("--schedule applies to the --opt\nbefore it"))
+        examples=["playground compare --problem rosenbrock --opt adam:lr=0.05 --opt momentum:lr=0.001 \\\n"
+                  "    --steps 300 --gif out.gif",
+                  "playground compare --problem linreg --set n=200 --set noise=0.3 \\\n"
+                  "    --opt gd:lr=0.05,batch_size=1 --opt adam:lr=0.05,batch_size=16 --png figures/",
+                  "playground compare --problem quadratic --opt momentum:lr=0.1 \\\n"
+                  "    --schedule one_cycle:max_lr=0.3,total_steps=200 --opt adam:lr=0.1 \\\n"
+                  f"    --schedule {schedules.SEQUENTIAL_EXAMPLE}",
+                  "playground compare --config comparison.json --csv runs.csv"],
+        notes=[schedules_help("--schedule applies to the --opt\nbefore it")])
     add_problem_options(p, default=Comparison.problem)
     p.add_argument("--opt", action=InOrder, dest="run_items", metavar="SPEC", default=[],
                    help="one run, e.g. adam:lr=0.01,betas=0.9/0.999,batch_size=16,accumulate=2 (repeatable, "

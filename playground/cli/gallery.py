@@ -22,29 +22,27 @@ from typing import Any
 from .. import gallery
 from ..viz import plots
 from ..training.runner import Trajectory
-from .common import format_table, write_png
+from .common import add_command, format_table, write_png
 from .gradcheck import report_text
 
 
 def register(subparsers: Any) -> None:
-    p = subparsers.add_parser(
-        "gallery", help="the bug catalogue: list it, or run one bug buggy and fixed",
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+    p = add_command(
+        subparsers, "gallery", help="the bug catalogue: list it, or run one bug buggy and fixed",
         description="Bugs from public threads and articles on gradient descent and backprop, each with\n"
                     "its buggy and fixed version.\n"
                     "Without a command, list them.",
-        epilog="examples:\n  playground gallery\n  playground gallery run linreg-lr-too-large --png figures/\n"
-               "  playground gallery run mse-missing-factor --code")
+        examples=["playground gallery", "playground gallery run linreg-lr-too-large --png figures/",
+                  "playground gallery run mse-missing-factor --code"])
     commands = p.add_subparsers(title="commands", metavar="COMMAND")
     listing = commands.add_parser("list", help="id, kind, title and source of every entry (the default)",
                                   description="List the entries: id, kind, title and the title of the public source.")
     listing.set_defaults(run=list_entries)
-    one = commands.add_parser(
-        "run", help="run one entry, buggy and fixed",
+    one = add_command(
+        commands, "run", help="run one entry, buggy and fixed",
         description="Run one entry's buggy and fixed code and show what differs: the two runs for a\n"
                     "training bug, the two gradient checks for a gradient bug.",
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-        epilog="example:\n  playground gallery run linreg-divergent-updater --png figures/")
+        examples=["playground gallery run linreg-divergent-updater --png figures/"])
     one.add_argument("id", metavar="ID", help=f"the entry, one of {', '.join(gallery.ids())}")
     one.add_argument("--png", metavar="DIR", help="write DIR/ID-loss.png, the loss curves of a training bug")
     one.add_argument("--code", action="store_true", help="print the buggy and the fixed code too")

@@ -33,26 +33,24 @@ from ..gradcheck import GradcheckReport, Target
 from ..setups import check
 from ..setups.check import EPS, METHOD, POINT, POINT_SEED
 from ..setups.fields import add_option, problem_text, read_option
-from .common import ProgressLine, UserCodeError, parse_problem
+from .common import ProgressLine, UserCodeError, add_command, parse_problem
 
 #: ``module.sub:function`` or ``module:Class.method``: names only, so nothing typed is ever evaluated.
 _REF = re.compile(r"^(?P<module>[A-Za-z_]\w*(\.[A-Za-z_]\w*)*):(?P<attr>[A-Za-z_]\w*(\.[A-Za-z_]\w*)*)$")
 
 
 def register(subparsers: Any) -> None:
-    p = subparsers.add_parser(
-        "gradcheck", help="check a gradient against numeric derivatives; exit code 1 when it is wrong",
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+    p = add_command(
+        subparsers, "gradcheck", help="check a gradient against numeric derivatives; exit code 1 when it is wrong",
         description="Compare an analytic gradient with numeric derivatives, block by block, and say\n"
                     "where they differ and how (a factor, a sign, a transpose, a kink...). Check a\n"
                     "problem's backprop, a gradient bug from the gallery, or your own loss and\n"
                     "gradient. Exit code 1 when the verdict is 'wrong'.",
-        epilog="examples:\n"
-               "  playground gradcheck xor\n"
-               "  playground gradcheck sin-mlp:width=8 --at random --seed 3 --method complex\n"
-               "  playground gradcheck mse-missing-factor --fixed\n"
-               "  playground gradcheck --path . --loss mymod:loss --grad mymod:grad --params params.npz\n"
-               "  playground gradcheck --path src --loss net:loss --grad net:grad --params-from net:init --json")
+        examples=["playground gradcheck xor",
+                  "playground gradcheck sin-mlp:width=8 --at random --seed 3 --method complex",
+                  "playground gradcheck mse-missing-factor --fixed",
+                  "playground gradcheck --path . --loss mymod:loss --grad mymod:grad --params params.npz",
+                  "playground gradcheck --path src --loss net:loss --grad net:grad --params-from net:init --json"])
     p.add_argument("preset", nargs="?", metavar="PRESET",
                    help=f"a problem (with settings, e.g. mlp:width=8), one of {', '.join(problems.available())}; "
                         f"or a gallery gradient bug, one of {', '.join(gradient_entries())}")

@@ -37,28 +37,27 @@ from ..training.sweep import SweepResult
 from ..training.theory import curvatures
 from ..viz.stability_map import stability_map
 from ..viz.theory_plots import refuse_schedule, theory_beside_measured
-from .common import (ProgressLine, add_limit_option, add_problem_options, format_table, parse_problem, refuse_over,
-                     schedules_help, write_png, write_text)
+from .common import (ProgressLine, add_command, add_limit_option, add_problem_options, format_table, parse_problem,
+                     refuse_over, schedules_help, write_png, write_text)
 
 
 def register(subparsers: Any) -> None:
-    p = subparsers.add_parser(
-        "sweep", help="a grid of learning rates (x momenta): the stability map, to PNG or CSV",
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+    p = add_command(
+        subparsers, "sweep", help="a grid of learning rates (x momenta): the stability map, to PNG or CSV",
         description="Run every configuration of optimizer x learning rate (x momentum, or beta1 for\n"
                     "Adam-type optimizers) on one problem, in one vectorised pass per optimizer, and\n"
                     "draw where runs converge and where they diverge, with the theoretical bound\n"
                     "where it is known. Lists are written a/b/c.",
-        epilog="examples:\n  playground sweep --problem linreg --opt momentum --lr-scale lipschitz \\\n"
-               "      --lr-range 0.01/2 --momentum-range 0/0.98 --momentum-points 50 --png map.png --csv map.csv\n"
-               "  playground sweep --problem quadratic --opt momentum --steps 200 --schedule cosine:T_max=200\n"
-               "  playground sweep --opt momentum --lr-points 1 \\\n"
-               "      --schedule one_cycle:max_lr=0.3,total_steps=200,cycle_momentum=false\n\n"
-               "A --schedule drives every run, each with its own state. One derived from the optimizer's\n"
+        examples=["playground sweep --problem linreg --opt momentum --lr-scale lipschitz \\\n"
+                  "    --lr-range 0.01/2 --momentum-range 0/0.98 --momentum-points 50 --png map.png --csv map.csv",
+                  "playground sweep --problem quadratic --opt momentum --steps 200 --schedule cosine:T_max=200",
+                  "playground sweep --opt momentum --lr-points 1 \\\n"
+                  "    --schedule one_cycle:max_lr=0.3,total_steps=200,cycle_momentum=false"],
+        notes=["A --schedule drives every run, each with its own state. One derived from the optimizer's\n"
                "lr scales each configuration's, so the lr axis is the lr the schedule starts from. cyclic\n"
                "and one_cycle set their own lrs and ignore the optimizer's: they take one lr (--lr-points 1),\n"
-               "and a momentum axis only with cycle_momentum=false.\n\n"
-               + schedules_help("the same grammar as playground compare's --schedule"))
+               "and a momentum axis only with cycle_momentum=false.",
+               schedules_help("the same grammar as playground compare's --schedule")])
     add_problem_options(p, default=SweepSetup.problem)
     p.add_argument("--opt", nargs="+", action="extend", metavar="NAME",
                    help=f"optimizer(s) to sweep, one of {', '.join(optimizers.available())} (default: momentum)")

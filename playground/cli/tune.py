@@ -25,22 +25,21 @@ from ..setups.fields import add_option, read_option
 from ..training.run_spec import SEED, STEPS
 from ..setups.tune import DECADES, POINTS, tune
 from ..viz.tune_plots import sensitivity_figure
-from .common import ProgressLine, add_problem_options, format_table, parse_problem, write_png, write_text
+from .common import ProgressLine, add_command, add_problem_options, format_table, parse_problem, write_png, write_text
 from .compare import COLUMNS
 
 DEFAULT_OPTIMIZERS = ("gd", "momentum", "adam")
 
 
 def register(subparsers: Any) -> None:
-    p = subparsers.add_parser(
-        "tune", help="tune each optimizer's lr (and momentum) under one budget, then race the tuned runs",
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+    p = add_command(
+        subparsers, "tune", help="tune each optimizer's lr (and momentum) under one budget, then race the tuned runs",
         description="Find each optimizer's best learning rate (and momentum, or beta1) on one problem: the\n"
                     "fewest steps to reach --tol and stay there, else the lowest final loss. Every\n"
                     "optimizer gets the same steps, seed and number of grid points; its lr grid is\n"
                     "logarithmic around its own default. Then race the tuned runs side by side.",
-        epilog="example:\n  playground tune --problem quadratic --opt gd momentum nesterov adam rmsprop adadelta \\\n"
-               "      --steps 300 --tol 1e-6 --png sensitivity.png")
+        examples=["playground tune --problem quadratic --opt gd momentum nesterov adam rmsprop adadelta \\\n"
+                  "    --steps 300 --tol 1e-6 --png sensitivity.png"])
     add_problem_options(p, default="quadratic")
     p.add_argument("--opt", nargs="+", action="extend", metavar="NAME",
                    help=f"optimizers to tune, of {', '.join(optimizers.available())} "
