@@ -10,6 +10,11 @@ every asset is served by the app itself or inlined (data: and blob: URLs).
 from __future__ import annotations
 
 import os
+
+# The two test workers already keep both cores busy: OpenBLAS's own threads on top of them spin against each
+# other, and a batched gradient check of an MLP took ten times as long. Set before numpy is first imported.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
 import re
 from urllib.parse import urlsplit
 
