@@ -8,6 +8,15 @@ over this package.
 from . import problems
 from .training.runner import Trajectory, run
 from .training.sweep import SweepResult, sweep
-from .viz.stability_map import stability_map
+
+
+def __getattr__(name: str):
+    # The figures need matplotlib, which takes most of a second to import: loaded when first asked for, so
+    # that a command or a script that draws nothing (a gradient check, a run) starts without it.
+    if name == "stability_map":
+        from .viz.stability_map import stability_map
+        return stability_map
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = ["SweepResult", "Trajectory", "problems", "run", "stability_map", "sweep"]

@@ -16,6 +16,10 @@ parser sets ``pass_through`` receives the arguments it does not know as
 returns the exit code: 0 on success, 1 when ``gradcheck`` finds a wrong
 gradient, 2 for bad arguments, which are reported in one line
 (``playground: error: ...``), never with a traceback.
+
+The figures' modules are imported where a command writes a figure: matplotlib
+takes most of a second to import, and a command that draws nothing (a
+gradient check, a table of results) starts without it.
 """
 from __future__ import annotations
 

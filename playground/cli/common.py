@@ -12,9 +12,7 @@ import textwrap
 import time
 from dataclasses import replace
 from pathlib import Path
-from typing import Any, Callable, Mapping, Sequence, TextIO
-
-from matplotlib.figure import Figure
+from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence, TextIO
 
 from optimizers import schedules
 from optimizers.hyperparams import excerpt, parse_spec
@@ -22,7 +20,9 @@ from optimizers.hyperparams import excerpt, parse_spec
 from .. import problems
 from ..setups import cost
 from ..training.run_spec import RunSpec
-from ..viz.plots import to_png
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 
 class UserCodeError(ValueError):
@@ -225,6 +225,7 @@ def write_text(path: str | Path, text: str) -> Path:
 
 def write_png(path: str | Path, fig: Figure) -> Path:
     """Write ``fig`` as PNG to ``path``, making its directory; say so on stderr."""
+    from ..viz.plots import to_png  # figures are imported when asked for (playground.cli)
     return write_file(path, lambda p: p.write_bytes(to_png(fig)))
 
 

@@ -25,12 +25,10 @@ from optimizers import schedules
 
 from ..gallery import updaters
 from ..training import projection
-from ..viz import plots
 from ..setups.comparison import MAX_RUNS, Comparison, results_table, results_text
 from ..setups.fields import add_option, read_option
 from ..training.run_spec import RECORD
 from ..viz.export import trajectories_csv
-from ..viz.player import runs_from_trajectories, save_gif
 from ..problems import Problem
 from ..training.runner import Trajectory
 from ..setups import cost
@@ -132,6 +130,9 @@ def write_outputs(args: argparse.Namespace, problem: Problem, trajectories: Sequ
     """
     loss_png = args.loss_png or (args.png and Path(args.png) / "loss.png")
     contour_png = args.contour_png or (args.png and Path(args.png) / "contour.png")
+    if loss_png or contour_png or args.gif:  # figures are imported when asked for (playground.cli)
+        from ..viz import plots
+        from ..viz.player import runs_from_trajectories, save_gif
     if loss_png:
         write_png(loss_png, plots.loss_curves(trajectories, optimum_loss=problem.optimal_loss(),
                                               title=problem.title))

@@ -20,7 +20,6 @@ from pathlib import Path
 from typing import Any
 
 from .. import gallery
-from ..viz import plots
 from ..training.runner import Trajectory
 from .common import add_command, format_table, write_png
 from .gradcheck import report_text
@@ -74,6 +73,7 @@ def run_entry(args: argparse.Namespace) -> int:
     if isinstance(result.buggy, Trajectory):
         print(format_table([_run_row("buggy", result.buggy), _run_row("fixed", result.fixed)]))
         if args.png:
+            from ..viz import plots  # figures are imported when asked for (playground.cli)
             write_png(Path(args.png) / f"{entry.id}-loss.png",
                       plots.loss_curves([result.buggy, result.fixed], title=entry.title))
     else:

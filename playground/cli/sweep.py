@@ -34,9 +34,7 @@ from optimizers.hyperparams import parse_spec
 from ..setups.fields import problem_text
 from ..setups.sweep import SweepSetup
 from ..training.sweep import SweepResult
-from ..training.theory import curvatures
-from ..viz.stability_map import stability_map
-from ..viz.theory_plots import refuse_schedule, theory_beside_measured
+from ..training.theory import curvatures, refuse_schedule
 from .common import (ProgressLine, add_command, add_limit_option, add_problem_options, format_table, parse_problem,
                      refuse_over, schedules_help, write_png, write_text)
 
@@ -94,9 +92,11 @@ def run(args: argparse.Namespace) -> int:
     with ProgressLine("sweep") as progress:
         result = chosen.run(progress=progress)
         if args.png:
+            from ..viz.stability_map import stability_map  # figures are imported when asked for (playground.cli)
             progress.status(f"drawing {args.png}")
             write_png(args.png, stability_map(result))
         if args.theory_png:
+            from ..viz.theory_plots import theory_beside_measured
             progress.status(f"drawing {args.theory_png}")
             write_png(args.theory_png, theory_beside_measured(result, curvatures(problem)[0]))
     if args.csv:

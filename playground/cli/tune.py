@@ -24,7 +24,6 @@ from ..setups.comparison import TOL, results_table
 from ..setups.fields import add_option, read_option
 from ..training.run_spec import SEED, STEPS
 from ..setups.tune import DECADES, POINTS, tune
-from ..viz.tune_plots import sensitivity_figure
 from .common import ProgressLine, add_command, add_problem_options, format_table, parse_problem, write_png, write_text
 from .compare import COLUMNS
 
@@ -65,6 +64,7 @@ def run(args: argparse.Namespace) -> int:
         progress.status(f"tuning {len(names)} optimizers")
         result = tune(problem, names, steps, tol, points=args.points, seed=seed, decades=args.decades)
         if args.png:
+            from ..viz.tune_plots import sensitivity_figure  # figures are imported when asked for (playground.cli)
             progress.status(f"drawing {args.png}")
             write_png(args.png, sensitivity_figure(result))
         cmp = result.comparison()

@@ -53,7 +53,7 @@ from typing import Any, Sequence
 import numpy as np
 
 import optimizers
-from optimizers import Optimizer
+from optimizers import Optimizer, Schedule
 from optimizers.tree import leaves
 
 from ..problems import Problem
@@ -238,3 +238,11 @@ def measured_rate(steps: np.ndarray, errors: np.ndarray, window: int) -> float:
     inner = np.flatnonzero((e[1:-1] >= e[:-2]) & (e[1:-1] >= e[2:])) + 1
     use = inner if len(inner) >= 3 else np.arange(window)
     return float(np.exp(np.polyfit(t[use], np.log(e[use]), 1)[0]))
+
+
+def refuse_schedule(schedule: Schedule | None) -> None:
+    """ValueError for a sweep with a ``schedule``: the closed-form rates hold for a constant learning rate."""
+    if schedule is not None:
+        raise ValueError(f"The closed-form rates hold for a constant learning rate, and this sweep's schedule "
+                         f"{schedule.format()!r} changes it every step: sweep without a schedule to compare with "
+                         "theory")

@@ -19,24 +19,15 @@ from matplotlib.colors import ListedColormap, LogNorm
 from matplotlib.figure import Figure
 
 import optimizers
-from optimizers import Schedule
 
 from ..training.sweep import SweepResult
-from ..training.theory import DIVERGENT, OSCILLATING, EigenErrors, method_of, theory_map
+from ..training.theory import DIVERGENT, OSCILLATING, EigenErrors, method_of, refuse_schedule, theory_map
 from .plots import new_figure, run_color
 from .sweep_axes import CURVE_POINTS, OUTLINED, cell_edges, colour_norm, colour_values, log_scale
 
 #: The smallest 1 - rho coloured: slower rates share its colour (1e-4 is 10,000 steps per e-fold).
 SPEED_FLOOR = 1e-4
 _GREY = ListedColormap(["0.82"])
-
-
-def refuse_schedule(schedule: Schedule | None) -> None:
-    """ValueError for a sweep with a ``schedule``: the closed-form rates hold for a constant learning rate."""
-    if schedule is not None:
-        raise ValueError(f"The closed-form rates hold for a constant learning rate, and this sweep's schedule "
-                         f"{schedule.format()!r} changes it every step: sweep without a schedule to compare with "
-                         "theory")
 
 
 def theory_beside_measured(result: SweepResult, eigenvalues: np.ndarray, optimizer: str | None = None) -> Figure:
