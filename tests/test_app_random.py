@@ -90,6 +90,7 @@ def has_data(problem: str) -> bool:
     return problems.spec(problem).kind != "function"
 
 
+@functools.lru_cache(maxsize=None)  # asked for every option of every row the design tries
 def applicable(problem: str, opt: str) -> bool:
     """Whether ``opt`` runs on ``problem`` (Muon needs a weight matrix); a buggy updater where it is offered."""
     if opt.startswith(UPDATER):
