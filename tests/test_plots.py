@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 from matplotlib.contour import ContourSet
 from matplotlib.figure import Figure
+from matplotlib.ticker import LogFormatterSciNotation
 
 from player_support import descend, plane_runs
 from playground import problems
@@ -17,6 +18,19 @@ from playground.viz import plots
 def run_lines(ax):
     """The lines drawn for runs (the ones with a legend label), in order."""
     return [ln for ln in ax.get_lines() if not ln.get_label().startswith("_") and ln.get_label() != "minimum"]
+
+
+def test_log_axes_are_labelled_as_matplotlib_labels_them_in_plain_text_powers():
+    q = problems.quadratic()
+    fig = plots.loss_curves([descend(q, "fast", 0.15, 50)])
+    plots.to_png(fig)
+    axis = fig.axes[0].yaxis
+    shown = {t.get_text() for t in axis.get_ticklabels(which="both") if t.get_text()}
+    # matplotlib's own labels of those ticks, in mathtext: the same powers, written with superscripts.
+    mathtext = {LogFormatterSciNotation.__call__(axis.get_major_formatter(), v) for v in axis.get_majorticklocs()}
+    assert "$\\mathdefault{10^{-3}}$" in mathtext and "10⁻³" in shown
+    assert {m.replace("$\\mathdefault{10^{", "10^").replace("}}$", "") for m in mathtext if m} == \
+        {t.replace("10", "10^", 1).translate(str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹⁻", "0123456789-")) for t in shown}
 
 
 def test_run_colors_are_stable_distinct_and_cycle():
