@@ -5,7 +5,7 @@ r"""Learning-rate schedules with the names, keywords and defaults of ``torch.opt
     sched = optimizers.schedule("one_cycle", max_lr=0.3, total_steps=500)
     state = sched.init(opt, steps=500)           # one state per run; the schedule itself is frozen
     lr, momentum = sched.values(state)           # what the next step uses (momentum None: not cycled)
-    params, opt_state = opt.step(params, grad, opt_state, **opt.scheduled(lr, momentum))
+    params, opt_state = opt.scheduled_step(params, grad, opt_state, lr, momentum)  # step(..., **opt.scheduled(...))
     state = sched.advance(state, loss)           # after the step; ``loss`` is the step's probe loss
 
 A :class:`Schedule` is a reusable description: its hyperparameters are
