@@ -229,19 +229,35 @@ class Optimizer:
         ValueError, naming what is wrong, for a ``state`` that is not a :class:`State`, a ``grad`` that is not an
         array (or a dict of arrays) shaped like ``params``.
         """
+        if not override:
+            return self._step(params, grad, state, self.hp, self._per_run)
+        hp_all = {**self.hp, **override}
+        if len(hp_all) != len(self.hp):  # an unknown key made the merge longer: checked in O(1) every step
+            unknown = next(k for k in override if k not in self.hp)
+            raise ValueError(f"Unknown override {unknown!r} for optimizer {self.name!r}. "
+                             f"Valid keywords: {', '.join(self.hp)}")
+        return self._step(params, grad, state, hp_all, self._per_run or any(_has_array(v) for v in override.values()))
+
+    def scheduled_step(self, params: Tree, grad: Tree, state: State, lr: Any,
+                       momentum: Any = None) -> tuple[Tree, State]:
+        """``step(params, grad, state, **self.scheduled(lr, momentum))``, the same update bit for bit.
+
+        A schedule's loop takes this every step, so it skips what ``step``
+        does for any override: no keyword arguments to gather, no unknown
+        key to look for (:meth:`scheduled` writes declared ones), and only
+        ``lr`` and ``momentum`` to ask whether they hold one value per run.
+        """
+        hp_all = {**self.hp, **self.scheduled(lr, momentum)}
+        per_run = self._per_run or isinstance(lr, np.ndarray) or isinstance(momentum, np.ndarray)
+        return self._step(params, grad, state, hp_all, per_run)
+
+    def _step(self, params: Tree, grad: Tree, state: State, hp_all: Mapping[str, Any],
+              per_run: bool) -> tuple[Tree, State]:
+        """:meth:`step` with every hyperparameter in ``hp_all``; ``per_run`` whether any holds one value per run."""
         if not isinstance(state, State):  # one isinstance: this runs every step
             raise ValueError(f"Invalid state: {excerpt(state)}. Pass the State that {type(self).__name__}.init(params) "
                              "or the previous step returned")
         t = state.t + 1
-        hp_all = self.hp
-        per_run = self._per_run
-        if override:
-            hp_all = {**self.hp, **override}
-            if len(hp_all) != len(self.hp):  # an unknown key made the merge longer: checked in O(1) every step
-                unknown = next(k for k in override if k not in self.hp)
-                raise ValueError(f"Unknown override {unknown!r} for optimizer {self.name!r}. "
-                                 f"Valid keywords: {', '.join(self.hp)}")
-            per_run = per_run or any(_has_array(v) for v in override.values())
         lead = 1 if state.batched or per_run else 0
         self._check_state(params, state, lead)
         if not isinstance(params, dict):  # arrays first: the common case, run every step

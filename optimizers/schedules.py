@@ -5,7 +5,7 @@ r"""Learning-rate schedules with the names, keywords and defaults of ``torch.opt
     sched = optimizers.schedule("one_cycle", max_lr=0.3, total_steps=500)
     state = sched.init(opt, steps=500)           # one state per run; the schedule itself is frozen
     lr, momentum = sched.values(state)           # what the next step uses (momentum None: not cycled)
-    params, opt_state = opt.step(params, grad, opt_state, **opt.scheduled(lr, momentum))
+    params, opt_state = opt.scheduled_step(params, grad, opt_state, lr, momentum)  # step(..., **opt.scheduled(...))
     state = sched.advance(state, loss)           # after the step; ``loss`` is the step's probe loss
 
 A :class:`Schedule` is a reusable description: its hyperparameters are
@@ -116,7 +116,8 @@ class Schedule:
 
     def advance(self, state: ScheduleState, loss: Any) -> ScheduleState:
         """The state after a step whose probe loss was ``loss`` (one value, or one per run)."""
-        return state._replace(t=state.t + 1)
+        # Built directly: NamedTuple._replace takes several times as long, and this runs every step.
+        return ScheduleState(state.t + 1, state.base_lr, state.momentum, state.data)
 
     def select_runs(self, state: ScheduleState, keep: np.ndarray) -> ScheduleState:
         """The state of the runs ``keep`` selects, as :meth:`Optimizer.select_runs` cuts per-run values."""
@@ -160,9 +161,26 @@ class Schedule:
 
 
 class _CyclesMomentum(Schedule):
-    """``cyclic`` and ``one_cycle``: their own lrs, and the momentum (or beta1) cycled against them."""
+    """``cyclic`` and ``one_cycle``: their own lrs, and the momentum (or beta1) cycled against them.
+
+    Subclasses write :meth:`_cycle_at`, both values at once: a step asks for
+    the lr and the momentum of one ``k``, and they share its place in the cycle.
+    """
 
     own_lr = True
+
+    def values(self, state):
+        return self._cycle_at(state.t, state.momentum)
+
+    def lr_at(self, k, base):
+        return self._cycle_at(k, False)[0]
+
+    def momentum_at(self, k):
+        return self._cycle_at(k, True)[1]
+
+    def _cycle_at(self, k: int, momentum: bool) -> tuple[float, float | None]:
+        """The lr of the step after ``k`` steps and, if ``momentum``, its momentum (else None)."""
+        raise NotImplementedError
 
     def _cycles_momentum(self, opt: "Optimizer") -> bool:
         asked = self.hp["cycle_momentum"]
@@ -339,28 +357,26 @@ class Cyclic(_CyclesMomentum):
         *_momentum_range(0.8, 0.9, top_where="at the lr's trough"),
     )
 
-    def _phase(self, k: int) -> tuple[float, float]:
-        """torch's scale factor h and the scale s of step ``k``."""
-        up = float(self.hp["step_size_up"])
-        down = float(self.hp["step_size_down"]) if self.hp["step_size_down"] is not None else up
-        total = up + down
-        ratio = up / total
+    def check_hyperparams(self, hp):
+        # The cycle's length and rising share, computed once: every step needs them.
+        up = float(hp["step_size_up"])
+        down = float(hp["step_size_down"]) if hp["step_size_down"] is not None else up
+        object.__setattr__(self, "_cycle", (up + down, up / (up + down)))
+
+    def _cycle_at(self, k, momentum):
+        # torch's scale factor h and the scale s of step k, then the lr rising and the momentum falling with h * s.
+        hp = self.hp
+        total, ratio = self._cycle
         cycle = math.floor(1 + k / total)
         x = 1.0 + k / total - cycle
         h = x / ratio if x <= ratio else (x - 1) / (ratio - 1)
-        mode = self.hp["mode"]
+        mode = hp["mode"]
         # triangular2 scales by cycle, exp_range by step: torch's scale_mode for each.
-        s = (1.0 if mode == "triangular" else 1 / (2.0 ** (cycle - 1)) if mode == "triangular2"
-             else self.hp["gamma"] ** k)
-        return h, s
-
-    def lr_at(self, k, base):
-        h, s = self._phase(k)
-        return self.hp["base_lr"] + (self.hp["max_lr"] - self.hp["base_lr"]) * h * s
-
-    def momentum_at(self, k):
-        h, s = self._phase(k)
-        return self.hp["max_momentum"] - (self.hp["max_momentum"] - self.hp["base_momentum"]) * h * s
+        s = 1.0 if mode == "triangular" else 1 / (2.0 ** (cycle - 1)) if mode == "triangular2" else hp["gamma"] ** k
+        lr = hp["base_lr"] + (hp["max_lr"] - hp["base_lr"]) * h * s
+        if not momentum:
+            return lr, None
+        return lr, hp["max_momentum"] - (hp["max_momentum"] - hp["base_momentum"]) * h * s
 
 
 @_register
@@ -388,34 +404,35 @@ class OneCycle(_CyclesMomentum):
                              f"[{steps}, inf) (the run takes {steps} steps)")
 
     def check_hyperparams(self, hp):
-        # torch's phases, (end step, start, end) with "i" the initial, "M" the max, "m" the min lr, computed
-        # once: they are looked up every step.
+        # torch's phases, (end step, start, end) with "i" the initial, "M" the max, "m" the min lr, kept as
+        # (end step, lr at start, lr at end, momentum at start, at end): computed once, looked up every step.
         n, p = hp["total_steps"], hp["pct_start"]
         phases = ([(float(p * n) - 1, "i", "M"), (float(2 * p * n) - 2, "M", "i"), (n - 1, "i", "m")]
                   if hp["three_phase"] else [(float(p * n) - 1, "i", "M"), (n - 1, "M", "m")])
         initial = hp["max_lr"] / hp["div_factor"]
-        object.__setattr__(self, "_phases", tuple(phases))
-        object.__setattr__(self, "_lrs", {"i": initial, "M": hp["max_lr"], "m": initial / hp["final_div_factor"]})
+        lrs = {"i": initial, "M": hp["max_lr"], "m": initial / hp["final_div_factor"]}
         # Momentum runs against the lr: max where the lr starts and ends, base at its peak.
-        object.__setattr__(self, "_momenta", {"i": hp["max_momentum"], "M": hp["base_momentum"],
-                                              "m": hp["max_momentum"]})
+        momenta = {"i": hp["max_momentum"], "M": hp["base_momentum"], "m": hp["max_momentum"]}
+        object.__setattr__(self, "_phases", tuple((end, lrs[a], lrs[b], momenta[a], momenta[b])
+                                                  for end, a, b in phases))
+        object.__setattr__(self, "_cos", hp["anneal_strategy"] == "cos")
 
-    def _anneal(self, k: int, values: dict[str, float]) -> float:
+    def _cycle_at(self, k, momentum):
         start, last = 0.0, len(self._phases) - 1
-        for i, (end, a, b) in enumerate(self._phases):
-            if k <= end or i == last:
-                pct = (k - start) / (end - start)
-                if self.hp["anneal_strategy"] == "cos":
-                    return values[b] + (values[a] - values[b]) / 2.0 * (math.cos(math.pi * pct) + 1)
-                return (values[b] - values[a]) * pct + values[a]
+        for i, (end, lr_start, lr_end, m_start, m_end) in enumerate(self._phases):
+            if k <= end or i == last:  # the last phase always matches, so the loop always breaks
+                break
             start = end
-        raise AssertionError("unreachable: the last phase always matches")
+        pct = (k - start) / (end - start)
+        # The weight of the phase's start: cos(pi pct) + 1 for cos annealing (one for both values), pct for linear.
+        w = math.cos(math.pi * pct) + 1 if self._cos else pct
+        return self._anneal(w, lr_start, lr_end), self._anneal(w, m_start, m_end) if momentum else None
 
-    def lr_at(self, k, base):
-        return self._anneal(k, self._lrs)
-
-    def momentum_at(self, k):
-        return self._anneal(k, self._momenta)
+    def _anneal(self, w: float, start: float, end: float) -> float:
+        """The value between ``start`` and ``end`` where the phase's weight is ``w`` (see :meth:`_cycle_at`)."""
+        if self._cos:
+            return end + (start - end) / 2.0 * w
+        return (end - start) * w + start
 
 
 class PlateauData(NamedTuple):

@@ -112,6 +112,14 @@ def test_step_overrides_are_pure_and_per_run() -> None:
     np.testing.assert_allclose(Q[:, 0], [0.98, 0.96])
     with pytest.raises(ValueError, match="Unknown override 'rate'"):
         opt.step(p, g, state, rate=1.0)
+    # The loop's scheduled_step is step(**scheduled(...)) bit for bit: lr alone, a momentum, a beta1, per run.
+    adam = optimizers.create("adam", lr=0.1)
+    for o, x, lr, mom in [(opt, p, 0.01, None), (opt, p, 0.01, 0.5), (adam, p, 0.01, 0.8),
+                          (runs, P, np.array([0.01, 0.02]), np.array([0.5, 0.7]))]:
+        s0, gx = o.init(x), np.linspace(-1.0, 2.0, x.size).reshape(x.shape)
+        s1, s2 = o.step(x, gx, s0, **o.scheduled(lr, mom)), o.scheduled_step(x, gx, s0, lr, mom)
+        s1, s2 = o.step(s1[0], gx, s1[1], **o.scheduled(lr, mom)), o.scheduled_step(s2[0], gx, s2[1], lr, mom)
+        assert s1[0].tobytes() == s2[0].tobytes() and not np.array_equal(s1[0], x)
 
 
 def test_cli_attaches_each_schedule_to_the_opt_before_it() -> None:

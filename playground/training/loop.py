@@ -250,6 +250,10 @@ def drive(problem: Problem, opt: Optimizer, params0: Tree, settings: Mapping[str
                     # One draw shaped like one run's parameters, shared by every run of the batch.
                     g = tree_map(lambda x: x + sigma * noise.standard_normal(x.shape[0 if single else 1:]), g)
             j = rec.get(k)
+            if j and lrs is not None:  # the lr (and momentum) of the step that produced this record
+                lrs[rows, j - 1] = last_lr
+                if moms is not None:
+                    moms[rows, j - 1] = last_mom
             # The full-data loss comes free with a full-batch gradient; with
             # mini-batches it costs a pass over the data, so only when recorded.
             loss = probe if full_batch and k < steps else loss_at(p, None) if j is not None else None
@@ -294,21 +298,15 @@ def drive(problem: Problem, opt: Optimizer, params0: Tree, settings: Mapping[str
             if k == steps:  # always recorded, so shown is this step's
                 finish(rows, shown, shown_loss)
                 break
-            override: dict[str, Any] = {}
-            if sched is not None:
-                lr, mom = schedule.values(sched)
-                override = opt.scheduled(lr, mom)
+            lr, mom = (None, None) if sched is None else schedule.values(sched)
             if k == inspect:
-                inspected = (p, g, state, override)
-            p, state = opt.step(p, g, state, **override)
-            if sched is not None:
+                inspected = (p, g, state, {} if sched is None else opt.scheduled(lr, mom))
+            if sched is None:
+                p, state = opt.step(p, g, state)
+            else:
+                p, state = opt.scheduled_step(p, g, state, lr, mom)
                 sched = schedule.advance(sched, probe)
                 last_lr, last_mom = lr, mom
-                at = rec.get(k + 1)
-                if at is not None:
-                    lrs[rows, at - 1] = lr
-                    if moms is not None:
-                        moms[rows, at - 1] = mom
             if progress is not None and (k + 1) % every == 0 and k + 1 < steps:
                 progress(k + 1)
 
