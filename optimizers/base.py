@@ -230,13 +230,14 @@ class Optimizer:
         array (or a dict of arrays) shaped like ``params``.
         """
         if not override:
-            return self._step(params, grad, state, self.hp, self._per_run)
+            return self._checked_step(params, grad, state, self.hp, self._per_run)
         hp_all = {**self.hp, **override}
         if len(hp_all) != len(self.hp):  # an unknown key made the merge longer: checked in O(1) every step
             unknown = next(k for k in override if k not in self.hp)
             raise ValueError(f"Unknown override {unknown!r} for optimizer {self.name!r}. "
                              f"Valid keywords: {', '.join(self.hp)}")
-        return self._step(params, grad, state, hp_all, self._per_run or any(_has_array(v) for v in override.values()))
+        per_run = self._per_run or any(_has_array(v) for v in override.values())
+        return self._checked_step(params, grad, state, hp_all, per_run)
 
     def scheduled_step(self, params: Tree, grad: Tree, state: State, lr: Any,
                        momentum: Any = None) -> tuple[Tree, State]:
@@ -249,9 +250,9 @@ class Optimizer:
         """
         hp_all = {**self.hp, **self.scheduled(lr, momentum)}
         per_run = self._per_run or isinstance(lr, np.ndarray) or isinstance(momentum, np.ndarray)
-        return self._step(params, grad, state, hp_all, per_run)
+        return self._checked_step(params, grad, state, hp_all, per_run)
 
-    def _step(self, params: Tree, grad: Tree, state: State, hp_all: Mapping[str, Any],
+    def _checked_step(self, params: Tree, grad: Tree, state: State, hp_all: Mapping[str, Any],
               per_run: bool) -> tuple[Tree, State]:
         """:meth:`step` with every hyperparameter in ``hp_all``; ``per_run`` whether any holds one value per run."""
         if not isinstance(state, State):  # one isinstance: this runs every step
