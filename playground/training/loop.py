@@ -27,8 +27,8 @@ whether a step is recorded, so it does not depend on ``record``.
 Features plug into this loop rather than a second one:
 
 - a learning-rate schedule (:mod:`optimizers.schedules`) hands step k's lr
-  (and momentum, where it cycles one) to the one ``opt.step`` call as an
-  override, so ``step`` stays pure and no optimizer is rebuilt; each run keeps
+  (and momentum, where it cycles one) to the one ``opt.scheduled_step``
+  call, so the step stays pure and no optimizer is rebuilt; each run keeps
   its own schedule state, advanced with the step's probe loss (which is what
   ``plateau`` watches, so it never depends on ``record``);
 - gradient noise (``settings["grad_noise"]`` = sigma > 0) is added to ``g``
