@@ -33,6 +33,20 @@ def test_log_axes_are_labelled_as_matplotlib_labels_them_in_plain_text_powers():
         {t.replace("10", "10^", 1).translate(str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹⁻", "0123456789-")) for t in shown}
 
 
+def test_the_contours_colour_bar_keeps_its_tick_labels_and_its_label_inside_the_picture():
+    q = problems.quadratic()
+    runs = [descend(q, "gd", 0.1, 30)]
+    surface, paths = projection.run_plane(q, runs)
+    fig, _ = plots.surface_figure(surface, runs, paths)
+    plots.to_png(fig)
+    renderer = fig.canvas.get_renderer()
+    bar = fig.axes[-1]
+    texts = [t for t in bar.get_yticklabels() if t.get_text()] + [bar.yaxis.label]
+    assert len(texts) > 3 and bar.yaxis.label.get_text() == "loss"
+    assert all(0 <= t.get_window_extent(renderer).x0 and t.get_window_extent(renderer).x1 <= fig.bbox.width
+               for t in texts), "a colour-bar label is cut at the picture's edge"
+
+
 def test_run_colors_are_stable_distinct_and_cycle():
     first = [plots.run_color(i) for i in range(len(plots.PALETTE))]
     assert len(set(first)) == len(first)

@@ -378,7 +378,9 @@ def measured_layout(fig: Figure, column: Sequence[Axes], *, heights: Sequence[fl
     def labels(axis: Any) -> tuple[float, float]:
         """The widest and tallest tick label ``axis`` will draw (major and minor), in pixels."""
         ticks = axis.get_major_ticks()
-        if not ticks or not ticks[0].label1.get_visible():
+        # label1 is the left (bottom) label, label2 the right (top) one, which a colour bar shows.
+        shown = [t for t in (ticks[0].label1, ticks[0].label2) if t.get_visible()] if ticks else []
+        if not shown:
             return 0.0, 0.0
         lo, hi = sorted(axis.get_view_interval())
         slack = 1e-9 * (hi - lo)
@@ -387,7 +389,7 @@ def measured_layout(fig: Figure, column: Sequence[Axes], *, heights: Sequence[fl
                                    (axis.get_minor_locator(), axis.get_minor_formatter())):
             locs = [v for v in locator() if lo - slack <= v <= hi + slack]
             texts += [t for t in formatter.format_ticks(locs) if t]
-        font = ticks[0].label1.get_fontproperties()
+        font = shown[0].get_fontproperties()
         sizes = [renderer.get_text_width_height_descent(t, font, ismath="$" in t)[:2] for t in texts]
         return max((w for w, _ in sizes), default=0.0), max((h for _, h in sizes), default=0.0)
 
