@@ -120,7 +120,7 @@ def main() -> None:
 
     # Wall times on a shared machine: the load says how much of them was waiting for a core.
     print(f"load average {load_before:.1f} before, {os.getloadavg()[0]:.1f} after, on {os.cpu_count()} CPUs")
-    print(f"Compare page, first view after the server starts (fresh browser context):")
+    print("Compare page, first view after the server starts (fresh browser context):")
     print("  " + ratio("from the server's health check", from_health, FIRST_VIEW_GOAL_S))
     print("  " + ratio("from navigation start", from_navigation, FIRST_VIEW_GOAL_S))
     print(f"Widget change whose result is cached, to the updated player (x{args.repeat} each way):")

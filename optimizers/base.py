@@ -40,7 +40,6 @@ rate on a quadratic, where one is known.
 from __future__ import annotations
 
 import functools
-
 from typing import Any, ClassVar, Mapping, NamedTuple
 
 import numpy as np
@@ -253,7 +252,7 @@ class Optimizer:
         return self._checked_step(params, grad, state, hp_all, per_run)
 
     def _checked_step(self, params: Tree, grad: Tree, state: State, hp_all: Mapping[str, Any],
-              per_run: bool) -> tuple[Tree, State]:
+                      per_run: bool) -> tuple[Tree, State]:
         """:meth:`step` with every hyperparameter in ``hp_all``; ``per_run`` whether any holds one value per run."""
         if not isinstance(state, State):  # one isinstance: this runs every step
             raise ValueError(f"Invalid state: {excerpt(state)}. Pass the State that {type(self).__name__}.init(params) "

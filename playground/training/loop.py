@@ -237,9 +237,9 @@ def drive(problem: Problem, opt: Optimizer, params0: Tree, settings: Mapping[str
             final_p[name][at] = x
         final_loss[at] = loss
         if last_lr is not None:  # ``keep``: which of the current rows stop here (an lr per run is cut with it)
-            final_lr[at] = last_lr if keep is None or np.ndim(last_lr) == 0 else last_lr[keep]
+            final_lr[at] = last_lr if keep is None else _per_run(last_lr, keep)
             if final_mom is not None:
-                final_mom[at] = last_mom if keep is None or np.ndim(last_mom) == 0 else last_mom[keep]
+                final_mom[at] = last_mom if keep is None else _per_run(last_mom, keep)
 
     with np.errstate(all="ignore"):
         for k in range(steps + 1):
@@ -277,10 +277,7 @@ def drive(problem: Problem, opt: Optimizer, params0: Tree, settings: Mapping[str
                 probe = probe[ok]
                 if sched is not None:
                     sched = schedule.select_runs(sched, ok)
-                    if np.ndim(last_lr) > 0:
-                        last_lr = last_lr[ok]
-                    if np.ndim(last_mom) > 0:
-                        last_mom = last_mom[ok]
+                    last_lr, last_mom = _per_run(last_lr, ok), _per_run(last_mom, ok)
                 state = state._replace(buffers={b: _rows(t, ok) for b, t in state.buffers.items()})
                 loss = None if loss is None else loss[ok]
             if j is not None:
@@ -321,6 +318,11 @@ def drive(problem: Problem, opt: Optimizer, params0: Tree, settings: Mapping[str
 
 def _rows(tree: Tree, which: np.ndarray) -> Tree:
     return tree_map(lambda x: x[which], tree)
+
+
+def _per_run(value: Any, which: np.ndarray) -> Any:
+    """A scheduled value for the runs ``which`` selects: one per run is cut, one shared by all (or None) kept."""
+    return value if np.ndim(value) == 0 else value[which]
 
 
 def _accumulated(value_and_grad: Callable[[Tree, np.ndarray | None], tuple[Any, Tree]], p: Tree,
