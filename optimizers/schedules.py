@@ -46,6 +46,11 @@ if TYPE_CHECKING:
     from .base import Optimizer
 
 
+#: Makes a NamedTuple from a tuple of its fields, without the class's own ``__new__``, a Python function: a
+#: schedule's state is made every step, and that call cost more than the rest of ``advance``.
+_make = tuple.__new__
+
+
 class ScheduleState(NamedTuple):
     """One run's progress through a schedule.
 
@@ -116,8 +121,7 @@ class Schedule:
 
     def advance(self, state: ScheduleState, loss: Any) -> ScheduleState:
         """The state after a step whose probe loss was ``loss`` (one value, or one per run)."""
-        # Built directly: NamedTuple._replace takes several times as long, and this runs every step.
-        return ScheduleState(state.t + 1, state.base_lr, state.momentum, state.data)
+        return _make(ScheduleState, (state.t + 1, state.base_lr, state.momentum, state.data))
 
     def select_runs(self, state: ScheduleState, keep: np.ndarray) -> ScheduleState:
         """The state of the runs ``keep`` selects, as :meth:`Optimizer.select_runs` cuts per-run values."""
@@ -502,7 +506,8 @@ class Plateau(Schedule):
                 new = max(lr * hp["factor"], hp["min_lr"])
                 lr = new if lr - new > hp["eps"] else lr
                 cooldown, bad = hp["cooldown"], 0
-        return state._replace(t=state.t + 1, data=PlateauData(lr, best, bad, cooldown))
+        return _make(ScheduleState, (state.t + 1, state.base_lr, state.momentum,
+                                     _make(PlateauData, (lr, best, bad, cooldown))))
 
 
 #: Schedules that ``sequential`` can chain: those derived from the optimizer's lr with a closed form,
