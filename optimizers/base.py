@@ -293,7 +293,7 @@ class Optimizer:
         if momentum is None:
             return {"lr": lr}
         if self.momentum_name() == "betas":
-            return {"lr": lr, "betas": (momentum,) + tuple(self.hp["betas"][1:])}
+            return {"lr": lr, "betas": (momentum,) + self.hp["betas"][1:]}  # validated betas are a tuple
         return {"lr": lr, "momentum": momentum}
 
     def _check_state(self, params: Tree, state: State, lead: int) -> None:

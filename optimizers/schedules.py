@@ -46,6 +46,11 @@ if TYPE_CHECKING:
     from .base import Optimizer
 
 
+#: Makes a NamedTuple from a tuple of its fields, without the class's own ``__new__``, a Python function: a
+#: schedule's state is made every step, and that call cost more than the rest of ``advance``.
+_make = tuple.__new__
+
+
 class ScheduleState(NamedTuple):
     """One run's progress through a schedule.
 
@@ -71,6 +76,10 @@ class Schedule:
     hyperparams: ClassVar[tuple[HyperParam, ...]] = ()
     #: Whether the schedule sets its own lrs and ignores the optimizer's (torch's CyclicLR and OneCycleLR).
     own_lr: ClassVar[bool] = False
+    #: Whether the values follow the losses seen (``plateau``), so that :meth:`advance` must see every step's
+    #: loss and :meth:`values_ahead` cannot look ahead. Otherwise they follow the step alone: ``advance`` only
+    #: counts steps, and ``state._replace(t=k)`` is the state after ``k`` of them.
+    follows_loss: ClassVar[bool] = False
 
     def __init__(self, **hp: Any) -> None:
         values = validate_all(self.hyperparams, hp, owner=f"schedule {self.name!r}", runs=False)
@@ -112,12 +121,29 @@ class Schedule:
 
     def values(self, state: ScheduleState) -> tuple[Any, Any]:
         """The lr and momentum (None: the optimizer's own) of step ``state.t + 1``."""
-        return self.lr_at(state.t, state.base_lr), self.momentum_at(state.t) if state.momentum else None
+        return self._values_at(state.t, state.base_lr, state.momentum)
+
+    def values_ahead(self, state: ScheduleState, n: int) -> list[tuple[Any, Any]]:
+        """:meth:`values` of ``state`` and of the ``n - 1`` states :meth:`advance` would make from it.
+
+        For a loop with a step's numpy work between two schedule calls: one
+        call for ``n`` steps costs it less than ``n`` calls, and the state
+        need not be advanced step by step. ValueError for a schedule that
+        :attr:`follows_loss`, whose later values wait on the losses.
+        """
+        if self.follows_loss:
+            raise ValueError(f"schedule {self.name!r} follows the loss: its values are known one step at a time "
+                             "(values, then advance with the step's loss)")
+        t, base, momentum = state.t, state.base_lr, state.momentum
+        return [self._values_at(k, base, momentum) for k in range(t, t + n)]
+
+    def _values_at(self, k: int, base: Any, momentum: bool) -> tuple[Any, Any]:
+        """The lr of the step after ``k`` steps, from the base lr ``base``, and its momentum if ``momentum``."""
+        return self.lr_at(k, base), self.momentum_at(k) if momentum else None
 
     def advance(self, state: ScheduleState, loss: Any) -> ScheduleState:
         """The state after a step whose probe loss was ``loss`` (one value, or one per run)."""
-        # Built directly: NamedTuple._replace takes several times as long, and this runs every step.
-        return ScheduleState(state.t + 1, state.base_lr, state.momentum, state.data)
+        return _make(ScheduleState, (state.t + 1, state.base_lr, state.momentum, state.data))
 
     def select_runs(self, state: ScheduleState, keep: np.ndarray) -> ScheduleState:
         """The state of the runs ``keep`` selects, as :meth:`Optimizer.select_runs` cuts per-run values."""
@@ -163,23 +189,19 @@ class Schedule:
 class _CyclesMomentum(Schedule):
     """``cyclic`` and ``one_cycle``: their own lrs, and the momentum (or beta1) cycled against them.
 
-    Subclasses write :meth:`_cycle_at`, both values at once: a step asks for
+    Subclasses write :meth:`_values_at`, both values at once: a step asks for
     the lr and the momentum of one ``k``, and they share its place in the cycle.
     """
 
     own_lr = True
 
-    def values(self, state):
-        return self._cycle_at(state.t, state.momentum)
-
     def lr_at(self, k, base):
-        return self._cycle_at(k, False)[0]
+        return self._values_at(k, base, False)[0]
 
     def momentum_at(self, k):
-        return self._cycle_at(k, True)[1]
+        return self._values_at(k, None, True)[1]
 
-    def _cycle_at(self, k: int, momentum: bool) -> tuple[float, float | None]:
-        """The lr of the step after ``k`` steps and, if ``momentum``, its momentum (else None)."""
+    def _values_at(self, k, base, momentum):
         raise NotImplementedError
 
     def _cycles_momentum(self, opt: "Optimizer") -> bool:
@@ -363,7 +385,7 @@ class Cyclic(_CyclesMomentum):
         down = float(hp["step_size_down"]) if hp["step_size_down"] is not None else up
         object.__setattr__(self, "_cycle", (up + down, up / (up + down)))
 
-    def _cycle_at(self, k, momentum):
+    def _values_at(self, k, base, momentum):
         # torch's scale factor h and the scale s of step k, then the lr rising and the momentum falling with h * s.
         hp = self.hp
         total, ratio = self._cycle
@@ -417,7 +439,7 @@ class OneCycle(_CyclesMomentum):
                                                   for end, a, b in phases))
         object.__setattr__(self, "_cos", hp["anneal_strategy"] == "cos")
 
-    def _cycle_at(self, k, momentum):
+    def _values_at(self, k, base, momentum):
         start, last = 0.0, len(self._phases) - 1
         for i, (end, lr_start, lr_end, m_start, m_end) in enumerate(self._phases):
             if k <= end or i == last:  # the last phase always matches, so the loop always breaks
@@ -429,7 +451,7 @@ class OneCycle(_CyclesMomentum):
         return self._anneal(w, lr_start, lr_end), self._anneal(w, m_start, m_end) if momentum else None
 
     def _anneal(self, w: float, start: float, end: float) -> float:
-        """The value between ``start`` and ``end`` where the phase's weight is ``w`` (see :meth:`_cycle_at`)."""
+        """The value between ``start`` and ``end`` where the phase's weight is ``w`` (see :meth:`_values_at`)."""
         if self._cos:
             return end + (start - end) / 2.0 * w
         return (end - start) * w + start
@@ -460,6 +482,7 @@ class Plateau(Schedule):
         HyperParam("min_lr", 0.0, "the lowest lr", low=0.0),
         HyperParam("eps", 1e-8, "reductions smaller than this are skipped", low=0.0),
     )
+    follows_loss = True
 
     def init(self, opt, steps=None):
         state = super().init(opt, steps)
@@ -502,7 +525,8 @@ class Plateau(Schedule):
                 new = max(lr * hp["factor"], hp["min_lr"])
                 lr = new if lr - new > hp["eps"] else lr
                 cooldown, bad = hp["cooldown"], 0
-        return state._replace(t=state.t + 1, data=PlateauData(lr, best, bad, cooldown))
+        return _make(ScheduleState, (state.t + 1, state.base_lr, state.momentum,
+                                     _make(PlateauData, (lr, best, bad, cooldown))))
 
 
 #: Schedules that ``sequential`` can chain: those derived from the optimizer's lr with a closed form,

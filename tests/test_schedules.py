@@ -7,6 +7,7 @@ import pytest
 import optimizers
 from optimizers import schedules
 from playground import problems
+from playground.training.loop import AHEAD
 from playground.training.run_spec import RunSpec
 from playground.training.runner import run
 from playground.training.sweep import sweep
@@ -54,6 +55,19 @@ def test_a_sweep_configuration_equals_its_run() -> None:
             assert res.diverged_at[i] == (t.diverged_at if t.diverged else -1)
             if not t.diverged:
                 assert res.final_losses[i] == pytest.approx(t.final_loss, rel=1e-12)
+
+
+def test_each_step_takes_its_own_values_past_the_loops_lookahead_and_a_dropped_run() -> None:
+    # The loop takes a schedule's values AHEAD steps at a time, and again for the runs kept when one diverges.
+    steps = AHEAD + 40
+    sched = optimizers.schedule("cosine", T_max=steps)
+    traj = run(ROSEN, optimizers.create("gd", lr=1e-3), steps, schedule=sched)
+    np.testing.assert_array_equal(traj.lrs, [sched.lr_at(k, 1e-3) for k in range(steps)])
+    res = sweep(ROSEN, "momentum", lrs=[1e-3, 2e-3, 0.5], momenta=[0.9], steps=steps, schedule=sched)
+    assert res.diverged_at.tolist()[:2] == [-1, -1] and 0 < res.diverged_at[2] < AHEAD
+    for i, lr in enumerate([1e-3, 2e-3]):
+        t = run(ROSEN, optimizers.create("momentum", lr=lr, momentum=0.9), steps, schedule=sched)
+        assert res.final_losses[i] == pytest.approx(t.final_loss, rel=1e-12)
 
 
 def test_grad_noise_repeats_with_its_seed_and_keeps_the_start() -> None:

@@ -53,6 +53,24 @@ def test_matches_torch(case: str) -> None:
     np.testing.assert_allclose(traj, DATA[f"traj/{case}"], rtol=1e-12, atol=1e-14)
 
 
+def test_values_ahead_are_the_values_step_by_step() -> None:
+    # The loop takes a schedule's values ahead, from the state _replace(t=k): the values and states that
+    # values() and advance() give one step at a time. Plateau follows the loss, so it cannot look ahead.
+    for case, (opt_name, hp, sched_name, kw) in oracle.CASES.items():
+        sched = build(sched_name, kw)
+        s = start = sched.init(optimizers.create(opt_name, **hp), oracle.STEPS)
+        if sched.follows_loss:
+            with pytest.raises(ValueError, match="follows the loss"):
+                sched.values_ahead(s, 2)
+            continue
+        step_by_step = []
+        for _ in range(oracle.STEPS):
+            step_by_step.append(sched.values(s))
+            s = sched.advance(s, 1.0)
+        assert sched.values_ahead(start, oracle.STEPS) == step_by_step, case
+        assert sched.values_ahead(start._replace(t=90), 7) == step_by_step[90:97], case
+
+
 def test_plateau_reduces_in_the_recording() -> None:
     # The plateau cases are only a test if torch actually reduced the lr in them.
     for case in ("plateau", "plateau_abs"):

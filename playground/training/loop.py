@@ -28,9 +28,11 @@ Features plug into this loop rather than a second one:
 
 - a learning-rate schedule (:mod:`optimizers.schedules`) hands step k's lr
   (and momentum, where it cycles one) to the one ``opt.scheduled_step``
-  call, so the step stays pure and no optimizer is rebuilt; each run keeps
-  its own schedule state, advanced with the step's probe loss (which is what
-  ``plateau`` watches, so it never depends on ``record``);
+  call, so the step stays pure and no optimizer is rebuilt; a schedule of
+  the step alone hands over its values ``AHEAD`` steps at a time (one call,
+  not one between every two steps' numpy work), and one that follows the
+  loss (``plateau``) keeps a state per run, advanced with the step's probe
+  loss (so it never depends on ``record``);
 - gradient noise (``settings["grad_noise"]`` = sigma > 0) is added to ``g``
   right after the probe, drawn from its own generator seeded from
   ``settings["seed"]`` so the data order is unchanged; every run of a batch
@@ -55,6 +57,9 @@ from .run_spec import ACCUMULATE, RECORD, SEED, SHUFFLE, STEPS, check_batch_size
 
 #: A run is stopped as diverged once its loss exceeds this multiple of max(1, |initial loss|).
 BLOWUP_FACTOR = 1e8
+
+#: Steps of a schedule's values computed at once (Schedule.values_ahead): few calls, and memory that stays flat.
+AHEAD = 256
 
 #: ``progress(done, total)``: steps done so far out of the total.
 Progress = Callable[[int, int], None]
@@ -231,6 +236,12 @@ def drive(problem: Problem, opt: Optimizer, params0: Tree, settings: Mapping[str
     # The lr and momentum of the last step taken, for the runs in ``rows``: written to final_lr and final_mom
     # when a run stops, not on every step.
     last_lr = last_mom = None
+    # A schedule of the step alone hands its values over AHEAD steps at a time, ``ahead[i]`` those of step
+    # ``ahead_at + i``; its state is not advanced (its state after k steps is ``sched._replace(t=k)``). One that
+    # follows the loss (plateau) goes step by step.
+    follows = schedule is not None and schedule.follows_loss
+    ahead: list[tuple[Any, Any]] = []
+    ahead_at = 0
 
     def finish(at: int | np.ndarray, p: Tree, loss: Any, keep: np.ndarray | None = None) -> None:
         for name, x in zip(names(p), leaves(p)):
@@ -277,6 +288,7 @@ def drive(problem: Problem, opt: Optimizer, params0: Tree, settings: Mapping[str
                 probe = probe[ok]
                 if sched is not None:
                     sched = schedule.select_runs(sched, ok)
+                    ahead, ahead_at = [], k  # values known ahead, of every run: asked again for the runs kept
                     last_lr, last_mom = _per_run(last_lr, ok), _per_run(last_mom, ok)
                 state = state._replace(buffers={b: _rows(t, ok) for b, t in state.buffers.items()})
                 loss = None if loss is None else loss[ok]
@@ -295,14 +307,20 @@ def drive(problem: Problem, opt: Optimizer, params0: Tree, settings: Mapping[str
             if k == steps:  # always recorded, so shown is this step's
                 finish(rows, shown, shown_loss)
                 break
-            lr, mom = (None, None) if sched is None else schedule.values(sched)
+            if follows:
+                lr, mom = schedule.values(sched)
+            elif sched is not None:
+                if k - ahead_at == len(ahead):
+                    ahead, ahead_at = schedule.values_ahead(sched._replace(t=k), min(AHEAD, steps - k)), k
+                lr, mom = ahead[k - ahead_at]
             if k == inspect:
                 inspected = (p, g, state, {} if sched is None else opt.scheduled(lr, mom))
             if sched is None:
                 p, state = opt.step(p, g, state)
             else:
                 p, state = opt.scheduled_step(p, g, state, lr, mom)
-                sched = schedule.advance(sched, probe)
+                if follows:
+                    sched = schedule.advance(sched, probe)
                 last_lr, last_mom = lr, mom
             if progress is not None and (k + 1) % every == 0 and k + 1 < steps:
                 progress(k + 1)
