@@ -12,15 +12,17 @@
     return found;
   };
 
-  // Shown: one player, not one there before `arm` (a rerun keeps the old player until it ends), its legend
-  // drawn; the legend and the results table name every label in `want` and none in `avoid`.
-  const shown = ({ want, avoid, old }) => {
-    const players = deepAll(".tp-player");
-    if (players.length !== 1 || old.has(players[0])) return false;
-    const legend = players[0].querySelector(".tp-legend")?.textContent || "";
-    const table = document.querySelector('[data-testid="stTable"]')?.textContent || "";
-    return legend !== "" && [legend, table].every(
-      (text) => want.every((w) => text.includes(w)) && !avoid.some((a) => text.includes(a)));
+  // Shown: the results table names every label in `want` and none in `avoid`; with `player`, so does the legend of
+  // one player, drawn, that was not there before `arm` (a rerun keeps the old player until it ends). Without,
+  // the page is Streamlit alone (benchmarks/floor_app.py).
+  const shown = ({ want, avoid, old, player }) => {
+    const texts = [document.querySelector('[data-testid="stTable"]')?.textContent || ""];
+    if (player) {
+      const players = deepAll(".tp-player");
+      if (players.length !== 1 || old.has(players[0])) return false;
+      texts.push(players[0].querySelector(".tp-legend")?.textContent || "");
+    }
+    return texts.every((text) => text !== "" && want.every((w) => text.includes(w)) && !avoid.some((a) => text.includes(a)));
   };
 
   // Resolves with performance.now() at the first frame in which `shown(goal)` holds.
@@ -30,13 +32,13 @@
   });
 
   window.__bench = {
-    // The first view: the page's first players and table, from this page's navigation start.
-    firstView: (want) => whenShown({ want, avoid: [], old: new Set() }).then(
+    // The first view: the page's first table (and player), from this page's navigation start.
+    firstView: (want, player = true) => whenShown({ want, avoid: [], old: new Set(), player }).then(
       (shownAt) => ({ shownAt, timeOrigin: performance.timeOrigin })),
     // After `arm`, the next pointerdown is the input; `done` resolves with {inputAt, shownAt} once the view
     // with `want` and without `avoid` is shown in place of the players there now.
-    arm(want, avoid) {
-      const goal = { want, avoid, old: new Set(deepAll(".tp-player")) };
+    arm(want, avoid, player = true) {
+      const goal = { want, avoid, old: new Set(deepAll(".tp-player")), player };
       this.done = new Promise((resolve) => {
         document.addEventListener("pointerdown", () => {
           const inputAt = performance.now();

@@ -28,8 +28,9 @@ def free_port() -> int:
 
 
 @contextmanager
-def serve(log_path: Path) -> Iterator[str]:
-    """``streamlit run streamlit_app.py`` on a free port, its output in ``log_path``; yields its URL once healthy.
+def serve(log_path: Path, script: str = "streamlit_app.py") -> Iterator[str]:
+    """``streamlit run script`` (a path from the repository's root: the app by default) on a free port, its output
+    in ``log_path``; yields its URL once healthy.
 
     Raises RuntimeError, with the log's tail, if the server exits or is not
     healthy within :data:`START_TIMEOUT_S` seconds. The server is stopped on
@@ -38,7 +39,7 @@ def serve(log_path: Path) -> Iterator[str]:
     port = free_port()
     with open(log_path, "w") as log:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "streamlit_app.py", "--server.port", str(port),
+            [sys.executable, "-m", "streamlit", "run", script, "--server.port", str(port),
              "--server.address", "127.0.0.1", "--server.headless", "true",
              "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
             cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
