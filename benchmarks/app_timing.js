@@ -14,15 +14,14 @@
 
   // Shown: the results table names every label in `want` and none in `avoid`; with `player`, so does the legend of
   // one player, drawn, that was not there before `arm` (a rerun keeps the old player until it ends). Without,
-  // the page is Streamlit alone (benchmarks/floor_app.py).
+  // the page is Streamlit alone (benchmarks/floor_app.py). The table is read first: it is one query, where
+  // finding the players walks every node of the page, and this runs on every frame.
   const shown = ({ want, avoid, old, player }) => {
-    const texts = [document.querySelector('[data-testid="stTable"]')?.textContent || ""];
-    if (player) {
-      const players = deepAll(".tp-player");
-      if (players.length !== 1 || old.has(players[0])) return false;
-      texts.push(players[0].querySelector(".tp-legend")?.textContent || "");
-    }
-    return texts.every((text) => text !== "" && want.every((w) => text.includes(w)) && !avoid.some((a) => text.includes(a)));
+    const names = (text) => text !== "" && want.every((w) => text.includes(w)) && !avoid.some((a) => text.includes(a));
+    if (!names(document.querySelector('[data-testid="stTable"]')?.textContent || "")) return false;
+    if (!player) return true;
+    const players = deepAll(".tp-player");
+    return players.length === 1 && !old.has(players[0]) && names(players[0].querySelector(".tp-legend")?.textContent || "");
   };
 
   // Resolves with performance.now() at the first frame in which `shown(goal)` holds.
