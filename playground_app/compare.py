@@ -223,4 +223,4 @@ for sched in dict.fromkeys(r.schedule for r in cmp.runs if r.schedule is not Non
     st.markdown(f"**Schedule: {sched.title}** (`{sched.format()}`, {labels}; as `{sched.torch}`)")
     st.latex(sched.latex)
     for sub in getattr(sched, "schedules", ()):
-        st.latex(rf"	ext{{{sub.name}}}:\ {sub.latex}")
+        st.latex(rf"\text{{{sub.name}}}:\ {sub.latex}")

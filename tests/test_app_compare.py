@@ -261,6 +261,11 @@ def test_buggy_updaters_are_offered_where_their_seed_code_runs_and_run_like_the_
     assert comparison_in_url(at).runs[0].optimizer == "gd"
 
 
+def formulas(at: AppTest) -> list[str]:
+    """The LaTeX of every formula the page shows (st.latex wraps each in $$ lines)."""
+    return [f.value.strip("$\n") for f in at.latex]
+
+
 def test_a_schedule_is_chosen_from_its_declarations_and_shown_with_its_formula():
     at = open_app({"problem": "rosenbrock", "run": ["momentum:lr=0.001"], "steps": "150"})
     assert at.selectbox(key="cmp.run0.schedule.name").options[0] == "none"
@@ -268,12 +273,22 @@ def test_a_schedule_is_chosen_from_its_declarations_and_shown_with_its_formula()
     at.number_input(key="cmp.run0.schedule.cosine.T_max").set_value(50).run()
     assert comparison_in_url(at).runs[0].schedule == optimizers.schedule("cosine", T_max=50)
     assert any("Schedule: Cosine annealing" in m.value for m in at.markdown)
+    assert optimizers.schedule("cosine", T_max=50).latex in formulas(at)
     at.number_input(key="cmp.run0.grad_noise").set_value(0.5).run()
     assert comparison_in_url(at).runs[0].grad_noise == 0.5 and exceptions(at) == []
     at.selectbox(key="cmp.run0.schedule.name").select("one_cycle").run()
     # one_cycle's default total_steps (100) is shorter than the run: refused, naming its range.
     messages = [shown(e) for e in list(at.error) + list(at.warning) + list(at.info)]
     assert any("Invalid total_steps of schedule 'one_cycle': 100. Allowed range: [150, inf)" in m for m in messages)
+
+
+def test_a_sequential_schedule_shows_the_formula_of_each_schedule_it_chains_under_its_name():
+    chained = optimizers.schedules.parse(optimizers.schedules.SEQUENTIAL_EXAMPLE)
+    cmp = Comparison("rosenbrock", runs=(RunSpec("momentum", {"lr": 1e-3}, schedule=chained),), steps=200)
+    at = open_app(cmp.to_query())
+    assert exceptions(at) == [] and chained.latex in formulas(at)
+    for sub in chained.schedules:  # each named in upright text, as KaTeX reads \text
+        assert rf"\text{{{sub.name}}}:\ {sub.latex}" in formulas(at), sub.name
 
 
 def test_switching_problem_starts_every_run_from_its_suggestions():
