@@ -47,6 +47,23 @@ def test_the_contours_colour_bar_keeps_its_tick_labels_and_its_label_inside_the_
                for t in texts), "a colour-bar label is cut at the picture's edge"
 
 
+def test_a_run_label_wider_than_the_picture_is_wrapped_inside_it_on_the_loss_curves_and_the_contours():
+    q = problems.quadratic()
+    # As the app labels a run with a chained schedule: one line of 86 characters, no spaces in its spec.
+    long = "momentum lr=0.001, sequential linear(start_factor=0.1,total_iters=20)+cosine(T_max=180)"
+    runs = [descend(q, long, 0.1, 30), descend(q, "gd lr=0.05", 0.05, 30)]
+    surface, paths = projection.run_plane(q, runs)
+    for fig in (plots.loss_curves(runs), plots.surface_figure(surface, runs, paths)[0]):
+        plots.to_png(fig)
+        legend = fig.legends[0]
+        box = legend.get_window_extent(fig.canvas.get_renderer())
+        assert 0 <= box.x0 and box.x1 <= fig.bbox.width, "the legend is cut at the picture's edges"
+        texts = [t.get_text() for t in legend.get_texts()]
+        assert texts[-1] == "gd lr=0.05"  # short labels stay as they are
+        wrapped = next(t for t in texts if t.startswith("momentum"))
+        assert "\n" in wrapped and "".join(wrapped.split()) == "".join(long.split())  # every character kept, in order
+
+
 def test_run_colors_are_stable_distinct_and_cycle():
     first = [plots.run_color(i) for i in range(len(plots.PALETTE))]
     assert len(set(first)) == len(first)

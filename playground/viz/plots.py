@@ -87,8 +87,34 @@ def legend_below(fig: Figure, ax: Axes) -> Any:
     if not handles:
         return None
     where = "outside lower center" if fig.get_layout_engine() is not None else "lower center"
-    return fig.legend(handles, labels, loc=where, fontsize=FONT["legend"], ncols=2 if len(handles) > 3 else 1,
-                      frameon=False)
+
+    def legend(labels: list[str]) -> Any:
+        return fig.legend(handles, labels, loc=where, fontsize=FONT["legend"], ncols=2 if len(handles) > 3 else 1,
+                          frameon=False)
+
+    # A label wider than the figure (a run with a chained schedule) would be cut at both edges: the labels are
+    # wrapped, shorter each time, until the legend fits.
+    shown, room = legend(labels), fig.bbox.width - 2 * EDGE_PT * fig.dpi / 72
+    chars = max(map(len, labels))
+    renderer = fig.canvas.get_renderer()
+    while (width := shown.get_window_extent(renderer).width) > room and chars > 12:
+        chars = max(12, min(chars - 1, int(chars * room / width)))
+        shown.remove()
+        shown = legend([_wrapped(label, chars) for label in labels])
+    return shown
+
+
+def _wrapped(label: str, chars: int) -> str:
+    """``label`` in lines of at most ``chars`` characters, broken after a space, a comma or a plus (a schedule's
+    spec has no spaces), and inside a word only where it is longer than a line."""
+    lines = [""]
+    for piece in re.findall(r"[^ ,+]+[ ,+]*|[ ,+]+", label):  # each word with the separators after it
+        if lines[-1] and len(lines[-1]) + len(piece.rstrip()) > chars:
+            lines.append("")
+        lines[-1] += piece
+        while len(lines[-1]) > chars:
+            lines[-1:] = [lines[-1][:chars], lines[-1][chars:]]
+    return "\n".join(line.rstrip() for line in lines)
 
 
 def suboptimality(losses: np.ndarray, optimum_loss: float) -> np.ndarray:
