@@ -6,6 +6,7 @@ import optimizers
 from playground import problems, run
 from playground.training import theory
 from playground.training.sweep import sweep
+from playground.viz import plots
 from playground.viz.theory_plots import eigen_error_figure, theory_beside_measured
 
 #: Relative tolerance on log rho between the fitted decay and the closed form.
@@ -103,7 +104,13 @@ def test_figures(lin):
     trajs = [run(lin, optimizers.create(n, lr=0.05), 40) for n in ("momentum", "adam")]
     curves = [theory.eigen_errors(lin, t) for t in trajs]
     assert curves[1].rates is None and curves[0].predicted().shape == curves[0].errors.shape
-    assert len(eigen_error_figure(curves).axes) == 2
+    fig = eigen_error_figure(curves)
+    assert len(fig.axes) == 2
+    # Shown in the loss curves' column at their width, the panels one above the other: their text is drawn at
+    # the loss curves' scale, where three panels side by side were shrunk to a few pixels.
+    fig.canvas.draw()
+    top, bottom = (ax.get_position() for ax in fig.axes)
+    assert fig.get_size_inches()[0] == plots.LOSS_SIZE[0] and top.x0 == bottom.x0 and top.y0 > bottom.y1
 
 
 def test_cli_sweep_theory_png(tmp_path, capsys):

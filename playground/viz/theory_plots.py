@@ -22,7 +22,7 @@ import optimizers
 
 from ..training.sweep import SweepResult
 from ..training.theory import DIVERGENT, OSCILLATING, EigenErrors, method_of, refuse_schedule, theory_map
-from .plots import new_figure, run_color
+from .plots import LOSS_SIZE, new_figure, run_color
 from .sweep_axes import CURVE_POINTS, OUTLINED, cell_edges, colour_norm, colour_values, log_scale
 
 #: The smallest 1 - rho coloured: slower rates share its colour (1e-4 is 10,000 steps per e-fold).
@@ -140,8 +140,10 @@ def eigen_error_figure(curves: Sequence[EigenErrors]) -> Figure:
     """
     if not curves:
         raise ValueError("Invalid curves: none given. Pass at least one run's EigenErrors")
-    fig = new_figure(figsize=(min(4.2 * len(curves), 13.0), 3.8))
-    axes = fig.subplots(1, len(curves), squeeze=False, sharey=True)[0]
+    # Stacked at the loss curves' width: the app shows it in the loss curves' column, where panels side by side
+    # were shrunk to text a few pixels high.
+    fig = new_figure(figsize=(LOSS_SIZE[0], 0.9 + 2.5 * len(curves)))
+    axes = fig.subplots(len(curves), 1, squeeze=False, sharex=True)[:, 0]  # each its own error range
     tiny = np.finfo(float).tiny
     for ax, c in zip(axes, curves):
         predicted = c.predicted()
@@ -151,7 +153,7 @@ def eigen_error_figure(curves: Sequence[EigenErrors]) -> Figure:
             ax.plot(c.steps, np.maximum(c.errors[:, i], tiny), color=color, label=f"λ = {lam:.3g}{rate}")
             if predicted is not None:
                 ax.plot(c.steps, np.maximum(predicted[:, i], tiny), color=color, ls="--", lw=1)
-        ax.set(yscale="log", xlabel="step", title=c.label if c.rates is not None else f"{c.label} (no closed form)")
+        ax.set(yscale="log", ylabel="|error|", title=c.label if c.rates is not None else f"{c.label} (no closed form)")
         # Below round-off of the start's error the curves are noise (linreg's optimum is itself a solve).
         # A run that blew up has non-finite errors: the limits come from its finite ones.
         shown = c.errors[np.isfinite(c.errors) & (c.errors > 0)]
@@ -159,6 +161,6 @@ def eigen_error_figure(curves: Sequence[EigenErrors]) -> Figure:
             ax.set_ylim(max(1e-16 * np.nanmax(np.where(np.isfinite(c.errors[0]), c.errors[0], np.nan)), shown.min()),
                         2 * shown.max())
         ax.legend(fontsize="small")
-    axes[0].set_ylabel("|error along eigenvector|")
-    fig.suptitle("Error per Hessian eigendirection: measured (solid), predicted ρᵗ (dashed)")
+    axes[-1].set_xlabel("step")
+    fig.suptitle("Error along each Hessian eigenvector:\nmeasured (solid), predicted |e(0)| ρᵗ (dashed)")
     return fig
