@@ -36,7 +36,7 @@ def show(cmp: Comparison) -> None:
         return
     result = cached.tune(loaded[1])
     st.caption(f"These runs were tuned ({result.wall_time:.2f} s). Budget: {result.budget}.")
-    st.dataframe(result.table(), hide_index=True, width="stretch")
+    st.table(result.table_text())
     st.image(cached.sensitivity_png(loaded[1]), width="stretch")
 
 

@@ -7,7 +7,7 @@ import pytest
 import optimizers
 from playground import problems, run
 from playground.cli import main
-from playground.setups.comparison import Comparison
+from playground.setups.comparison import NO_VALUE, NOT_REACHED, Comparison
 from playground.setups.tune import DECADES, MOMENTA, lr_grid, tune
 from playground.viz.tune_plots import sensitivity_figure
 
@@ -59,6 +59,16 @@ def test_unreached_tol_falls_back_to_the_final_gap(quad):
     assert t.final_gap == np.nanmin(t.curve)
 
 
+def test_the_table_as_shown_has_text_in_every_cell_and_a_dash_where_there_is_no_number(quad):
+    result = tune(quad, ["gd", "muon", "adam"], steps=5, tol=1e-12, points=8)
+    gd, adam, muon = result.table_text()
+    assert (gd["momentum/beta1"], gd["steps to tol"]) == (NO_VALUE, NOT_REACHED)  # no momentum; tol not reached
+    assert gd["tuned lr"] == f"{result.tuned[0].lr:.4g}" and gd["final gap"] == f"{result.tuned[0].final_gap:.3e}"
+    assert adam["momentum/beta1"] == f"{result.tuned[1].momentum:g}"
+    numbers = {muon[c] for c in muon if c not in ("optimizer", "note")}
+    assert muon["note"].startswith("skipped: muon") and numbers == {NO_VALUE}
+
+
 def test_race_is_the_tuned_comparison(tuned):
     cmp = tuned.comparison()
     assert isinstance(cmp, Comparison)
@@ -69,6 +79,9 @@ def test_race_is_the_tuned_comparison(tuned):
 
 def test_lr_grid_is_logarithmic_around_the_default():
     np.testing.assert_allclose(lr_grid("adadelta", 3, 1.0), [0.1, 1.0, 10.0])
+    grid = lr_grid("adam", 48)
+    assert all(float(f"{lr:.4g}") == lr for lr in grid)  # each as a person writes it
+    np.testing.assert_allclose(np.diff(np.log(grid)), 6 * np.log(10) / 47, atol=1e-3)  # still evenly spaced
 
 
 @pytest.mark.parametrize("kwargs, match", [

@@ -303,6 +303,11 @@ NO_VALUE = "—"
 NOT_REACHED = "not reached"
 
 
+def number_text(value: float | None, fmt: str) -> str:
+    """``value`` as a table cell shows it, in ``format`` spec ``fmt``; :data:`NO_VALUE` for None."""
+    return NO_VALUE if value is None else format(value, fmt)
+
+
 def results_text(rows: Sequence[Mapping[str, Any]]) -> list[dict[str, str]]:
     """:func:`results_table` rows as a table shows them: every cell text, and no cell None.
 
@@ -311,17 +316,14 @@ def results_text(rows: Sequence[Mapping[str, Any]]) -> list[dict[str, str]]:
     run that did not diverge but never came within tol says
     :data:`NOT_REACHED`; every other missing number is :data:`NO_VALUE`.
     """
-    def number(value: float | None, fmt: str) -> str:
-        return NO_VALUE if value is None else format(value, fmt)
-
     return [{
         "run": row["run"],
-        "final loss": number(row["final loss"], ".4e"),
-        "distance to optimum": number(row["distance to optimum"], ".3e"),
+        "final loss": number_text(row["final loss"], ".4e"),
+        "distance to optimum": number_text(row["distance to optimum"], ".3e"),
         "steps to tol": (NOT_REACHED if row["steps to tol"] is None and row["diverged at"] is None
-                         else number(row["steps to tol"], "d")),
-        "diverged at": number(row["diverged at"], "d"),
+                         else number_text(row["steps to tol"], "d")),
+        "diverged at": number_text(row["diverged at"], "d"),
         "stable for lr below": row["stable for lr below"] or NO_VALUE,
         "status": row["status"],
-        "wall time (s)": number(row["wall time (s)"], ".3f"),
+        "wall time (s)": number_text(row["wall time (s)"], ".3f"),
     } for row in rows]

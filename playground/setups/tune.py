@@ -44,7 +44,7 @@ from ..problems import Problem
 from ..training.run_spec import RunSpec, SEED, STEPS
 from ..training.runner import Trajectory
 from . import cost
-from .comparison import Comparison, min_known_loss
+from .comparison import NOT_REACHED, Comparison, min_known_loss, number_text
 from .cost import Estimate
 from .sweep import SweepSetup
 from ..training.sweep import SweepResult, momentum_hyperparam, optimizer_names, sweep
@@ -124,6 +124,19 @@ class TuneResult:
         rows += [{"optimizer": name, "note": f"skipped: {reason}"} for name, reason in self.skipped.items()]
         return rows
 
+    def table_text(self) -> list[dict[str, str]]:
+        """:meth:`table` as a table shows it, every cell text: learning rates and momenta to 4 significant
+        digits, the final gap in scientific notation, a tolerance never reached :data:`NOT_REACHED`, and
+        every other missing number (a skipped optimizer's, a momentum the rule has not) :data:`NO_VALUE`."""
+        def steps(row: dict[str, Any]) -> str:  # a skipped optimizer's row has no tuned lr
+            return (NOT_REACHED if "tuned lr" in row and row["steps to tol"] is None
+                    else number_text(row.get("steps to tol"), "d"))
+
+        return [{"optimizer": row["optimizer"], "default lr": number_text(row.get("default lr"), ".4g"),
+                 "tuned lr": number_text(row.get("tuned lr"), ".4g"),
+                 "momentum/beta1": number_text(row.get("momentum/beta1"), ".4g"), "steps to tol": steps(row),
+                 "final gap": number_text(row.get("final gap"), ".3e"), "note": row["note"]} for row in self.table()]
+
     def comparison(self) -> Comparison:
         """The tuned runs as a :class:`~playground.setups.comparison.Comparison` with the same budget, seed and tol."""
         if not self.tuned:
@@ -145,9 +158,11 @@ def _note(t: Tuned) -> str:
 
 
 def lr_grid(optimizer: str, n: int, decades: float = DECADES) -> np.ndarray:
-    """``n`` learning rates spaced geometrically over default x 10^(±decades), the default lr of ``optimizer``."""
+    """``n`` learning rates spaced geometrically over default x 10^(±decades), the default lr of ``optimizer``,
+    each to 4 significant digits: a tuned run's label and link then read "lr=0.1714", as a person writes it."""
     default = _default_lr(optimizer)
-    return np.geomspace(default * 10.0 ** -decades, default * 10.0 ** decades, n)
+    return np.array([float(f"{lr:.4g}") for lr in np.geomspace(default * 10.0 ** -decades,
+                                                                default * 10.0 ** decades, n)])
 
 
 def tune(problem: Problem, optimizers: str | Sequence[str], steps: int, tol: float, points: int = POINTS,
