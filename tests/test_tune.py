@@ -69,6 +69,13 @@ def test_the_table_as_shown_has_text_in_every_cell_and_a_dash_where_there_is_no_
     assert muon["note"].startswith("skipped: muon") and numbers == {NO_VALUE}
 
 
+def test_a_loss_below_the_minimums_by_round_off_is_a_gap_of_zero_not_a_negative_one():
+    # Linear regression's loss* comes from a solve: converged runs end a few ulps below it.
+    result = tune(problems.linear_regression(), ["momentum", "rmsprop"], steps=200, tol=1e-6)
+    assert [t.final_gap for t in result.tuned] == [0.0, 0.0]
+    assert all((t.curve[np.isfinite(t.curve)] >= 0).all() for t in result.tuned)
+
+
 def test_race_is_the_tuned_comparison(tuned):
     cmp = tuned.comparison()
     assert isinstance(cmp, Comparison)

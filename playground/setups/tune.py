@@ -62,7 +62,7 @@ class Tuned:
     """One optimizer's tuning: its best configuration, the criterion there, and its lr sensitivity.
 
     ``steps_to_tol`` is None when no configuration reached the tolerance;
-    then the choice was by ``final_gap`` (final suboptimality). ``lrs`` is the
+    then the choice was by ``final_gap`` (final suboptimality, never below 0). ``lrs`` is the
     searched grid; ``curve`` and ``curve_steps`` the final suboptimality and
     the steps to tol (-1 for never) at each lr, at the tuned momentum (NaN and
     -1 where a run diverged). ``momentum`` is None for an optimizer without one.
@@ -232,7 +232,8 @@ def _best(result: SweepResult, name: str, f_star: float, tol: float) -> Tuned:
     stays = np.flip(np.logical_and.accumulate(np.flip(within, axis=1), axis=1), axis=1)
     first = np.where(stays[:, -1], np.argmax(stays, axis=1), -1)
     steps_to = np.where(first >= 0, result.steps[np.maximum(first, 0)], -1)
-    final = np.where(result.diverged, np.nan, result.final_losses - f_star)
+    # Round-off can put a loss a few ulps below loss*: that run is at the minimum, a gap of 0, not a negative one.
+    final = np.where(result.diverged, np.nan, np.maximum(result.final_losses - f_star, 0.0))
     if (steps_to >= 0).any():
         # Fewest steps first, then the lower final gap: lexsort sorts by its last key first.
         candidates = np.flatnonzero(steps_to >= 0)
