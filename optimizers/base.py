@@ -392,7 +392,7 @@ def lerp(start: np.ndarray, end: np.ndarray, weight: Any) -> np.ndarray:
     switch here to agree to the last bit.
     """
     diff = end - start
-    if np.ndim(weight) == 0:  # the usual scalar weight: compute one branch only
+    if not isinstance(weight, np.ndarray) or weight.ndim == 0:  # the usual scalar weight: one branch only
         return start + weight * diff if abs(weight) < 0.5 else end - diff * (1 - weight)
     return np.where(np.abs(weight) < 0.5, start + weight * diff, end - diff * (1 - weight))
 
