@@ -59,7 +59,7 @@ def _run() -> Result:
                 label="weights from U(-1, 1)")
     lines = []
     for label, traj in (("all equal", buggy), ("random", fixed)):
-        spreads = ", ".join(f"layer {l} {unit_spread(traj, l)[-1]:.3g}" for l in range(1, net.n_layers))
+        spreads = ", ".join(f"{unit_spread(traj, l)[-1]:.3g} in layer {l}" for l in range(1, net.n_layers))
         outputs = np.array2string(net.forward(traj.final_params).ravel(), precision=3)
         lines.append(f"{label}: after {traj.final_step} steps the hidden units differ by at most {spreads}; "
                      f"loss {traj.final_loss:.3g}, outputs {outputs} for XOR targets {net.y.ravel().astype(int)}.")
