@@ -29,11 +29,14 @@ are tried so, and so are the hyperparameter values left over.
 
 Values the library refuses (lr = 0, eps = 0, betas = 1, nesterov without
 momentum or with dampening, a batch larger than the data, one_cycle's 100
-steps on a longer run, Muon on a 2-D function, a million steps) each get a
-rerun of their own, as one fault; the page must show a message naming it, and
-no results. The first such fault leaves the other runs to show their results;
-the others are made with the tolerance at 0 too, so they cost no plots (each
-message is shown under its own input, so the tolerance's cannot hide it).
+steps on a longer run, Muon on a 2-D function, a million steps) are each one
+fault in a run; the page must show a message naming each, and no results. The
+first such fault leaves the other runs to show their results; the others are
+made with the tolerance at 0 too, so they cost no plots (each message is shown
+under its own input, so the tolerance's cannot hide it), and faults in
+different runs share a rerun (:func:`together`): one run's message cannot hide
+another's. Work past the page's limit and a switch of optimizer get a rerun of
+their own.
 Every row is reached by editing the widgets of one session, as a user would.
 The Gradient check and Sweep pages get the same treatment, smaller; the
 Sweep page's rows with a map each take a schedule that scales the optimizer's
@@ -484,6 +487,24 @@ def faults(row: Row, seen: set) -> list[tuple[dict[str, Any], str]]:
     return out
 
 
+def together(found: list[tuple[dict[str, Any], str]]) -> list[list[tuple[dict[str, Any], str]]]:
+    """The faults ``found`` grouped into reruns: several to a rerun, one per run of the form, since each run's
+    message is shown under its own input and none hides another's; alone, the faults that must be (work past the
+    page's limit, found only with every other value valid; a switch of optimizer, which redraws its run; a
+    setting of the whole comparison)."""
+    batches: list[tuple[set[str], list]] = []
+    for edits, text in found:
+        runs = {key.split(".")[1] for key in edits}  # "cmp.run3.adam.lr" -> "run3"
+        shared = text != TOO_SLOW and all(k.startswith("cmp.run") and not k.endswith(".optimizer") for k in edits)
+        batch = next((b for b in batches if shared and b[0] is not None and not b[0] & runs), None)
+        if batch is None:
+            batches.append((set(runs) if shared else None, [(edits, text)]))
+        else:
+            batch[0].update(runs)
+            batch[1].append((edits, text))
+    return [faults for _, faults in batches]
+
+
 #: The design is computed once per process (compare_design is cached): its two tests share a worker.
 SHARES_THE_DESIGN = pytest.mark.xdist_group("compare design")
 
@@ -526,18 +547,23 @@ def test_compare_combinations_show_results_or_name_the_refused_value():
     for row in rows:
         enter(at, row, history)
         shows_results(at, row[0], history)
-        for edits, text in faults(row, seen):
-            before = {k: widgets(at)[k].value for k in edits}
+        found = faults(row, seen)
+        if not others_shown and len(row[0].runs) > 1:
             # The first fault of a run leaves the other runs to show; the others stop the page at tol = 0.
-            alone = not others_shown and len(row[0].runs) > 1 and next(iter(edits)).startswith("cmp.run")
+            edits, text = found.pop(next(i for i, (e, _) in enumerate(found) if next(iter(e)).startswith("cmp.run")))
+            before = {k: widgets(at)[k].value for k in edits}
+            step(at, edits, history)
+            others_shown = True
+            assert exceptions(at) == [], history[-1]
+            assert any(text in m.value for m in at.error), f"no message with {text!r} after {edits}"
+            assert len(at.table[0].value) == len(row[0].runs) - 1, "the other runs still show"
+            put(at, before)
+        for batch in together(found):
+            edits = {k: v for e, _ in batch for k, v in e.items()}
+            before = {k: widgets(at)[k].value for k in edits}
             # Work beyond the page's limit is only found with every value valid: no tol = 0 there.
-            step(at, edits if alone or text == TOO_SLOW else {"cmp.tol": 0.0, **edits}, history)
-            if alone:
-                others_shown = True
-                assert exceptions(at) == [], history[-1]
-                assert any(text in m.value for m in at.error), f"no message with {text!r} after {edits}"
-                assert len(at.table[0].value) == len(row[0].runs) - 1, "the other runs still show"
-            else:
+            step(at, edits if batch[0][1] == TOO_SLOW else {"cmp.tol": 0.0, **edits}, history)
+            for _, text in batch:
                 refused(at, text, history)
             put(at, {**before, "cmp.tol": row[0].tol})
     at.run()
