@@ -2,8 +2,9 @@
 import numpy as np
 from matplotlib.collections import QuadMesh
 
+import optimizers
 from playground import problems
-from playground.viz.stability_map import BOUND_LABEL, stability_map
+from playground.viz.stability_map import BOUND_LABEL, TITLE_WIDTH, stability_map
 from playground.training.sweep import sweep
 
 LIN = problems.linear_regression(n=60, seed=1)
@@ -61,3 +62,12 @@ def test_without_a_known_optimum_the_map_shows_the_final_loss_itself():
     mesh = next(c for c in fig.axes[0].collections if isinstance(c, QuadMesh))
     np.testing.assert_allclose(mesh.get_array().ravel(), result.grid(result.final_losses).T.ravel())
     assert any(ax.get_ylabel() == "final loss" for ax in fig.axes)  # the colour bar says what it shows
+
+
+def test_a_long_schedule_is_written_under_the_title_on_lines_the_map_holds():
+    chained = optimizers.schedules.parse(optimizers.schedules.SEQUENTIAL_EXAMPLE)
+    result = sweep(LIN, "momentum", np.geomspace(0.01, 1.0, 3) / L, np.array([0.5]), steps=30, schedule=chained)
+    title, *lines = stability_map(result)._suptitle.get_text().split("\n")
+    assert title.startswith(result.problem) and len(lines) > 1
+    assert all(len(line) <= TITLE_WIDTH for line in lines)
+    assert "".join(lines).replace(" ", "") == f"schedule {chained.describe()}".replace(" ", "")

@@ -100,13 +100,13 @@ def legend_below(fig: Figure, ax: Axes) -> Any:
     while (width := shown.get_window_extent(renderer).width) > room and chars > 12:
         chars = max(12, min(chars - 1, int(chars * room / width)))
         shown.remove()
-        shown = legend([_wrapped(label, chars) for label in labels])
+        shown = legend([wrapped(label, chars) for label in labels])
     return shown
 
 
-def _wrapped(label: str, chars: int) -> str:
+def wrapped(label: str, chars: int) -> str:
     """``label`` in lines of at most ``chars`` characters, broken after a space, a comma or a plus (a schedule's
-    spec has no spaces), and inside a word only where it is longer than a line."""
+    spec has no spaces), and inside a word only where it is longer than a line: for a legend or a title."""
     lines = [""]
     for piece in re.findall(r"[^ ,+]+[ ,+]*|[ ,+]+", label):  # each word with the separators after it
         if lines[-1] and len(lines[-1]) + len(piece.rstrip()) > chars:

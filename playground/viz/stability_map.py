@@ -15,7 +15,6 @@ words what the colours, marks and lines of that figure mean.
 """
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import numpy as np
@@ -24,7 +23,7 @@ from matplotlib.figure import Figure
 
 import optimizers
 
-from .plots import FONT, new_figure, run_color, style_axes
+from .plots import FONT, new_figure, run_color, style_axes, wrapped
 from .sweep_axes import CURVE_POINTS, OUTLINED, cell_edges, colour_norm, colour_values, log_scale
 from ..training.sweep import SweepResult
 
@@ -71,13 +70,8 @@ def _title(result: SweepResult, label: str) -> str:
     title = f"{result.problem}: {label} after {result.run_settings['steps']} steps"
     if result.schedule is None:
         return title
-    # Below, on lines of their own, cut after a , or + of the spec: a sequential one is long.
-    lines = [""]
-    for piece in re.split(r"(?<=[,+])", f"schedule {result.schedule.describe()}"):
-        if lines[-1] and len(lines[-1]) + len(piece) > TITLE_WIDTH:
-            lines.append("")
-        lines[-1] += piece
-    return "\n".join([title, *lines])
+    # Below, on lines of their own: a sequential schedule's spec is long.
+    return "\n".join([title, wrapped(f"schedule {result.schedule.describe()}", TITLE_WIDTH)])
 
 
 def _heatmaps(result: SweepResult) -> Figure:
