@@ -8,7 +8,7 @@ import optimizers
 from playground import problems, run
 from playground.cli import main
 from playground.setups.comparison import NO_VALUE, NOT_REACHED, Comparison
-from playground.setups.tune import DECADES, MOMENTA, lr_grid, tune
+from playground.setups.tune import DECADES, MOMENTA, STEPS_COLUMN, lr_grid, tune
 from playground.viz.tune_plots import sensitivity_figure
 
 SIX = ["gd", "momentum", "nesterov", "adam", "rmsprop", "adadelta"]
@@ -62,7 +62,7 @@ def test_unreached_tol_falls_back_to_the_final_gap(quad):
 def test_the_table_as_shown_has_text_in_every_cell_and_a_dash_where_there_is_no_number(quad):
     result = tune(quad, ["gd", "muon", "adam"], steps=5, tol=1e-12, points=8)
     gd, adam, muon = result.table_text()
-    assert (gd["momentum/beta1"], gd["steps to tol"]) == (NO_VALUE, NOT_REACHED)  # no momentum; tol not reached
+    assert (gd["momentum/beta1"], gd[STEPS_COLUMN]) == (NO_VALUE, NOT_REACHED)  # no momentum; tol not reached
     assert gd["tuned lr"] == f"{result.tuned[0].lr:.4g}" and gd["final gap"] == f"{result.tuned[0].final_gap:.3e}"
     assert adam["momentum/beta1"] == f"{result.tuned[1].momentum:g}"
     numbers = {muon[c] for c in muon if c not in ("optimizer", "note")}

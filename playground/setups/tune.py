@@ -55,6 +55,9 @@ MOMENTA = (0.5, 0.8, 0.9, 0.95)
 POINTS = 48
 #: The lr grid spans this many decades either side of each optimizer's default.
 DECADES = 3.0
+#: The tuning table's steps: to within tol and staying there, the criterion, where a run's results table counts
+#: the first step within tol; so a tuned run's race can show fewer.
+STEPS_COLUMN = "steps to stay within tol"
 
 
 @dataclass(frozen=True, eq=False)
@@ -117,9 +120,10 @@ class TuneResult:
                 f"{'/'.join(f'{m:g}' for m in self.momenta)} where it has one), tol {self.tol:g}")
 
     def table(self) -> list[dict[str, Any]]:
-        """One row per tuned optimizer, then one per skipped optimizer with its reason."""
+        """One row per tuned optimizer, then one per skipped optimizer with its reason. Its steps are
+        :data:`STEPS_COLUMN`'s: to tol and staying there, where a results table counts the first step within tol."""
         rows = [{"optimizer": t.optimizer, "default lr": t.default_lr, "tuned lr": t.lr,
-                 "momentum/beta1": t.momentum, "steps to tol": t.steps_to_tol, "final gap": t.final_gap,
+                 "momentum/beta1": t.momentum, STEPS_COLUMN: t.steps_to_tol, "final gap": t.final_gap,
                  "note": _note(t)} for t in self.tuned]
         rows += [{"optimizer": name, "note": f"skipped: {reason}"} for name, reason in self.skipped.items()]
         return rows
@@ -129,12 +133,12 @@ class TuneResult:
         digits, the final gap in scientific notation, a tolerance never reached :data:`NOT_REACHED`, and
         every other missing number (a skipped optimizer's, a momentum the rule has not) :data:`NO_VALUE`."""
         def steps(row: dict[str, Any]) -> str:  # a skipped optimizer's row has no tuned lr
-            return (NOT_REACHED if "tuned lr" in row and row["steps to tol"] is None
-                    else number_text(row.get("steps to tol"), "d"))
+            return (NOT_REACHED if "tuned lr" in row and row[STEPS_COLUMN] is None
+                    else number_text(row.get(STEPS_COLUMN), "d"))
 
         return [{"optimizer": row["optimizer"], "default lr": number_text(row.get("default lr"), ".4g"),
                  "tuned lr": number_text(row.get("tuned lr"), ".4g"),
-                 "momentum/beta1": number_text(row.get("momentum/beta1"), ".4g"), "steps to tol": steps(row),
+                 "momentum/beta1": number_text(row.get("momentum/beta1"), ".4g"), STEPS_COLUMN: steps(row),
                  "final gap": number_text(row.get("final gap"), ".3e"), "note": row["note"]} for row in self.table()]
 
     def comparison(self) -> Comparison:
