@@ -113,6 +113,33 @@ def test_figures(lin):
     assert fig.get_size_inches()[0] == plots.LOSS_SIZE[0] and top.x0 == bottom.x0 and top.y0 > bottom.y1
 
 
+def drawn_ticks(axis):
+    """The tick labels ``axis`` draws: its locator's ticks inside the view (matplotlib lists some beyond it)."""
+    lo, hi = sorted(axis.get_view_interval())
+    slack = 1e-9 * (hi - lo)
+    return [t for t, loc in zip(axis.get_ticklabels(), axis.get_ticklocs()) if lo - slack <= loc <= hi + slack]
+
+
+def test_theory_beside_measured_keeps_every_label_inside_the_picture_and_the_panels_apart(lin):
+    lam, _ = theory.curvatures(lin)
+    for grid in (sweep(lin, "momentum", np.geomspace(1e-3, 3.0, 8), np.linspace(0.0, 0.95, 5), steps=30),
+                 sweep(lin, "gd", np.geomspace(1e-3, 3.0, 8), steps=30)):
+        fig = theory_beside_measured(grid, lam)
+        plots.to_png(fig)
+        renderer = fig.canvas.get_renderer()
+        texts = [fig._suptitle] + [t for ax in fig.axes for t in (ax.title, ax.xaxis.label, ax.yaxis.label,
+                                                                    *drawn_ticks(ax.xaxis), *drawn_ticks(ax.yaxis))
+                                   if t.get_visible() and t.get_text()]
+        boxes = [t.get_window_extent(renderer) for t in texts]
+        assert all(0 <= b.x0 and b.x1 <= fig.bbox.width and 0 <= b.y0 and b.y1 <= fig.bbox.height for b in boxes), \
+            [t.get_text() for t, b in zip(texts, boxes) if b.x0 < 0 or b.x1 > fig.bbox.width or b.y0 < 0]
+        # Left to right: the theory panel (and its bar), then the measured panel (and its), none over another.
+        lefts = sorted((ax.get_tightbbox(renderer) for ax in fig.axes), key=lambda box: box.x0)
+        assert all(a.x1 <= b.x0 for a, b in zip(lefts, lefts[1:])), "two parts of the figure overlap"
+        title = fig._suptitle.get_window_extent(renderer)
+        assert all(title.y0 >= ax.get_tightbbox(renderer).y1 for ax in fig.axes), "the title covers a panel"
+
+
 def test_cli_sweep_theory_png(tmp_path, capsys):
     from playground.cli import main
     png = tmp_path / "theory.png"

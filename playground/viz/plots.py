@@ -377,22 +377,42 @@ def measured_figure(figsize: tuple[float, float], dpi: float, panels: int = 1) -
     return fig, [first] + [fig.add_axes((0, 0, 1, 1), sharex=first) for _ in range(panels - 1)]
 
 
+def measured_row(figsize: tuple[float, float], dpi: float, panels: int, *, sharey: bool = False,
+                 bars: bool = False) -> tuple[Figure, list[Axes], list[Axes]]:
+    """A Figure on its own Agg canvas with ``panels`` axes side by side, sharing x (and y if ``sharey``, where only
+    the first shows y tick labels), and with ``bars`` a colour bar's axes for each (else an empty list): to be
+    placed by :func:`measured_layout`, one call per panel's share of the width."""
+    fig = Figure(figsize=figsize, dpi=dpi)
+    FigureCanvasAgg(fig)
+    first = fig.add_axes((0, 0, 1, 1))
+    axes = [first] + [fig.add_axes((0, 0, 1, 1), sharex=first, sharey=first if sharey else None)
+                      for _ in range(panels - 1)]
+    if sharey:
+        for ax in axes[1:]:
+            ax.tick_params(labelleft=False)
+    return fig, axes, [fig.add_axes((0, 0, 1, 1)) for _ in axes] if bars else []
+
+
 def measured_layout(fig: Figure, column: Sequence[Axes], *, heights: Sequence[float] | None = None,
-                    bar_ax: Axes | None = None, legend: Any = None) -> None:
+                    bar_ax: Axes | None = None, legend: Any = None, span: tuple[float, float] = (0.0, 1.0),
+                    suptitle: Any = None) -> None:
     """Place the axes of ``column`` one above the other (height ratios ``heights``), the colour bar ``bar_ax``
-    to their right and ``legend`` (a figure legend) under everything.
+    to their right and ``legend`` (a figure legend) under everything, within the share ``span`` of the
+    figure's width (from, to; the whole width by default), under the figure's title ``suptitle`` if given.
 
     The margins are the measured extents of what sits outside the axes: the
     tick labels the axes' locators and formatters will draw, the axis labels,
     the title and the legend. Measuring those strings is one text layout each
     and needs no draw, where constrained layout draws every axis's ticks twice
     more than the draw itself does; these figures are drawn for every new set
-    of runs the app shows.
+    of runs (or sweep) the app shows. Panels side by side are one call per
+    ``span``.
     """
     text_log_labels(fig)
     renderer = fig.canvas.get_renderer()
     px = fig.dpi / 72  # pixels per point
-    width, height = fig.get_size_inches() * fig.dpi
+    fig_w, height = fig.get_size_inches() * fig.dpi
+    x0, width = span[0] * fig_w, (span[1] - span[0]) * fig_w
     edge, gap = EDGE_PT * px, GAP_PT * px
 
     def extent(text: Any) -> tuple[float, float]:
@@ -432,6 +452,9 @@ def measured_layout(fig: Figure, column: Sequence[Axes], *, heights: Sequence[fl
         ticks_out(bottom_ax.xaxis)
     title_h = extent(top_ax.title)[1]
     top = edge + (title_h + rcParams["axes.titlepad"] * px if title_h else 0.0)
+    if suptitle is not None:
+        suptitle.set(y=1 - edge / height, verticalalignment="top")
+        top += extent(suptitle)[1] + gap
     side = max(gap, x_w / 2 + edge)  # the last x tick label is centred on the axes' right edge
     inner = height - bottom - top - gap * (len(column) - 1)
     bar_w = 0.05 * inner  # matplotlib's colour bar aspect, 20
@@ -440,13 +463,14 @@ def measured_layout(fig: Figure, column: Sequence[Axes], *, heights: Sequence[fl
     shares = np.asarray(heights if heights is not None else [1.0] * len(column), dtype=float)
     y = height - top
     for ax, share in zip(column, shares / shares.sum()):
-        ax.set_position((left / width, (y - share * inner) / height, (width - left - right) / width,
+        ax.set_position(((x0 + left) / fig_w, (y - share * inner) / height, (width - left - right) / fig_w,
                          share * inner / height))
         y -= share * inner + gap
     if bar_ax is not None:
-        bar_ax.set_position(((width - right + side) / width, bottom / height, bar_w / width, inner / height))
+        bar_ax.set_position(((x0 + width - right + side) / fig_w, bottom / height, bar_w / fig_w, inner / height))
     if legend is not None:
-        legend.set_bbox_to_anchor((0.5, edge / height), transform=fig.transFigure)
+        legend.set_bbox_to_anchor((sum(span) / 2, edge / height), transform=fig.transFigure)
+
 
 def contour_levels(values: np.ndarray, n: int) -> np.ndarray:
     """``n`` increasing contour levels spanning the finite ``values``.
