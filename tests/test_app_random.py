@@ -492,7 +492,7 @@ def together(found: list[tuple[dict[str, Any], str]]) -> list[list[tuple[dict[st
     message is shown under its own input and none hides another's; alone, the faults that must be (work past the
     page's limit, found only with every other value valid; a switch of optimizer, which redraws its run; a
     setting of the whole comparison)."""
-    batches: list[tuple[set[str], list]] = []
+    batches: list[tuple[set[str] | None, list]] = []  # the runs a batch edits; None for a fault alone
     for edits, text in found:
         runs = {key.split(".")[1] for key in edits}  # "cmp.run3.adam.lr" -> "run3"
         shared = text != TOO_SLOW and all(k.startswith("cmp.run") and not k.endswith(".optimizer") for k in edits)

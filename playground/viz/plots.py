@@ -368,20 +368,12 @@ def surface_figure(surface: LossSurface, trajectories: Sequence[Any] = (),
 EDGE_PT, GAP_PT = 4.0, 8.0
 
 
-def measured_figure(figsize: tuple[float, float], dpi: float, panels: int = 1) -> tuple[Figure, list[Axes]]:
-    """A Figure on its own Agg canvas with ``panels`` axes stacked top to bottom (sharing x), to be placed by
-    :func:`measured_layout` once drawn on: the figures the app draws for every new set of runs."""
-    fig = Figure(figsize=figsize, dpi=dpi)
-    FigureCanvasAgg(fig)
-    first = fig.add_axes((0, 0, 1, 1))
-    return fig, [first] + [fig.add_axes((0, 0, 1, 1), sharex=first) for _ in range(panels - 1)]
-
-
-def measured_row(figsize: tuple[float, float], dpi: float, panels: int, *, sharey: bool = False,
-                 bars: bool = False) -> tuple[Figure, list[Axes], list[Axes]]:
-    """A Figure on its own Agg canvas with ``panels`` axes side by side, sharing x (and y if ``sharey``, where only
-    the first shows y tick labels), and with ``bars`` a colour bar's axes for each (else an empty list): to be
-    placed by :func:`measured_layout`, one call per panel's share of the width."""
+def measured_figure(figsize: tuple[float, float], dpi: float, panels: int = 1, *,
+                    sharey: bool = False) -> tuple[Figure, list[Axes]]:
+    """A Figure on its own Agg canvas with ``panels`` axes sharing x (and y if ``sharey``, where only the first
+    shows y tick labels), to be placed by :func:`measured_layout` once drawn on: one above the other in one
+    call, or side by side in one call per panel's share of the width. The figures the app draws for every new
+    set of runs, or sweep."""
     fig = Figure(figsize=figsize, dpi=dpi)
     FigureCanvasAgg(fig)
     first = fig.add_axes((0, 0, 1, 1))
@@ -390,7 +382,7 @@ def measured_row(figsize: tuple[float, float], dpi: float, panels: int, *, share
     if sharey:
         for ax in axes[1:]:
             ax.tick_params(labelleft=False)
-    return fig, axes, [fig.add_axes((0, 0, 1, 1)) for _ in axes] if bars else []
+    return fig, axes
 
 
 def measured_layout(fig: Figure, column: Sequence[Axes], *, heights: Sequence[float] | None = None,

@@ -22,7 +22,7 @@ import optimizers
 
 from ..training.sweep import SweepResult
 from ..training.theory import DIVERGENT, OSCILLATING, EigenErrors, method_of, refuse_schedule, theory_map
-from .plots import DPI, LOSS_SIZE, measured_layout, measured_row, new_figure, run_color
+from .plots import DPI, LOSS_SIZE, measured_figure, measured_layout, new_figure, run_color
 from .sweep_axes import CURVE_POINTS, OUTLINED, cell_edges, colour_norm, colour_values, log_scale
 
 #: The smallest 1 - rho coloured: slower rates share its colour (1e-4 is 10,000 steps per e-fold).
@@ -56,7 +56,8 @@ def theory_beside_measured(result: SweepResult, eigenvalues: np.ndarray, optimiz
     mus = np.linspace(max(mu_edges[0], 0.0), min(mu_edges[-1], 0.999), CURVE_POINTS)
     tm = theory_map(eigenvalues, lrs, mus, method)
 
-    fig, (theory_ax, measured_ax), bars = measured_row((11.5, 4.6), DPI, 2, sharey=True, bars=True)
+    fig, (theory_ax, measured_ax) = measured_figure((11.5, 4.6), DPI, 2, sharey=True)
+    bars = [fig.add_axes((0, 0, 1, 1)) for _ in range(2)]  # each panel's colour bar, placed beside it
     rate = tm.rate.T
     # 1 - rho on a log scale: near 1 the rate's digits barely move while the speed changes by decades.
     # Reversed, so fast is dark, as a low final loss is in the measured panel.
@@ -85,14 +86,14 @@ def theory_beside_measured(result: SweepResult, eigenvalues: np.ndarray, optimiz
     measured_ax.set_title(f"measured after {result.run_settings['steps']} steps, grey diverged")
     fig.colorbar(mesh, cax=bars[0], label="1 − ρ (error shrinks as ρᵗ)")
     fig.colorbar(measured, cax=bars[1], label=label)
-    _side_by_side(fig, (theory_ax, measured_ax), bars, f"{optimizers.get(name).title} on {result.problem}: "
-                                                       "closed form beside the sweep")
+    _side_by_side(fig, (theory_ax, measured_ax), bars, result, name)
     return fig
 
 
-def _side_by_side(fig: Figure, panels: Sequence[Any], bars: Sequence[Any], title: str) -> None:
-    """Each of ``panels`` (with its colour bar, if ``bars`` has them) in an equal share of the width, under ``title``."""
-    suptitle = fig.suptitle(title)
+def _side_by_side(fig: Figure, panels: Sequence[Any], bars: Sequence[Any], result: SweepResult, name: str) -> None:
+    """Each of ``panels`` (with its colour bar, if ``bars`` has them) in an equal share of the width, under the
+    title that says which optimizer's sweep of which problem they show."""
+    suptitle = fig.suptitle(f"{optimizers.get(name).title} on {result.problem}: closed form beside the sweep")
     for i, ax in enumerate(panels):
         measured_layout(fig, [ax], bar_ax=bars[i] if bars else None, span=(i / len(panels), (i + 1) / len(panels)),
                         suptitle=suptitle)
@@ -109,7 +110,7 @@ def _lr_panels(result: SweepResult, name: str, eigenvalues: np.ndarray, method: 
         tm = replace(column, momenta=None, rate=column.rate[:, 0], region=column.region[:, 0], optimum=None)
     else:
         tm = theory_map(eigenvalues, lrs, None, method)
-    fig, (theory_ax, measured_ax), _ = measured_row((11.0, 4.2), DPI, 2)
+    fig, (theory_ax, measured_ax) = measured_figure((11.0, 4.2), DPI, 2)
     theory_ax.plot(lrs, tm.rate, color=run_color(0))
     theory_ax.axhline(1.0, color="black", ls="--", lw=1)
     for code, color, text in ((OSCILLATING, "tab:orange", "oscillating"), (DIVERGENT, "0.6", "divergent")):
@@ -129,8 +130,7 @@ def _lr_panels(result: SweepResult, name: str, eigenvalues: np.ndarray, method: 
     theory_ax.set(ylabel="ρ", ylim=(0, min(1.5, 1.05 * float(tm.rate.max()))),
                   title=f"theory ({f'{method}, μ = {mu:g}' if mu else 'GD'}): rate ρ per step")
     measured_ax.set(ylabel=label, title=f"measured after {result.run_settings['steps']} steps")
-    _side_by_side(fig, (theory_ax, measured_ax), (), f"{optimizers.get(name).title} on {result.problem}: "
-                                                     "closed form beside the sweep")
+    _side_by_side(fig, (theory_ax, measured_ax), (), result, name)
     return fig
 
 
